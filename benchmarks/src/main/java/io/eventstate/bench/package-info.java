@@ -1,0 +1,2 @@
+/** JMH benchmarks, run on demand (never in the test run). See the README's Performance section. */
+package io.eventstate.bench;
