@@ -114,7 +114,7 @@ public final class EventHeaders {
   private static String required(Map<String, String> headers, String name) throws MalformedEventException {
     String v = headers.get(name);
     if (v == null || v.isEmpty()) {
-      throw new MalformedEventException("header " + name + " is missing: was the event normalized by JsonNormalizingInterceptor?");
+      throw new MalformedEventException("header " + name + " is missing: was the event normalized by NormalizingInterceptor?");
     }
     return v;
   }
