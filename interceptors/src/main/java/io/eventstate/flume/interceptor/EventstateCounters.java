@@ -13,10 +13,12 @@ import org.apache.flume.instrumentation.MonitoredCounterGroup;
  */
 public class EventstateCounters extends MonitoredCounterGroup {
 
+  private final String groupName;
   private final String[] names;
 
   public EventstateCounters(Type type, String name, String... counterNames) {
     super(type, name, counterNames);
+    this.groupName = name;
     this.names = counterNames.clone();
     Arrays.sort(this.names);
   }
@@ -43,7 +45,7 @@ public class EventstateCounters extends MonitoredCounterGroup {
 
   private void check(String counter) {
     if (Arrays.binarySearch(names, counter) < 0) {
-      throw new IllegalArgumentException("undeclared counter " + counter + " in group " + getType() + "." + getName());
+      throw new IllegalArgumentException("undeclared counter " + counter + " in group " + getType() + "." + groupName);
     }
   }
 }
