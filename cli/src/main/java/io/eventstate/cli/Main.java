@@ -1,11 +1,53 @@
 package io.eventstate.cli;
 
-/** Placeholder entry point, replaced by the command dispatcher. */
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * {@code ./eventstate <command> [options]}. Every user error is one line on stderr and a non-zero exit,
+ * without a stack trace ({@code EVENTSTATE_DEBUG=1} prints it).
+ */
 public final class Main {
+
+  private static final String USAGE = String.join("\n",
+      "usage: ./eventstate <command> [options]",
+      "",
+      "commands:",
+      "  normalize --conf FILE [--agent NAME] [--source NAME] [INPUT|-]",
+      "      run raw JSON lines through the interceptor chain (and HTTP handler) of one source of an agent",
+      "      properties file; print one JSON line per result",
+      "  help      this text");
+
   private Main() {
   }
 
   public static void main(String[] args) {
-    System.out.println("eventstate");
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+      out.println(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      switch (args[0].toLowerCase(Locale.ROOT)) {
+        case "normalize":
+          return NormalizeCommand.run(rest, out);
+        default:
+          throw new CliException("unknown command '" + args[0] + "'; run ./eventstate help");
+      }
+    } catch (CliException e) {
+      err.println("eventstate " + args[0] + ": " + e.getMessage());
+      return e.exitCode();
+    } catch (RuntimeException | LinkageError e) {
+      err.println("eventstate " + args[0] + ": unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      if (System.getenv("EVENTSTATE_DEBUG") != null) {
+        e.printStackTrace(err);
+      }
+      return 1;
+    }
   }
 }
