@@ -85,8 +85,6 @@ final class NormalizeCommand {
           }
           writeResult(g, lineNo, result);
         }
-        g.flush();
-        out.println();
       }
     } catch (IOException e) {
       throw new CliException("cannot read " + input + ": " + e.getMessage());
