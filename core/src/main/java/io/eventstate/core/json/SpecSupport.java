@@ -51,6 +51,11 @@ final class SpecSupport {
     if (pointer.isEmpty() || pointer.charAt(0) != '/') {
       throw error(key, value, "'" + pointer + "' is not a JSON pointer; write it like /user_id or /event_details/puchased_items/0/sku (leading slash, '/' between levels, array elements by index)");
     }
+    for (int i = 0; i < pointer.length(); i++) {
+      if (pointer.charAt(i) == '~' && (i + 1 >= pointer.length() || (pointer.charAt(i + 1) != '0' && pointer.charAt(i + 1) != '1'))) {
+        throw error(key, value, "'" + pointer + "' has a '~' not followed by 0 or 1; escape '~' as ~0 and '/' inside a name as ~1");
+      }
+    }
     try {
       JsonPointer.compile(pointer);
     } catch (IllegalArgumentException e) {
