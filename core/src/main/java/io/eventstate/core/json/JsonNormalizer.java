@@ -320,6 +320,10 @@ public final class JsonNormalizer {
         return NormalizeResult.invalid(NormalizeResult.TIME, ex.getMessage() + " at " + spec.timePaths().get(tm - timeStart)
             + " (time.format " + spec.timeFormat().label() + ")");
       }
+      if (nanos < spec.timeMinNanos()) {
+        return NormalizeResult.invalid(NormalizeResult.TIME, "time " + TimeFormat.quote(w.values[tm]) + " at "
+            + spec.timePaths().get(tm - timeStart) + " is before time.min (" + spec.timeMinNanos() + " ns)");
+      }
       source = TimeSource.EVENT;
     } else {
       switch (spec.timeFallback()) {

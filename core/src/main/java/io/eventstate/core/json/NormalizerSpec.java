@@ -41,6 +41,9 @@ import java.util.Set;
  * <tr><td>{@code time.fallback}</td><td>{@code none}</td><td>When the time is missing: {@code none} (invalid),
  *   {@code header} (Flume's {@code timestamp} header, else arrival) or {@code arrival}. A present but malformed
  *   time is always invalid. The fallback is recorded in the event's {@code timeSource}.</td></tr>
+ * <tr><td>{@code time.min}</td><td>1970-01-01T00:00:00Z</td><td>Earliest valid event time (ISO-8601 with a zone):
+ *   an event time before it is invalid ({@code time}), which catches sentinels such as {@code 0}. Fallback times are
+ *   not checked.</td></tr>
  * <tr><td>{@code attributes}</td><td>(none)</td><td>{@code name:/pointer, ...}: named values to keep. A name may be
  *   listed more than once; the first candidate with a value wins. An object or array value is flattened under
  *   the name ({@code items:/event_details/puchased_items} gives {@code items.0.sku}, ...).</td></tr>
@@ -72,6 +75,7 @@ import java.util.Set;
  * @param timePaths        candidates for the time
  * @param timeFormat       how the time is written
  * @param timeFallback     what to do when no time is found
+ * @param timeMinNanos     earliest valid event time (nanoseconds since the epoch)
  * @param attributes       named attribute candidates in order
  * @param flatten          subtrees flattened into dotted attribute names
  * @param emptyAsMissing   whether "" counts as missing
@@ -88,6 +92,7 @@ public record NormalizerSpec(
     List<String> timePaths,
     TimeFormat timeFormat,
     TimeFallback timeFallback,
+    long timeMinNanos,
     List<NamedPointer> attributes,
     List<String> flatten,
     boolean emptyAsMissing,
@@ -115,6 +120,8 @@ public record NormalizerSpec(
   public static final String CONFIG_TIME_FORMAT = "time.format";
   /** {@code none}, {@code header} or {@code arrival}: see {@link TimeFallback}. */
   public static final String CONFIG_TIME_FALLBACK = "time.fallback";
+  /** Earliest valid event time, ISO-8601 with a zone; earlier times (sentinels such as 0) are invalid. */
+  public static final String CONFIG_TIME_MIN = "time.min";
   /** Named attributes, {@code name:/pointer, ...}. */
   public static final String CONFIG_ATTRIBUTES = "attributes";
   /** Pointers to subtrees flattened into dotted attribute names. */
@@ -146,7 +153,7 @@ public record NormalizerSpec(
   /** Every key {@link #parse(Map)} accepts. */
   public static final Set<String> KEYS = Set.of(CONFIG_EVENT_ID_PATHS, CONFIG_EVENT_ID_HASH, CONFIG_ENTITY,
       CONFIG_ENTITY_TYPE, CONFIG_ENTITY_PATHS, CONFIG_EVENT_TYPE_PATHS, CONFIG_EVENT_TYPE_DEFAULT, CONFIG_TIME_PATHS,
-      CONFIG_TIME_FORMAT, CONFIG_TIME_FALLBACK, CONFIG_ATTRIBUTES, CONFIG_ATTRIBUTES_FLATTEN, CONFIG_EMPTY_AS_MISSING,
+      CONFIG_TIME_FORMAT, CONFIG_TIME_FALLBACK, CONFIG_TIME_MIN, CONFIG_ATTRIBUTES, CONFIG_ATTRIBUTES_FLATTEN, CONFIG_EMPTY_AS_MISSING,
       CONFIG_MAX_BODY_BYTES, CONFIG_MAX_DEPTH, CONFIG_MAX_ATTRIBUTES);
 
   /** One entity candidate: the entity type it implies and the pointer to the id. */
@@ -265,6 +272,16 @@ public record NormalizerSpec(
           + CONFIG_TIME_FALLBACK + "' to header or arrival to time events by Flume's timestamp header or arrival");
     }
 
+    long timeMin = 0L;
+    String tmin = props.get(CONFIG_TIME_MIN);
+    if (tmin != null) {
+      try {
+        timeMin = TimeFormat.ISO8601.toNanos(tmin.trim(), false);
+      } catch (InvalidTimeException e) {
+        throw SpecSupport.error(CONFIG_TIME_MIN, tmin, e.getMessage() + "; write an ISO-8601 time with a zone, e.g. 2000-01-01T00:00:00Z");
+      }
+    }
+
     List<NamedPointer> attributes = new ArrayList<>();
     String av = props.get(CONFIG_ATTRIBUTES);
     for (String item : SpecSupport.list(props, CONFIG_ATTRIBUTES)) {
@@ -279,6 +296,6 @@ public record NormalizerSpec(
     int maxAttributes = SpecSupport.intValue(props, CONFIG_MAX_ATTRIBUTES, DEFAULT_MAX_ATTRIBUTES, 0, 1_000_000);
 
     return new NormalizerSpec(eventIdPaths, eventIdHash, entity, eventTypePaths, eventTypeDefault, timePaths, timeFormat,
-        fallback, attributes, flatten, emptyAsMissing, maxBody, maxDepth, maxAttributes);
+        fallback, timeMin, attributes, flatten, emptyAsMissing, maxBody, maxDepth, maxAttributes);
   }
 }

@@ -240,6 +240,16 @@ class JsonNormalizerTest {
   }
 
   @Test
+  void timeMinRejectsSentinels() {
+    Map<String, String> p = props("time.min", "2000-01-01T00:00:00Z", "time.format", "epoch_seconds");
+    NormalizeResult r = run(p, "{\"user_id\":\"u\",\"type\":\"x\",\"t\":0}");
+    assertEquals(NormalizeResult.TIME, r.reasonClass());
+    assertTrue(r.reason().contains("time.min"), r.reason());
+    assertTrue(run(p, "{\"user_id\":\"u\",\"type\":\"x\",\"t\":946684800}").isValid());
+    assertTrue(run(props("time.format", "epoch_seconds"), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":0}").isValid());
+  }
+
+  @Test
   void firstTimeCandidateWithAValueIsUsed() {
     Map<String, String> p = props("time.paths", "/meta/dt, /timestamp");
     NormalizeResult r = run(p, "{\"user_id\":\"u\",\"type\":\"x\",\"timestamp\":1690617099,\"meta\":{\"dt\":\"2023-07-29T07:51:40Z\"}}");

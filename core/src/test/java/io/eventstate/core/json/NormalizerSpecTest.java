@@ -68,6 +68,7 @@ class NormalizerSpecTest {
     m.put("limits.maxBodyBytes", "1000");
     m.put("limits.maxDepth", "1000");
     m.put("limits.maxAttributes", "0");
+    m.put("time.min", "2000-01-01T00:00:00Z");
     NormalizerSpec s = NormalizerSpec.parse(m);
     assertEquals(3, s.entity().size());
     assertEquals("device", s.entity().get(2).type());
@@ -83,6 +84,7 @@ class NormalizerSpecTest {
     assertEquals(1000, s.maxBodyBytes());
     assertEquals(1000, s.maxDepth());
     assertEquals(0, s.maxAttributes());
+    assertEquals(946_684_800_000_000_000L, s.timeMinNanos());
   }
 
   @Test
@@ -210,6 +212,11 @@ class NormalizerSpecTest {
   @Test
   void shouldRejectBadTimeFallback() {
     assertMentions(reject(with("time.fallback", "now")), "key 'time.fallback'", "'now'", "none, header, arrival");
+  }
+
+  @Test
+  void shouldRejectBadTimeMin() {
+    assertMentions(reject(with("time.min", "2000-01-01")), "key 'time.min'", "'2000-01-01'", "ISO-8601", "2000-01-01T00:00:00Z");
   }
 
   @Test
