@@ -94,7 +94,12 @@ public final class InProcessAgent implements AutoCloseable {
       map.put(k, properties.getProperty(k));
     }
     this.errors = List.copyOf(new FlumeConfiguration(map).getConfigurationErrors());
-    this.materialized = new PropertiesFileConfigurationProvider(agentName, file.toFile()).getConfiguration();
+    try {
+      this.materialized = new PropertiesFileConfigurationProvider(agentName, file.toFile()).getConfiguration();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("agent " + agentName + " from " + b.source + " cannot be built by Flume: "
+          + e.getMessage() + "; Flume's configuration errors: " + errors, e);
+    }
     this.removed = new TreeSet<>();
     for (String s : list("sources")) {
       if (!materialized.getSourceRunners().containsKey(s)) {
