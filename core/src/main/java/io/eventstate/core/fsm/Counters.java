@@ -1,0 +1,99 @@
+package io.eventstate.core.fsm;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Named 8-byte counters of one entity, immutable. Names are sorted; the layout is usually shared with the
+ * definition ({@link MachineDefinition#counterNames()}), so stepping copies one small {@code long[]}. Equality
+ * and the byte form consider only non-zero counters, so a counter that was never incremented is the same as an
+ * absent one.
+ */
+public final class Counters {
+
+  private final String[] names;
+  private final long[] values;
+
+  Counters(String[] names, long[] values) {
+    this.names = names;
+    this.values = values;
+  }
+
+  /** All counters at zero in the given layout. */
+  static Counters zero(String[] layout) {
+    return new Counters(layout, new long[layout.length]);
+  }
+
+  /** Builds counters from a map (any names). */
+  public static Counters of(SortedMap<String, Long> map) {
+    String[] n = map.keySet().toArray(new String[0]);
+    long[] v = new long[n.length];
+    for (int i = 0; i < n.length; i++) {
+      v[i] = map.get(n[i]);
+    }
+    return new Counters(n, v);
+  }
+
+  /** The value of a counter, 0 if absent. */
+  public long get(String name) {
+    int i = Arrays.binarySearch(names, name);
+    return i < 0 ? 0 : values[i];
+  }
+
+  /** The non-zero counters, sorted by name. */
+  public SortedMap<String, Long> asMap() {
+    TreeMap<String, Long> m = new TreeMap<>();
+    for (int i = 0; i < names.length; i++) {
+      if (values[i] != 0) {
+        m.put(names[i], values[i]);
+      }
+    }
+    return Collections.unmodifiableSortedMap(m);
+  }
+
+  String[] layout() {
+    return names;
+  }
+
+  long[] copyValues() {
+    return values.clone();
+  }
+
+  /** The same counters in another layout; names the layout lacks are dropped. */
+  Counters relayout(String[] layout) {
+    if (layout == names) {
+      return this;
+    }
+    long[] v = new long[layout.length];
+    for (int i = 0; i < layout.length; i++) {
+      v[i] = get(layout[i]);
+    }
+    return new Counters(layout, v);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Counters c)) {
+      return false;
+    }
+    if (c.names == names) {
+      return Arrays.equals(values, c.values);
+    }
+    return asMap().equals(c.asMap());
+  }
+
+  @Override
+  public int hashCode() {
+    return asMap().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return asMap().toString();
+  }
+}

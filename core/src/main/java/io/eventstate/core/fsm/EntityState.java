@@ -1,0 +1,198 @@
+package io.eventstate.core.fsm;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The state of one entity in one machine: a small immutable value the coprocessor stores in one HBase cell.
+ *
+ * @param path               the current leaf state's path, e.g. {@code in_transit/at_facility}
+ * @param enteredAt          when each state on the path was entered, outermost first (length = depth + 1),
+ *                           nanoseconds since the epoch; {@link #NO_TIME} before the first event
+ * @param lastEventTimeNanos time of the newest applied event, {@link #NO_TIME} before the first
+ * @param recentIds          ids of the newest applied events, oldest first, newest last (at most
+ *                           {@code max(1, dedupe_window)}); the last one and {@code lastEventTimeNanos} form the
+ *                           watermark: events at or before it are not applied by {@link StateMachineEngine#step}
+ * @param counters           the entity's counters
+ *
+ * <h2>Byte format, version 1</h2>
+ * All integers big-endian; {@code str} = unsigned 16-bit byte length followed by that many UTF-8 bytes.
+ * <pre>
+ *   u8   version            = 1
+ *   str  path
+ *   u8   n                  = depth + 1
+ *   i64  enteredAt[n]
+ *   i64  lastEventTimeNanos
+ *   u8   k
+ *   str  recentIds[k]       oldest first
+ *   u16  c
+ *   { str name; i64 value } [c]   non-zero counters only, sorted by name (UTF-16 order of String.compareTo)
+ * </pre>
+ * A package state with a 40-byte event id window of 4 and 20 counters is about 600 bytes. Equal states give
+ * equal bytes; {@link #fromBytes} rejects any other version with a message, so a future version can be added
+ * without misreading old cells.
+ */
+public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos, List<String> recentIds,
+    Counters counters) {
+
+  /** The version byte written by {@link #toBytes()}. */
+  public static final byte FORMAT_VERSION = 1;
+  /** "No time yet": the entity has seen no event. */
+  public static final long NO_TIME = Long.MIN_VALUE;
+
+  public EntityState {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(enteredAt, "enteredAt");
+    recentIds = List.copyOf(recentIds);
+    Objects.requireNonNull(counters, "counters");
+  }
+
+  /** True once an event has been applied. */
+  public boolean started() {
+    return lastEventTimeNanos != NO_TIME;
+  }
+
+  /** The id of the newest applied event, or null. */
+  public String lastEventId() {
+    return recentIds.isEmpty() ? null : recentIds.get(recentIds.size() - 1);
+  }
+
+  /** When the current leaf state was entered. */
+  public long leafEnteredAt() {
+    return enteredAt[enteredAt.length - 1];
+  }
+
+  /** True if the event id is among the recent ids. */
+  public boolean hasSeen(String eventId) {
+    for (int i = recentIds.size() - 1; i >= 0; i--) {
+      if (recentIds.get(i).equals(eventId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The value of a counter (0 if absent). */
+  public long counter(String name) {
+    return counters.get(name);
+  }
+
+  /** Encodes the state (see the class Javadoc for the format). */
+  public byte[] toBytes() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 16 * enteredAt.length + 48 * recentIds.size());
+    out.write(FORMAT_VERSION);
+    writeStr(out, path);
+    if (enteredAt.length > 255 || recentIds.size() > 255) {
+      throw new IllegalStateException("state too deep or id window too large to encode");
+    }
+    out.write(enteredAt.length);
+    for (long t : enteredAt) {
+      writeLong(out, t);
+    }
+    writeLong(out, lastEventTimeNanos);
+    out.write(recentIds.size());
+    for (String id : recentIds) {
+      writeStr(out, id);
+    }
+    var map = counters.asMap();
+    out.write(map.size() >>> 8);
+    out.write(map.size());
+    for (var e : map.entrySet()) {
+      writeStr(out, e.getKey());
+      writeLong(out, e.getValue());
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Decodes bytes written by {@link #toBytes()}.
+   *
+   * @throws IllegalArgumentException for another version or truncated/corrupt bytes
+   */
+  public static EntityState fromBytes(byte[] bytes) {
+    if (bytes == null || bytes.length == 0) {
+      throw new IllegalArgumentException("empty entity state cell");
+    }
+    if (bytes[0] != FORMAT_VERSION) {
+      throw new IllegalArgumentException("entity state format version " + bytes[0] + " is not supported (this build reads "
+          + FORMAT_VERSION + "); upgrade Eventstate on every region server");
+    }
+    try {
+      ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+      String path = readStr(b);
+      int n = b.get() & 0xff;
+      long[] entered = new long[n];
+      for (int i = 0; i < n; i++) {
+        entered[i] = b.getLong();
+      }
+      long last = b.getLong();
+      int k = b.get() & 0xff;
+      List<String> ids = new ArrayList<>(k);
+      for (int i = 0; i < k; i++) {
+        ids.add(readStr(b));
+      }
+      int c = b.getShort() & 0xffff;
+      TreeMap<String, Long> counters = new TreeMap<>();
+      for (int i = 0; i < c; i++) {
+        counters.put(readStr(b), b.getLong());
+      }
+      if (b.hasRemaining()) {
+        throw new IllegalArgumentException(b.remaining() + " trailing bytes");
+      }
+      return new EntityState(path, entered, last, ids, Counters.of(counters));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("corrupt entity state cell (" + bytes.length + " bytes): " + e, e);
+    }
+  }
+
+  private static void writeStr(ByteArrayOutputStream out, String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    if (b.length > 0xffff) {
+      throw new IllegalStateException("string too long to encode: " + b.length + " bytes");
+    }
+    out.write(b.length >>> 8);
+    out.write(b.length);
+    out.write(b, 0, b.length);
+  }
+
+  private static void writeLong(ByteArrayOutputStream out, long v) {
+    for (int s = 56; s >= 0; s -= 8) {
+      out.write((int) (v >>> s));
+    }
+  }
+
+  private static String readStr(ByteBuffer b) {
+    int len = b.getShort() & 0xffff;
+    String s = new String(bytes(b, len), StandardCharsets.UTF_8);
+    return s;
+  }
+
+  private static byte[] bytes(ByteBuffer b, int len) {
+    byte[] out = new byte[len];
+    b.get(out);
+    return out;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof EntityState s && path.equals(s.path) && Arrays.equals(enteredAt, s.enteredAt)
+        && lastEventTimeNanos == s.lastEventTimeNanos && recentIds.equals(s.recentIds) && counters.equals(s.counters);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(path, Arrays.hashCode(enteredAt), lastEventTimeNanos, recentIds, counters);
+  }
+
+  @Override
+  public String toString() {
+    return "EntityState{" + path + " entered=" + Arrays.toString(enteredAt) + " last=" + lastEventTimeNanos
+        + " ids=" + recentIds + " counters=" + counters + "}";
+  }
+}
