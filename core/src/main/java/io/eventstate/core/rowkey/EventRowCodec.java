@@ -227,6 +227,40 @@ public final class EventRowCodec {
     sha.update(bytes);
   }
 
+  /**
+   * One entity's share of a batch: its event rows followed by the touch of its state row, to be written in
+   * one atomic operation.
+   */
+  public record EntityWrite(String entityPrefix, List<CanonicalEvent> events, List<RowWrite> rows) {
+    public EntityWrite {
+      events = List.copyOf(events);
+      rows = List.copyOf(rows);
+    }
+
+    /** The state row key of the entity. */
+    public byte[] stateRow() {
+      return rows.get(rows.size() - 1).row();
+    }
+  }
+
+  /** Groups events by entity, in order of first appearance; each group ends with its state-row touch. */
+  public static List<EntityWrite> entityWrites(List<CanonicalEvent> events) {
+    Map<String, List<CanonicalEvent>> byEntity = new java.util.LinkedHashMap<>();
+    for (CanonicalEvent e : events) {
+      byEntity.computeIfAbsent(RowKeyCodec.entityPrefix(e.entityType(), e.entityId()), k -> new ArrayList<>()).add(e);
+    }
+    List<EntityWrite> writes = new ArrayList<>(byEntity.size());
+    for (Map.Entry<String, List<CanonicalEvent>> g : byEntity.entrySet()) {
+      List<RowWrite> rows = new ArrayList<>(g.getValue().size() + 1);
+      for (CanonicalEvent e : g.getValue()) {
+        rows.add(eventRow(e));
+      }
+      rows.add(stateTouch(g.getValue()));
+      writes.add(new EntityWrite(g.getKey(), g.getValue(), rows));
+    }
+    return writes;
+  }
+
   /** The rows of several events, unchanged order; a convenience for tests and tools. */
   public static List<RowWrite> eventRows(List<CanonicalEvent> events) {
     List<RowWrite> rows = new ArrayList<>(events.size());

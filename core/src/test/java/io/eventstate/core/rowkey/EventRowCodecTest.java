@@ -111,4 +111,19 @@ class EventRowCodecTest {
     EventRowCodec.RowWrite noTs = EventRowCodec.deadLetter(Map.of("timestamp", "soon"), body, "sink-encode", "r");
     assertEquals(0L, noTs.cells().get(0).timestamp());
   }
+
+  @Test
+  void entityWritesGroupEventsAndEndWithTheStateTouch() {
+    CanonicalEvent a1 = event("1", "A", 10_000_000L);
+    CanonicalEvent b1 = event("2", "B", 20_000_000L);
+    CanonicalEvent a2 = event("3", "A", 30_000_000L);
+    List<EventRowCodec.EntityWrite> w = EventRowCodec.entityWrites(List.of(a1, b1, a2));
+    assertEquals(2, w.size());
+    assertEquals(List.of(a1, a2), w.get(0).events());
+    assertEquals(3, w.get(0).rows().size());
+    assertEquals(RowKeyCodec.stateRowKey("package", "A"), RowKeyCodec.fromBytes(w.get(0).stateRow()));
+    assertEquals(EventRowCodec.eventRow(a2), w.get(0).rows().get(1));
+    assertEquals(List.of(b1), w.get(1).events());
+    assertTrue(w.get(0).rows().stream().allMatch(r -> r.rowString().startsWith(w.get(0).entityPrefix())));
+  }
 }
