@@ -1,0 +1,276 @@
+package io.eventstate.core.rowkey;
+
+import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.event.EventHeaders;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Events to cells: the pure function the sink (and any other writer) uses, so that what is written can be
+ * tested without HBase. The sink only turns {@link RowWrite}s into {@code Put}s.
+ *
+ * <h2>Event row</h2> (row key {@link RowKeyCodec#eventRowKey}, family {@link TableSchema#FAMILY_EVENT})
+ * <table>
+ *   <caption>event row cells</caption>
+ *   <tr><th>qualifier</th><th>value (UTF-8 text unless noted)</th></tr>
+ *   <tr><td>{@code body}</td><td>the raw body bytes, verbatim</td></tr>
+ *   <tr><td>{@code event_id}, {@code entity_type}, {@code entity_id}, {@code event_type}</td><td>the canonical fields</td></tr>
+ *   <tr><td>{@code time_ns}</td><td>event time, decimal nanoseconds since the epoch (exact)</td></tr>
+ *   <tr><td>{@code time_source}</td><td>{@code event}, {@code header} or {@code arrival}</td></tr>
+ *   <tr><td>{@code tags}</td><td>comma-separated sorted tags (absent when there are none)</td></tr>
+ *   <tr><td>{@code a.NAME}</td><td>one cell per attribute</td></tr>
+ * </table>
+ *
+ * <p><b>Every cell timestamp is explicit and derived from the event</b>: the event time in milliseconds
+ * (rounded down), or 0 for events before 1970 because HBase rejects negative timestamps. A replayed event
+ * therefore writes byte-for-byte the same cells, and with one version per column the replay is invisible.
+ * This is also why the families have no TTL: a TTL counts from the cell timestamp, so it would delete
+ * historical events as soon as they were written.
+ *
+ * <h2>State-row touch</h2> One cell {@code s:touch} on the entity's state row, holding the newest event time
+ * (decimal nanoseconds) of the write, at that time's millisecond timestamp. The sink writes it in the same
+ * atomic operation as the entity's events so that a RegionObserver sees events and state row together.
+ *
+ * <h2>Dead letter</h2> Row {@link RowKeyCodec#deadLetterRowKey}, family {@code e}: {@code body} (raw),
+ * {@code reason}, {@code stage} and one {@code h.NAME} cell per Flume header. The timestamp is Flume's
+ * {@code timestamp} header when it is a non-negative number, else 0, so a redelivered poison event writes
+ * the same cells again.
+ */
+public final class EventRowCodec {
+
+  public static final String Q_BODY = "body";
+  public static final String Q_EVENT_ID = "event_id";
+  public static final String Q_ENTITY_TYPE = "entity_type";
+  public static final String Q_ENTITY_ID = "entity_id";
+  public static final String Q_EVENT_TYPE = "event_type";
+  public static final String Q_TIME_NS = "time_ns";
+  public static final String Q_TIME_SOURCE = "time_source";
+  public static final String Q_TAGS = "tags";
+  /** Prefix of attribute qualifiers. */
+  public static final String Q_ATTRIBUTE_PREFIX = "a.";
+  /** The state-row touch qualifier in family {@code s}. */
+  public static final String Q_TOUCH = "touch";
+  public static final String Q_REASON = "reason";
+  public static final String Q_STAGE = "stage";
+  /** Prefix of the header qualifiers of a dead letter. */
+  public static final String Q_HEADER_PREFIX = "h.";
+
+  private static final byte[] EVENT = utf8(TableSchema.FAMILY_EVENT);
+  private static final byte[] STATE = utf8(TableSchema.FAMILY_STATE);
+
+  private EventRowCodec() {
+  }
+
+  /** One cell to write. */
+  public record CellValue(byte[] family, byte[] qualifier, long timestamp, byte[] value) {
+    public CellValue {
+      Objects.requireNonNull(family, "family");
+      Objects.requireNonNull(qualifier, "qualifier");
+      Objects.requireNonNull(value, "value");
+      if (timestamp < 0) {
+        throw new IllegalArgumentException("cell timestamp must be >= 0, got " + timestamp);
+      }
+    }
+
+    public String familyString() {
+      return new String(family, StandardCharsets.UTF_8);
+    }
+
+    public String qualifierString() {
+      return new String(qualifier, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof CellValue c && timestamp == c.timestamp && Arrays.equals(family, c.family)
+          && Arrays.equals(qualifier, c.qualifier) && Arrays.equals(value, c.value);
+    }
+
+    @Override
+    public int hashCode() {
+      return ((Arrays.hashCode(family) * 31 + Arrays.hashCode(qualifier)) * 31 + Long.hashCode(timestamp)) * 31
+          + Arrays.hashCode(value);
+    }
+
+    @Override
+    public String toString() {
+      return familyString() + ":" + qualifierString() + "@" + timestamp + "=" + value.length + "B";
+    }
+  }
+
+  /** The cells of one row. */
+  public record RowWrite(byte[] row, List<CellValue> cells) {
+    public RowWrite {
+      Objects.requireNonNull(row, "row");
+      cells = List.copyOf(cells);
+    }
+
+    public String rowString() {
+      return RowKeyCodec.fromBytes(row);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RowWrite r && Arrays.equals(row, r.row) && cells.equals(r.cells);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(row) * 31 + cells.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return rowString() + cells;
+    }
+  }
+
+  /** The cell timestamp for an event time: milliseconds rounded down, 0 before 1970. */
+  public static long cellTimestamp(long eventTimeNanos) {
+    return Math.max(0L, Math.floorDiv(eventTimeNanos, 1_000_000L));
+  }
+
+  /** The event row of one event. */
+  public static RowWrite eventRow(CanonicalEvent e) {
+    long ts = cellTimestamp(e.eventTimeNanos());
+    List<CellValue> cells = new ArrayList<>(8 + e.attributes().size());
+    cells.add(new CellValue(EVENT, utf8(Q_BODY), ts, e.body()));
+    cells.add(new CellValue(EVENT, utf8(Q_EVENT_ID), ts, utf8(e.eventId())));
+    cells.add(new CellValue(EVENT, utf8(Q_ENTITY_TYPE), ts, utf8(e.entityType())));
+    cells.add(new CellValue(EVENT, utf8(Q_ENTITY_ID), ts, utf8(e.entityId())));
+    cells.add(new CellValue(EVENT, utf8(Q_EVENT_TYPE), ts, utf8(e.eventType())));
+    cells.add(new CellValue(EVENT, utf8(Q_TIME_NS), ts, utf8(Long.toString(e.eventTimeNanos()))));
+    cells.add(new CellValue(EVENT, utf8(Q_TIME_SOURCE), ts, utf8(e.timeSource().label())));
+    if (!e.tags().isEmpty()) {
+      cells.add(new CellValue(EVENT, utf8(Q_TAGS), ts, utf8(String.join(",", e.tags()))));
+    }
+    for (Map.Entry<String, String> a : e.attributes().entrySet()) {
+      cells.add(new CellValue(EVENT, utf8(Q_ATTRIBUTE_PREFIX + a.getKey()), ts, utf8(a.getValue())));
+    }
+    String key = RowKeyCodec.eventRowKey(e.entityType(), e.entityId(), e.eventTimeNanos(), e.eventId());
+    return new RowWrite(RowKeyCodec.toBytes(key), cells);
+  }
+
+  /**
+   * The touch of the state row of the entity of {@code events}, all of which must belong to one entity.
+   *
+   * @throws IllegalArgumentException when {@code events} is empty or spans entities
+   */
+  public static RowWrite stateTouch(List<CanonicalEvent> events) {
+    if (events.isEmpty()) {
+      throw new IllegalArgumentException("a state touch needs at least one event");
+    }
+    CanonicalEvent first = events.get(0);
+    long newest = Long.MIN_VALUE;
+    for (CanonicalEvent e : events) {
+      if (!e.entityType().equals(first.entityType()) || !e.entityId().equals(first.entityId())) {
+        throw new IllegalArgumentException("a state touch covers one entity, got " + first.entity() + " and " + e.entity());
+      }
+      newest = Math.max(newest, e.eventTimeNanos());
+    }
+    String key = RowKeyCodec.stateRowKey(first.entityType(), first.entityId());
+    CellValue touch = new CellValue(STATE, utf8(Q_TOUCH), cellTimestamp(newest), utf8(Long.toString(newest)));
+    return new RowWrite(RowKeyCodec.toBytes(key), List.of(touch));
+  }
+
+  /**
+   * A dead-letter row for a Flume event that could not be stored as an event row.
+   *
+   * @param headers the Flume headers as received
+   * @param body    the raw body
+   * @param stage   where it failed, e.g. {@code sink-encode} or {@code sink-rejected}
+   * @param reason  why, in words
+   */
+  public static RowWrite deadLetter(Map<String, String> headers, byte[] body, String stage, String reason) {
+    TreeMap<String, String> sorted = new TreeMap<>(headers);
+    long ts = 0L;
+    String flumeTs = sorted.get(EventHeaders.FLUME_TIMESTAMP);
+    if (flumeTs != null) {
+      try {
+        ts = Math.max(0L, Long.parseLong(flumeTs.trim()));
+      } catch (NumberFormatException ignored) {
+        // an unparseable timestamp header is part of what may be wrong with a poison event
+      }
+    }
+    List<CellValue> cells = new ArrayList<>(sorted.size() + 3);
+    cells.add(new CellValue(EVENT, utf8(Q_BODY), ts, body));
+    cells.add(new CellValue(EVENT, utf8(Q_REASON), ts, utf8(reason == null ? "unknown" : reason)));
+    cells.add(new CellValue(EVENT, utf8(Q_STAGE), ts, utf8(stage)));
+    for (Map.Entry<String, String> h : sorted.entrySet()) {
+      cells.add(new CellValue(EVENT, utf8(Q_HEADER_PREFIX + h.getKey()), ts, utf8(String.valueOf(h.getValue()))));
+    }
+    return new RowWrite(RowKeyCodec.toBytes(RowKeyCodec.deadLetterRowKey(digest(sorted, body))), cells);
+  }
+
+  /** SHA-256 over length-prefixed sorted headers and the body: equal Flume events, equal digests. */
+  static byte[] digest(TreeMap<String, String> sortedHeaders, byte[] body) {
+    MessageDigest sha = RowKeyCodec.digest("SHA-256");
+    for (Map.Entry<String, String> h : sortedHeaders.entrySet()) {
+      update(sha, utf8(h.getKey()));
+      update(sha, utf8(String.valueOf(h.getValue())));
+    }
+    update(sha, body);
+    return sha.digest();
+  }
+
+  private static void update(MessageDigest sha, byte[] bytes) {
+    sha.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+    sha.update(bytes);
+  }
+
+  /**
+   * One entity's share of a batch: its event rows followed by the touch of its state row, to be written in
+   * one atomic operation.
+   */
+  public record EntityWrite(String entityPrefix, List<CanonicalEvent> events, List<RowWrite> rows) {
+    public EntityWrite {
+      events = List.copyOf(events);
+      rows = List.copyOf(rows);
+    }
+
+    /** The state row key of the entity. */
+    public byte[] stateRow() {
+      return rows.get(rows.size() - 1).row();
+    }
+  }
+
+  /** Groups events by entity, in order of first appearance; each group ends with its state-row touch. */
+  public static List<EntityWrite> entityWrites(List<CanonicalEvent> events) {
+    Map<String, List<CanonicalEvent>> byEntity = new java.util.LinkedHashMap<>();
+    for (CanonicalEvent e : events) {
+      byEntity.computeIfAbsent(RowKeyCodec.entityPrefix(e.entityType(), e.entityId()), k -> new ArrayList<>()).add(e);
+    }
+    List<EntityWrite> writes = new ArrayList<>(byEntity.size());
+    for (Map.Entry<String, List<CanonicalEvent>> g : byEntity.entrySet()) {
+      List<RowWrite> rows = new ArrayList<>(g.getValue().size() + 1);
+      for (CanonicalEvent e : g.getValue()) {
+        rows.add(eventRow(e));
+      }
+      rows.add(stateTouch(g.getValue()));
+      writes.add(new EntityWrite(g.getKey(), g.getValue(), rows));
+    }
+    return writes;
+  }
+
+  /** The rows of several events, unchanged order; a convenience for tests and tools. */
+  public static List<RowWrite> eventRows(List<CanonicalEvent> events) {
+    List<RowWrite> rows = new ArrayList<>(events.size());
+    for (CanonicalEvent e : events) {
+      rows.add(eventRow(e));
+    }
+    return Collections.unmodifiableList(rows);
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,85 @@
+package io.eventstate.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class EventSinkSpecTest {
+
+  private static void rejects(Map<String, String> p, String... mustMention) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EventSinkSpec.parse(p));
+    for (String m : mustMention) {
+      assertTrue(e.getMessage().contains(m), "'" + e.getMessage() + "' should mention " + m);
+    }
+  }
+
+  @Test
+  void defaults() {
+    EventSinkSpec s = EventSinkSpec.parse(Map.of("type", "io.eventstate.flume.sink.EventSink", "channel", "c1"));
+    assertEquals("eventstate", s.table());
+    assertEquals(100, s.batchSize());
+    assertEquals(30_000L, s.timeoutMs());
+    assertEquals("SYNC_WAL", s.durability());
+    assertNull(s.zookeeperQuorum());
+    assertEquals("30000", s.clientProperties().get("hbase.client.operation.timeout"));
+    assertEquals("30000", s.clientProperties().get("hbase.rpc.timeout"));
+  }
+
+  @Test
+  void allKeysAndPassThrough() {
+    Map<String, String> p = new HashMap<>();
+    p.put("table", "ns:events");
+    p.put("batchSize", "500");
+    p.put("timeoutMs", "5000");
+    p.put("durability", "ASYNC_WAL");
+    p.put("zookeeperQuorum", "zk1:2181,zk2:2181");
+    p.put("znodeParent", "/hbase-secure");
+    p.put("kerberosPrincipal", "flume/_HOST@EXAMPLE.COM");
+    p.put("kerberosKeytab", "/etc/flume.keytab");
+    p.put("hbase.client.retries.number", "3");
+    p.put("hbase.rpc.timeout", "2000");
+    EventSinkSpec s = EventSinkSpec.parse(p);
+    Map<String, String> c = s.clientProperties();
+    assertEquals("zk1:2181,zk2:2181", c.get("hbase.zookeeper.quorum"));
+    assertEquals("/hbase-secure", c.get("zookeeper.znode.parent"));
+    assertEquals("3", c.get("hbase.client.retries.number"));
+    assertEquals("2000", c.get("hbase.rpc.timeout"));
+    assertEquals("5000", c.get("hbase.client.operation.timeout"));
+    assertEquals("flume/_HOST@EXAMPLE.COM", c.get("hbase.client.keytab.principal"));
+    assertEquals("/etc/flume.keytab", c.get("hbase.client.keytab.file"));
+    assertEquals(500, s.batchSize());
+    assertEquals("ASYNC_WAL", s.durability());
+  }
+
+  @Test
+  void shouldRejectUnknownKeys() {
+    rejects(Map.of("batchsize", "10"), "batchsize", "batchSize");
+  }
+
+  @Test
+  void shouldRejectBadNumbers() {
+    rejects(Map.of("batchSize", "ten"), "batchSize", "'ten'");
+    rejects(Map.of("batchSize", "0"), "batchSize", "0", "from 1");
+    rejects(Map.of("timeoutMs", "-5"), "timeoutMs", "-5");
+  }
+
+  @Test
+  void shouldRejectBadDurabilityTableAndZnode() {
+    rejects(Map.of("durability", "sync"), "durability", "'sync'", "SYNC_WAL");
+    rejects(Map.of("table", "my table"), "table", "'my table'");
+    rejects(Map.of("znodeParent", "hbase"), "znodeParent", "'hbase'", "/hbase");
+    rejects(Map.of("table", " "), "table", "empty");
+  }
+
+  @Test
+  void shouldRejectHalfAKerberosLogin() {
+    rejects(Map.of("kerberosPrincipal", "flume@X"), "kerberosPrincipal", "kerberosKeytab");
+    rejects(Map.of("kerberosKeytab", "/k"), "kerberosPrincipal", "kerberosKeytab");
+  }
+}

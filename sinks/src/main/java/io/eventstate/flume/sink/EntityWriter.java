@@ -1,0 +1,187 @@
+package io.eventstate.flume.sink;
+
+import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.rowkey.EventRowCodec;
+import io.eventstate.core.rowkey.EventRowCodec.EntityWrite;
+import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.hadoop.hbase.DoNotRetryIOException;
+import org.apache.hadoop.hbase.NamespaceNotFoundException;
+import org.apache.hadoop.hbase.TableNotEnabledException;
+import org.apache.hadoop.hbase.TableNotFoundException;
+import org.apache.hadoop.hbase.UnknownRegionException;
+import org.apache.hadoop.hbase.client.Durability;
+import org.apache.hadoop.hbase.client.Put;
+import org.apache.hadoop.hbase.client.RegionLocator;
+import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.exceptions.UnknownProtocolException;
+import org.apache.hadoop.hbase.ipc.CoprocessorRpcChannel;
+import org.apache.hadoop.hbase.protobuf.ProtobufUtil;
+import org.apache.hadoop.hbase.protobuf.generated.ClientProtos.MutationProto.MutationType;
+import org.apache.hadoop.hbase.protobuf.generated.MultiRowMutationProtos.MultiRowMutationService;
+import org.apache.hadoop.hbase.protobuf.generated.MultiRowMutationProtos.MutateRowsRequest;
+import org.apache.hadoop.hbase.regionserver.NoSuchColumnFamilyException;
+import org.apache.hadoop.hbase.security.AccessDeniedException;
+import org.apache.hadoop.ipc.RemoteException;
+
+import com.google.protobuf.ServiceException;
+
+/**
+ * Writes entities atomically: all rows of the entities that share a region (their event rows and the touch of
+ * each state row) go to HBase in one {@code MultiRowMutationEndpoint.mutateRows} call, which the region
+ * applies through {@code Region.mutateRowsWithLocks}: exclusive row locks, one WAL edit, one MVCC write, and
+ * one {@code preBatchMutate} for observers. HBase's client has no other atomic multi-row write:
+ * {@code Table.mutateRow}/{@code checkAndMutate} are single-row, and {@code Table.batch} is atomic per row only
+ * (a region server may cut it into several mini-batches, for example when a row lock is busy).
+ *
+ * <p>When HBase rejects a write with a {@link DoNotRetryIOException} (bad input, e.g. a coprocessor refusing an
+ * event), the write is split, region group to entities, entity to single events (each with its own state
+ * touch), so the one poison event is isolated and handed back as rejected while everything else is written.
+ * Infrastructure failures that a retry can fix (and missing tables or families, which are also
+ * DoNotRetryIOExceptions) are thrown: the sink rolls back and retries the whole batch later.
+ */
+final class EntityWriter {
+
+  /** DoNotRetryIOExceptions that say the table, not the event, is wrong: never dead-letter because of them. */
+  private static final Set<Class<? extends IOException>> NOT_THE_EVENTS_FAULT = Set.of(TableNotFoundException.class,
+      TableNotEnabledException.class, NoSuchColumnFamilyException.class, UnknownProtocolException.class,
+      AccessDeniedException.class, NamespaceNotFoundException.class, UnknownRegionException.class);
+
+  /** An event HBase refused, with the reason. */
+  record Rejected(CanonicalEvent event, String reason) {
+  }
+
+  /** What one {@link #write} did. */
+  record Outcome(int eventRows, int stateTouches, int atomicWrites, int fallbackSplits, List<Rejected> rejected) {
+  }
+
+  private final Table table;
+  private final RegionLocator locator;
+  private final Durability durability;
+
+  EntityWriter(Table table, RegionLocator locator, Durability durability) {
+    this.table = table;
+    this.locator = locator;
+    this.durability = durability;
+  }
+
+  /** Writes the events; returns what was rejected as poison. Throws on any other failure. */
+  Outcome write(List<CanonicalEvent> events) throws IOException {
+    Map<String, List<EntityWrite>> byRegion = new LinkedHashMap<>();
+    for (EntityWrite w : EventRowCodec.entityWrites(events)) {
+      String region = locator.getRegionLocation(w.stateRow()).getRegion().getEncodedName();
+      byRegion.computeIfAbsent(region, k -> new ArrayList<>()).add(w);
+    }
+    Tally t = new Tally();
+    for (List<EntityWrite> group : byRegion.values()) {
+      writeGroup(group, t);
+    }
+    return new Outcome(t.eventRows, t.touches, t.atomicWrites, t.splits, t.rejected);
+  }
+
+  private static final class Tally {
+    int eventRows;
+    int touches;
+    int atomicWrites;
+    int splits;
+    final List<Rejected> rejected = new ArrayList<>();
+  }
+
+  private void writeGroup(List<EntityWrite> group, Tally t) throws IOException {
+    List<RowWrite> rows = new ArrayList<>();
+    for (EntityWrite w : group) {
+      rows.addAll(w.rows());
+    }
+    try {
+      mutateRows(rows, group.get(0).stateRow());
+      t.atomicWrites++;
+      for (EntityWrite w : group) {
+        t.eventRows += w.events().size();
+        t.touches++;
+      }
+      return;
+    } catch (IOException e) {
+      IOException cause = unwrap(e);
+      if (!(cause instanceof DoNotRetryIOException) || NOT_THE_EVENTS_FAULT.contains(cause.getClass())) {
+        throw cause;
+      }
+      t.splits++;
+      if (group.size() > 1) {
+        // Also the path after a region split moved some entities of the group elsewhere ("rows are split
+        // between regions"): every single entity is still in one region.
+        for (EntityWrite w : group) {
+          writeGroup(List.of(w), t);
+        }
+        return;
+      }
+      EntityWrite only = group.get(0);
+      if (only.events().size() == 1) {
+        t.rejected.add(new Rejected(only.events().get(0), String.valueOf(cause.getMessage())));
+        return;
+      }
+      for (CanonicalEvent single : only.events()) {
+        writeGroup(EventRowCodec.entityWrites(List.of(single)), t);
+      }
+    }
+  }
+
+  private void mutateRows(List<RowWrite> rows, byte[] routeRow) throws IOException {
+    MutateRowsRequest.Builder request = MutateRowsRequest.newBuilder();
+    for (RowWrite r : rows) {
+      request.addMutationRequest(ProtobufUtil.toMutation(MutationType.PUT, toPut(r, durability)));
+    }
+    CoprocessorRpcChannel channel = table.coprocessorService(routeRow);
+    try {
+      MultiRowMutationService.newBlockingStub(channel).mutateRows(null, request.build());
+    } catch (ServiceException e) {
+      throw unwrap(e);
+    }
+  }
+
+  /** Plain puts, for dead letters (no atomicity needed, no state row). */
+  void put(List<RowWrite> rows) throws IOException {
+    List<Put> puts = new ArrayList<>(rows.size());
+    for (RowWrite r : rows) {
+      puts.add(toPut(r, durability));
+    }
+    table.put(puts);
+  }
+
+  static Put toPut(RowWrite r, Durability durability) {
+    Put p = new Put(r.row());
+    for (EventRowCodec.CellValue c : r.cells()) {
+      p.addColumn(c.family(), c.qualifier(), c.timestamp(), c.value());
+    }
+    p.setDurability(durability);
+    return p;
+  }
+
+  /** The IOException behind service and remote wrappers: a DoNotRetryIOException if there is one in the chain. */
+  static IOException unwrap(Throwable t) {
+    IOException deepest = null;
+    Throwable c = t;
+    for (int depth = 0; c != null && depth < 12; depth++) {
+      if (c instanceof RemoteException re) {
+        c = re.unwrapRemoteException();
+      }
+      if (c instanceof DoNotRetryIOException dnr) {
+        return dnr;
+      }
+      if (c instanceof IOException io) {
+        deepest = io;
+      }
+      c = c.getCause() == c ? null : c.getCause();
+    }
+    if (deepest != null) {
+      return deepest;
+    }
+    return t instanceof IOException io ? io : new IOException(t);
+  }
+}

@@ -1,0 +1,305 @@
+package io.eventstate.flume.sink;
+
+import io.eventstate.core.config.EventSinkSpec;
+import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.event.EventHeaders;
+import io.eventstate.core.event.MalformedEventException;
+import io.eventstate.core.rowkey.EventRowCodec;
+import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
+import io.eventstate.core.rowkey.TableSchema;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.flume.Channel;
+import org.apache.flume.ChannelException;
+import org.apache.flume.Context;
+import org.apache.flume.Event;
+import org.apache.flume.EventDeliveryException;
+import org.apache.flume.FlumeException;
+import org.apache.flume.Transaction;
+import org.apache.flume.conf.BatchSizeSupported;
+import org.apache.flume.conf.Configurable;
+import org.apache.flume.instrumentation.SinkCounter;
+import org.apache.flume.sink.AbstractSink;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Admin;
+import org.apache.hadoop.hbase.client.Connection;
+import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.client.Durability;
+import org.apache.hadoop.hbase.client.RegionLocator;
+import org.apache.hadoop.hbase.client.Table;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes canonical events (headers set by the normalizing interceptor, body the raw bytes) to the Eventstate
+ * HBase table, idempotently: row keys come from the event ({@code io.eventstate.core.rowkey.RowKeyCodec}) and
+ * every cell carries an explicit timestamp derived from the event time, so redelivering a batch — which Flume
+ * does after any rollback — rewrites byte-identical cells.
+ *
+ * <h2>Configuration</h2> (keys parsed by {@link EventSinkSpec}; unknown keys fail the agent's start)
+ * <table>
+ *   <caption>EventSink keys</caption>
+ *   <tr><th>Property</th><th>Default</th><th>Description</th></tr>
+ *   <tr><td>{@code table}</td><td>{@code eventstate}</td><td>table created by {@link SchemaTool}</td></tr>
+ *   <tr><td>{@code batchSize}</td><td>100</td><td>events per channel transaction</td></tr>
+ *   <tr><td>{@code timeoutMs}</td><td>30000</td><td>bound of one HBase write, retries included</td></tr>
+ *   <tr><td>{@code durability}</td><td>{@code SYNC_WAL}</td><td>WAL durability of every write</td></tr>
+ *   <tr><td>{@code zookeeperQuorum}, {@code znodeParent}</td><td>hbase-site.xml</td><td>cluster location</td></tr>
+ *   <tr><td>{@code hbase.*}</td><td></td><td>passed to the HBase client</td></tr>
+ *   <tr><td>{@code kerberosPrincipal}, {@code kerberosKeytab}</td><td></td><td>client login (both or neither)</td></tr>
+ * </table>
+ * <pre>
+ *   a1.sinks.hbase.type = io.eventstate.flume.sink.EventSink
+ *   a1.sinks.hbase.channel = valid
+ *   a1.sinks.hbase.table = eventstate
+ *   a1.sinks.hbase.batchSize = 500
+ * </pre>
+ *
+ * <h2>Behaviour</h2>
+ * <ul>
+ *   <li>One transaction per {@code process()}: take up to {@code batchSize} events, write, commit. Any failure
+ *       rolls back and returns {@code BACKOFF}; Flume redelivers the batch later and the rewrite is harmless.</li>
+ *   <li>Each entity's event rows and a touch of its state row are written in one atomic multi-row operation
+ *       ({@code MultiRowMutationEndpoint}, which the schema tool loads on the table); all entities of a batch
+ *       that share a region go in the same operation. See {@link EntityWriter} for why.</li>
+ *   <li>Poison events are never retried forever: an event whose canonical headers are missing or malformed,
+ *       or that HBase rejects with a {@code DoNotRetryIOException}, is stored as a dead-letter row
+ *       ({@code ~dl:...}, family {@code e}: raw body, reason, stage, headers) and counted; the rest of the batch
+ *       commits.</li>
+ *   <li>{@code start()} fails, naming the table and the fix, when the table or a column family is missing, the
+ *       table is disabled, or it was not made by the schema tool. No event is taken then. Flume's lifecycle
+ *       supervisor calls {@code start()} again every few seconds, so the sink recovers once the table exists.</li>
+ * </ul>
+ * Counters: Flume's {@code SinkCounter} (type SINK) on every branch, plus {@link EventSinkCounters}.
+ */
+public class EventSink extends AbstractSink implements Configurable, BatchSizeSupported {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventSink.class);
+
+  /** Stage recorded on dead letters whose headers could not be read. */
+  public static final String STAGE_ENCODE = "sink-encode";
+  /** Stage recorded on dead letters HBase rejected. */
+  public static final String STAGE_REJECTED = "sink-rejected";
+
+  private EventSinkSpec spec;
+  private TableSchema schema;
+  private Durability durability;
+  private SinkCounter sinkCounter;
+  private EventSinkCounters counters;
+
+  private Connection connection;
+  private Table table;
+  private RegionLocator locator;
+  private EntityWriter writer;
+
+  @Override
+  public void configure(Context context) {
+    try {
+      spec = EventSinkSpec.parse(context.getParameters());
+    } catch (IllegalArgumentException e) {
+      throw new FlumeException("sink " + getName() + ": " + e.getMessage(), e);
+    }
+    schema = new TableSchema(spec.table(), 1);
+    durability = Durability.valueOf(spec.durability());
+    if (sinkCounter == null) {
+      sinkCounter = new SinkCounter(getName());
+      counters = new EventSinkCounters(getName());
+    }
+  }
+
+  /** The parsed configuration. */
+  public EventSinkSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public long getBatchSize() {
+    return spec.batchSize();
+  }
+
+  /** Flume's standard counters of this sink. */
+  public SinkCounter sinkCounter() {
+    return sinkCounter;
+  }
+
+  /** Eventstate's counters of this sink. */
+  public EventSinkCounters counters() {
+    return counters;
+  }
+
+  /** The HBase client configuration: hbase-site.xml from the class path, then the sink's keys. */
+  Configuration clientConfiguration() {
+    Configuration conf = HBaseConfiguration.create();
+    for (Map.Entry<String, String> e : spec.clientProperties().entrySet()) {
+      conf.set(e.getKey(), e.getValue());
+    }
+    return conf;
+  }
+
+  @Override
+  public synchronized void start() {
+    sinkCounter.start();
+    counters.start();
+    try {
+      connection = ConnectionFactory.createConnection(clientConfiguration());
+      List<String> problems;
+      try (Admin admin = connection.getAdmin()) {
+        problems = SchemaTool.problems(admin, schema);
+      }
+      if (!problems.isEmpty()) {
+        throw new FlumeException("sink " + getName() + " cannot write to HBase table " + spec.table() + ": "
+            + String.join("; ", problems) + ". The sink retries start-up until this is fixed.");
+      }
+      TableName name = TableName.valueOf(spec.table());
+      table = connection.getTable(name);
+      locator = connection.getRegionLocator(name);
+      writer = new EntityWriter(table, locator, durability);
+      sinkCounter.incrementConnectionCreatedCount();
+    } catch (Exception e) {
+      sinkCounter.incrementConnectionFailedCount();
+      counters.increment(EventSinkCounters.START_FAILURES);
+      closeQuietly();
+      LOG.error("Sink {} failed to start: {}", getName(), e.getMessage());
+      if (e instanceof FlumeException fe) {
+        throw fe;
+      }
+      throw new FlumeException("sink " + getName() + " cannot reach HBase for table " + spec.table() + ": " + e, e);
+    }
+    super.start();
+    LOG.info("Sink {} writing to HBase table {} (batchSize {}, durability {})", getName(), spec.table(),
+        spec.batchSize(), spec.durability());
+  }
+
+  @Override
+  public synchronized void stop() {
+    closeQuietly();
+    sinkCounter.incrementConnectionClosedCount();
+    sinkCounter.stop();
+    counters.stop();
+    super.stop();
+  }
+
+  private void closeQuietly() {
+    for (AutoCloseable c : new AutoCloseable[] {locator, table, connection}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.warn("Sink {}: error closing {}: {}", getName(), c, e.toString());
+        }
+      }
+    }
+    locator = null;
+    table = null;
+    connection = null;
+    writer = null;
+  }
+
+  @Override
+  public Status process() throws EventDeliveryException {
+    Channel channel = getChannel();
+    Transaction txn = channel.getTransaction();
+    Status status = Status.READY;
+    try {
+      txn.begin();
+      List<Event> batch = new ArrayList<>(spec.batchSize());
+      for (int i = 0; i < spec.batchSize(); i++) {
+        Event e = channel.take();
+        if (e == null) {
+          break;
+        }
+        batch.add(e);
+      }
+      if (batch.isEmpty()) {
+        sinkCounter.incrementBatchEmptyCount();
+        status = Status.BACKOFF;
+      } else {
+        if (batch.size() < spec.batchSize()) {
+          sinkCounter.incrementBatchUnderflowCount();
+        } else {
+          sinkCounter.incrementBatchCompleteCount();
+        }
+        sinkCounter.addToEventDrainAttemptCount(batch.size());
+        write(batch);
+      }
+      beforeCommit(batch);
+      txn.commit();
+      if (!batch.isEmpty()) {
+        sinkCounter.addToEventDrainSuccessCount(batch.size());
+      }
+    } catch (Throwable t) {
+      try {
+        txn.rollback();
+      } catch (Exception e2) {
+        LOG.error("Sink {}: rollback failed; the channel redelivers the batch anyway", getName(), e2);
+      }
+      counters.increment(EventSinkCounters.ROLLBACKS);
+      if (t instanceof ChannelException) {
+        sinkCounter.incrementChannelReadFail();
+      } else {
+        sinkCounter.incrementEventWriteFail();
+      }
+      if (t instanceof Error err) {
+        throw err;
+      }
+      LOG.warn("Sink {}: batch rolled back and will be redelivered: {}", getName(), t.toString());
+      status = Status.BACKOFF;
+    } finally {
+      txn.close();
+    }
+    return status;
+  }
+
+  /** Called after HBase accepted the batch and before the channel commit; tests override it to fail there. */
+  void beforeCommit(List<Event> batch) throws Exception {
+  }
+
+  private void write(List<Event> batch) throws IOException {
+    if (writer == null) {
+      throw new IOException("sink " + getName() + " is not connected to HBase");
+    }
+    Map<CanonicalEvent, Event> sources = new IdentityHashMap<>();
+    List<CanonicalEvent> events = new ArrayList<>(batch.size());
+    List<RowWrite> deadLetters = new ArrayList<>();
+    int unencodable = 0;
+    for (Event e : batch) {
+      byte[] body = e.getBody() == null ? new byte[0] : e.getBody();
+      Map<String, String> headers = e.getHeaders() == null ? Map.of() : e.getHeaders();
+      try {
+        CanonicalEvent ce = EventHeaders.read(headers, body);
+        EventRowCodec.eventRow(ce); // proves it encodes before it joins a batch
+        events.add(ce);
+        sources.put(ce, e);
+      } catch (MalformedEventException | RuntimeException bad) {
+        deadLetters.add(EventRowCodec.deadLetter(headers, body, STAGE_ENCODE, String.valueOf(bad.getMessage())));
+        unencodable++;
+      }
+    }
+    EntityWriter.Outcome outcome = writer.write(events);
+    for (EntityWriter.Rejected r : outcome.rejected()) {
+      Event source = sources.get(r.event());
+      Map<String, String> headers = source.getHeaders() == null ? Map.of() : new LinkedHashMap<>(source.getHeaders());
+      deadLetters.add(EventRowCodec.deadLetter(headers, r.event().body(), STAGE_REJECTED, r.reason()));
+    }
+    if (!deadLetters.isEmpty()) {
+      writer.put(deadLetters);
+      LOG.warn("Sink {}: {} dead letter(s) in table {} ({} unencodable, {} rejected by HBase)", getName(),
+          deadLetters.size(), spec.table(), unencodable, outcome.rejected().size());
+    }
+    counters.add(EventSinkCounters.EVENT_ROWS_WRITTEN, outcome.eventRows());
+    counters.add(EventSinkCounters.STATE_ROWS_TOUCHED, outcome.stateTouches());
+    counters.add(EventSinkCounters.ATOMIC_WRITES, outcome.atomicWrites());
+    counters.add(EventSinkCounters.FALLBACK_SPLITS, outcome.fallbackSplits());
+    counters.add(EventSinkCounters.DEAD_LETTERED, deadLetters.size());
+    counters.add(EventSinkCounters.DEAD_LETTERED_UNENCODABLE, unencodable);
+    counters.add(EventSinkCounters.DEAD_LETTERED_REJECTED, outcome.rejected().size());
+  }
+}

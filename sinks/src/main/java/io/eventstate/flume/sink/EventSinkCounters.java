@@ -1,0 +1,49 @@
+package io.eventstate.flume.sink;
+
+import org.apache.flume.instrumentation.MonitoredCounterGroup;
+
+/**
+ * EventSink's own counters, next to Flume's standard {@code SinkCounter}. Registered with Flume monitoring as
+ * type {@code OTHER} under the sink's name (JMX {@code org.apache.flume.other:type=<sink>}, HTTP
+ * monitoring {@code OTHER.<sink>}).
+ */
+public class EventSinkCounters extends MonitoredCounterGroup {
+
+  /** Event rows written (a replayed event counts again: it rewrites identical cells). */
+  public static final String EVENT_ROWS_WRITTEN = "eventstate.eventRowsWritten";
+  /** State rows touched, one per entity per atomic write. */
+  public static final String STATE_ROWS_TOUCHED = "eventstate.stateRowsTouched";
+  /** Atomic multi-row writes (one per region per batch, more after a fallback). */
+  public static final String ATOMIC_WRITES = "eventstate.atomicWrites";
+  /** Times a failed atomic write was split into smaller ones to isolate a poison event. */
+  public static final String FALLBACK_SPLITS = "eventstate.fallbackSplits";
+  /** Events stored as dead letters, for any reason. */
+  public static final String DEAD_LETTERED = "eventstate.deadLettered";
+  /** Dead letters because the canonical headers were missing or malformed. */
+  public static final String DEAD_LETTERED_UNENCODABLE = "eventstate.deadLetteredUnencodable";
+  /** Dead letters because HBase rejected the event with a DoNotRetryIOException. */
+  public static final String DEAD_LETTERED_REJECTED = "eventstate.deadLetteredRejected";
+  /** Transactions rolled back. */
+  public static final String ROLLBACKS = "eventstate.rollbacks";
+  /** Failed {@code start()} calls (table missing, HBase unreachable...). */
+  public static final String START_FAILURES = "eventstate.startFailures";
+
+  static final String[] ALL = {EVENT_ROWS_WRITTEN, STATE_ROWS_TOUCHED, ATOMIC_WRITES, FALLBACK_SPLITS, DEAD_LETTERED,
+      DEAD_LETTERED_UNENCODABLE, DEAD_LETTERED_REJECTED, ROLLBACKS, START_FAILURES};
+
+  public EventSinkCounters(String sinkName) {
+    super(Type.OTHER, sinkName, ALL);
+  }
+
+  public long add(String counter, long delta) {
+    return addAndGet(counter, delta);
+  }
+
+  public long increment(String counter) {
+    return super.increment(counter);
+  }
+
+  public long get(String counter) {
+    return super.get(counter);
+  }
+}
