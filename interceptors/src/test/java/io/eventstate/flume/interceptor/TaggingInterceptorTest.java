@@ -149,7 +149,7 @@ class TaggingInterceptorTest {
     assertEquals("invalid", out.getHeaders().get("es.status"));
     assertEquals("dlq", out.getHeaders().get("es.route"));
     assertEquals("tag", out.getHeaders().get("es.stage"));
-    assertTrue(out.getHeaders().get("es.reason").startsWith("tagging failed: UnsupportedOperationException"),
+    assertTrue(out.getHeaders().get("es.reason").startsWith("internal: tagging failed: UnsupportedOperationException"),
         out.getHeaders().get("es.reason"));
     assertEquals("login", out.getHeaders().get("es.eventType"));
     assertEquals(1L, InProcessAgent.counter("interceptor", "tag-fail", "events.failed"));
@@ -173,7 +173,27 @@ class TaggingInterceptorTest {
     assertSame(e, out);
     assertEquals("invalid", hostile.get("es.status"));
     assertEquals("deadletter", hostile.get("es.route"));
-    assertEquals("tagging failed: IllegalStateException: header store broken", hostile.get("es.reason"));
+    assertEquals("internal: tagging failed: IllegalStateException: header store broken", hostile.get("es.reason"));
+  }
+
+  @Test
+  void longFailureReasonsAreCut() throws Exception {
+    Interceptor i = build("name", "tag-long", "rules", "r", "rules.r.if", "attr.x exists", "rules.r.tag", "x");
+    String huge = "x".repeat(100_000);
+    Map<String, String> hostile = new HashMap<>(Map.of("es.status", "valid")) {
+      @Override
+      public String get(Object key) {
+        if ("es.attr.x".equals(key)) {
+          throw new IllegalStateException(huge);
+        }
+        return super.get(key);
+      }
+    };
+    Event e = EventBuilder.withBody(new byte[0]);
+    e.setHeaders(hostile);
+    i.intercept(e);
+    assertEquals(TaggingInterceptor.MAX_REASON_CHARS, hostile.get("es.reason").length());
+    assertTrue(hostile.get("es.reason").endsWith("\u2026"));
   }
 
   @Test
