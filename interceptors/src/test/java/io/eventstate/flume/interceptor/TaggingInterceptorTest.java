@@ -12,6 +12,10 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
@@ -194,6 +198,43 @@ class TaggingInterceptorTest {
     i.intercept(e);
     assertEquals(TaggingInterceptor.MAX_REASON_CHARS, hostile.get("es.reason").length());
     assertTrue(hostile.get("es.reason").endsWith("\u2026"));
+  }
+
+  @Test
+  void concurrentBatchesKeepExactCounts() throws Exception {
+    // Sources such as the HTTP source call the interceptor chain from several threads at once.
+    Interceptor i = standard("tag-concurrent");
+    int threads = 4;
+    int batches = 500;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        results.add(pool.submit(() -> {
+          int kept = 0;
+          for (int b = 0; b < batches; b++) {
+            List<Event> batch = new ArrayList<>(List.of(valid("heartbeat"),
+                valid("reading", "es.attr.degrees_fahrenheit", "95"), valid("login")));
+            List<Event> out = i.intercept(batch);
+            kept += out.size();
+            assertEquals("alert,hot", out.get(0).getHeaders().get("es.tags"));
+          }
+          return kept;
+        }));
+      }
+      int kept = 0;
+      for (Future<Integer> f : results) {
+        kept += f.get(60, TimeUnit.SECONDS);
+      }
+      long total = (long) threads * batches;
+      assertEquals(2 * total, kept);
+      assertEquals(3 * total, InProcessAgent.counter("interceptor", "tag-concurrent", "events.in"));
+      assertEquals(total, InProcessAgent.counter("interceptor", "tag-concurrent", "events.dropped"));
+      assertEquals(total, InProcessAgent.counter("interceptor", "tag-concurrent", "rule.hot.hits"));
+      assertEquals(total, InProcessAgent.counter("interceptor", "tag-concurrent", "events.unmatched"));
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
