@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.event.EventBuilder;
+import org.apache.flume.instrumentation.util.JMXPollUtil;
 import org.apache.flume.interceptor.Interceptor;
 import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -120,6 +121,10 @@ class TaggingInterceptorTest {
     }
     assertEquals(expected.keySet().size() + 3, InProcessAgent.counters("interceptor", "tag-unit").size(),
         "the declared counters plus StartTime, StopTime, Type");
+    // What -Dflume.monitoring.type=http (and ganglia) serve: Flume's own poll over the MBean server.
+    Map<String, String> polled = JMXPollUtil.getAllMBeans().get("INTERCEPTOR.tag-unit");
+    assertEquals("6", polled.get("events.in"), String.valueOf(polled));
+    assertEquals("2", polled.get("rule.hot.hits"));
   }
 
   @Test
