@@ -54,7 +54,7 @@ import io.eventstate.core.json.SplitterSpec;
  * a1.sources.http.handler.explode.copy = session:/session
  * </pre>
  */
-public class JsonHttpHandler implements HTTPSourceHandler {
+public class JsonHttpHandler implements HTTPSourceHandler, RawPayloadHandler {
 
   /** Request headers copied into each event. */
   public static final String CONFIG_HEADERS_COPY = "headers.copy";
@@ -93,10 +93,6 @@ public class JsonHttpHandler implements HTTPSourceHandler {
         throw new HTTPBadRequestException("unsupported charset '" + charset + "'; send UTF-8");
       }
     }
-    JsonPayloadSplitter.Result r = splitter.split(body);
-    if (!r.isOk()) {
-      throw new HTTPBadRequestException(r.reason());
-    }
     Map<String, String> headers = new HashMap<>();
     for (String h : copyHeaders) {
       String v = request.getHeader(h);
@@ -104,9 +100,22 @@ public class JsonHttpHandler implements HTTPSourceHandler {
         headers.put(h, v);
       }
     }
+    return toEvents(body, headers);
+  }
+
+  /**
+   * The handler without HTTP: splits one UTF-8 payload into events carrying {@code requestHeaders} (the
+   * configured {@code headers.copy} subset, already picked). {@code ./eventstate normalize} calls this.
+   */
+  @Override
+  public List<Event> toEvents(byte[] payload, Map<String, String> requestHeaders) throws HTTPBadRequestException {
+    JsonPayloadSplitter.Result r = splitter.split(payload);
+    if (!r.isOk()) {
+      throw new HTTPBadRequestException(r.reason());
+    }
     List<Event> out = new ArrayList<>(r.events().size());
     for (byte[] e : r.events()) {
-      out.add(EventBuilder.withBody(e, new HashMap<>(headers)));
+      out.add(EventBuilder.withBody(e, new HashMap<>(requestHeaders)));
     }
     return out;
   }
