@@ -89,7 +89,14 @@ final class InProcessAgent implements AutoCloseable {
     }
     Application app = new Application();
     app.handleConfigurationEvent(conf);
-    return new InProcessAgent(sink, channel, port, app);
+    InProcessAgent agent = new InProcessAgent(sink, channel, port, app);
+    // Flume's supervisor starts components asynchronously: wait until the HTTP source listens.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", agent.port)) {
+        return true;
+      }
+    });
+    return agent;
   }
 
   /** Posts events to the HTTP source; returns the HTTP status. Bodies must be UTF-8 text. */
@@ -117,6 +124,15 @@ final class InProcessAgent implements AutoCloseable {
 
   long channelSize() {
     return jmx("org.apache.flume.channel:type=" + channelName, "ChannelSize");
+  }
+
+  /** All Flume MBeans, for failure messages. */
+  static String flumeMBeans() {
+    try {
+      return ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName("org.apache.flume.*:*"), null).toString();
+    } catch (Exception e) {
+      return e.toString();
+    }
   }
 
   private static long jmx(String name, String attribute) {
