@@ -25,6 +25,11 @@ public final class HBaseMiniCluster implements BeforeAllCallback {
         .getOrComputeIfAbsent(KEY, k -> Holder.start(), Holder.class);
   }
 
+  /** Uses a cluster started outside JUnit (the benchmark program). */
+  static void use(Holder h) {
+    holder = h;
+  }
+
   /** The shared testing utility. */
   public static HBaseTestingUtility util() {
     if (holder == null) {
