@@ -57,6 +57,10 @@ public final class Counters {
     return names;
   }
 
+  long[] values() {
+    return values;
+  }
+
   long[] copyValues() {
     return values.clone();
   }
@@ -66,9 +70,17 @@ public final class Counters {
     if (layout == names) {
       return this;
     }
+    // Both name arrays are sorted: one merge walk.
     long[] v = new long[layout.length];
-    for (int i = 0; i < layout.length; i++) {
-      v[i] = get(layout[i]);
+    int j = 0;
+    for (int i = 0; i < layout.length && j < names.length; i++) {
+      int c;
+      while (j < names.length && (c = names[j].compareTo(layout[i])) <= 0) {
+        if (c == 0) {
+          v[i] = values[j];
+        }
+        j++;
+      }
     }
     return new Counters(layout, v);
   }

@@ -71,7 +71,9 @@ public final class SessionEngine {
     List<String> ids = window(s.recentIds(), e.eventId(), Math.max(1, spec.dedupeWindow()));
     if (startsNew) {
       String id = sessionId(e.entityType(), e.entityId(), t, e.eventId());
-      long dayEnd = spec.midnightZone() == null ? Long.MAX_VALUE : nextMidnight(spec, t);
+      // The previous session's day end is still the next midnight if the new session starts before it.
+      long dayEnd = spec.midnightZone() == null ? Long.MAX_VALUE
+          : s.started() && t < s.dayEndNanos() ? s.dayEndNanos() : nextMidnight(spec, t);
       Session ended = s.started()
           ? new Session(s.sessionId(), s.startNanos(), s.lastEventTimeNanos(), s.eventCount(), List.of()) : null;
       SessionState next = new SessionState(id, t, t, dayEnd, 1, s.sessionCount() + 1, hasValue ? v : "", ids);
@@ -198,7 +200,20 @@ public final class SessionEngine {
   }
 
   private static long fnv(long h, String s) {
-    for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        return fnvBytes(h, s, i);
+      }
+      h ^= c;
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  /** Continues the hash over the UTF-8 bytes of {@code s} from char index {@code from} (non-ASCII text). */
+  private static long fnvBytes(long h, String s, int from) {
+    for (byte x : s.substring(from).getBytes(StandardCharsets.UTF_8)) {
       h ^= x & 0xff;
       h *= 0x100000001b3L;
     }
