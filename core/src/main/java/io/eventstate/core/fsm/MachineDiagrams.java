@@ -115,7 +115,7 @@ public final class MachineDiagrams {
           b.append(indent).append("%% internal in ").append(s.name()).append(": ").append(internal).append('\n');
         }
       } else if (!internal.isEmpty()) {
-        b.append(indent).append(s.name()).append(" : ").append(mermaidText(internal)).append('\n');
+        b.append(indent).append(s.name()).append(" : ").append(mermaidText("stays on " + internal)).append('\n');
       } else {
         // Declared in its block so that Mermaid nests it even when only edges outside the block name it.
         b.append(indent).append(s.name()).append('\n');
@@ -169,14 +169,14 @@ public final class MachineDiagrams {
       String internal = internals(s);
       if (s.isComposite()) {
         b.append(indent).append("subgraph \"cluster_").append(s.name()).append("\" {\n");
-        b.append(indent).append("  label=\"").append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(" + internal + ")")))
+        b.append(indent).append("  label=\"").append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(stays on " + internal + ")")))
             .append("\";\n  ").append(indent).append("style=rounded;\n");
         b.append(indent).append("  \"").append(s.name()).append("__init\" [shape=point, width=0.1];\n");
         dotBlock(b, s.children(), indent + "  ");
         b.append(indent).append("}\n");
       } else {
         b.append(indent).append('"').append(s.name()).append("\" [label=\"")
-            .append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(" + internal + ")"))).append('"');
+            .append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(stays on " + internal + ")"))).append('"');
         if (s.isFinal()) {
           b.append(", shape=doubleoctagon");
         }
