@@ -15,10 +15,21 @@ public final class Counters {
 
   private final String[] names;
   private final long[] values;
+  /** The names' UTF-8 bytes when the layout is a definition's (computed once there), else null. */
+  private final byte[][] utf8Names;
 
   Counters(String[] names, long[] values) {
+    this(names, values, null);
+  }
+
+  Counters(String[] names, long[] values, byte[][] utf8Names) {
     this.names = names;
     this.values = values;
+    this.utf8Names = utf8Names;
+  }
+
+  byte[] utf8Name(int i) {
+    return utf8Names != null ? utf8Names[i] : names[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** All counters at zero in the given layout. */

@@ -31,7 +31,9 @@ import java.util.Objects;
  *   u16  c
  *   { str name; i64 value } [c]   non-zero counters only, sorted by name (UTF-16 order of String.compareTo)
  * </pre>
- * A package state with a 40-byte event id window of 4 and 20 counters is about 600 bytes. Equal states give
+ * <p>{@code enteredAt} is shared between successive states for speed: treat it as read-only.
+ *
+ * <p>A package state with a 40-byte event id window of 4 and 20 counters is about 600 bytes. Equal states give
  * equal bytes; {@link #fromBytes} rejects any other version with a message, so a future version can be added
  * without misreading old cells.
  */
@@ -98,7 +100,10 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
     int nonZero = 0;
     for (int i = 0; i < names.length; i++) {
       if (values[i] != 0) {
-        nameBytes[i] = utf8(names[i]);
+        nameBytes[i] = counters.utf8Name(i);
+        if (nameBytes[i].length > 0xffff) {
+          throw new IllegalStateException("counter name too long to encode: " + names[i]);
+        }
         size += 2 + nameBytes[i].length + 8;
         nonZero++;
       }

@@ -81,7 +81,7 @@ public final class StateMachineEngine {
     }
     List<String> ids = window(state.recentIds(), event.eventId(), Math.max(1, def.dedupeWindow()));
     EntityState next = new EntityState(run.leaf.path(), run.entered, event.eventTimeNanos(), ids,
-        new Counters(def.counterLayout(), c));
+        new Counters(def.counterLayout(), c, def.counterNameBytes()));
     return new Step(state, next, outcome, run.firedList());
   }
 
@@ -100,7 +100,7 @@ public final class StateMachineEngine {
       return new Step(state, state, Outcome.READ, List.of());
     }
     EntityState next = new EntityState(run.leaf.path(), run.entered, state.lastEventTimeNanos(), state.recentIds(),
-        new Counters(def.counterLayout(), run.counters));
+        new Counters(def.counterLayout(), run.counters, def.counterNameBytes()));
     return new Step(state, next, Outcome.READ, run.firedList());
   }
 
