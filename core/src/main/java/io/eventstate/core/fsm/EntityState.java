@@ -33,7 +33,7 @@ import java.util.Objects;
  * </pre>
  * <p>{@code enteredAt} is shared between successive states for speed: treat it as read-only.
  *
- * <p>A package state with a 40-byte event id window of 4 and 20 counters is about 600 bytes. Equal states give
+ * <p>A delivered package after nine scans (36-byte ids, window 4, 14 non-zero counters) is 623 bytes. Equal states give
  * equal bytes; {@link #fromBytes} rejects any other version with a message, so a future version can be added
  * without misreading old cells.
  */
