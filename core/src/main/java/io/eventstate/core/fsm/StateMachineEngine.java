@@ -136,6 +136,14 @@ public final class StateMachineEngine {
     return out;
   }
 
+  /**
+   * True if the event is further behind the entity's newest event than the definition's {@code allowed_lateness}:
+   * DESIGN.md section 5 says such an event is stored and flagged, and the state is left unchanged.
+   */
+  public static boolean tooLate(MachineDefinition def, EntityState state, CanonicalEvent e) {
+    return state.started() && state.lastEventTimeNanos() - e.eventTimeNanos() > def.allowedLatenessNanos();
+  }
+
   /** Compares an event with a watermark in {@link #EVENT_ORDER}. */
   public static int compare(CanonicalEvent e, long timeNanos, String eventId) {
     int c = Long.compare(e.eventTimeNanos(), timeNanos);

@@ -85,6 +85,11 @@ public final class SessionEngine {
     return new SessionStep(s, next, SessionStep.Outcome.CONTINUED, s.sessionId(), null);
   }
 
+  /** True if the event is further behind the entity's newest event than {@code allowed_lateness}. */
+  public static boolean tooLate(SessionSpec spec, SessionState state, CanonicalEvent e) {
+    return state.started() && state.lastEventTimeNanos() - e.eventTimeNanos() > spec.allowedLatenessNanos();
+  }
+
   /** One event and what {@link #step} did with it. */
   public record Assigned(CanonicalEvent event, SessionStep step) {
   }
