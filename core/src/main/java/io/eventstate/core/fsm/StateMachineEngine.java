@@ -260,6 +260,9 @@ public final class StateMachineEngine {
           return Outcome.UNEXPECTED;
         default:
           counters[def.unexpectedCounter()]++;
+          if (leaf == def.errorState()) {
+            return Outcome.ERROR_STATE; // already there: count it, do not re-enter
+          }
           String from = leaf.path();
           enter(def.errorState(), e.eventTimeNanos());
           record(new Fired(from, leaf.path(), e.eventType(), e.eventTimeNanos(), e.eventId(), false, false));
