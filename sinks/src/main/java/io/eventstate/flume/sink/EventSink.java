@@ -99,6 +99,7 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
   private Table table;
   private RegionLocator locator;
   private EntityWriter writer;
+  private boolean countersStarted;
 
   @Override
   public void configure(Context context) {
@@ -146,8 +147,13 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
 
   @Override
   public synchronized void start() {
-    sinkCounter.start();
-    counters.start();
+    if (!countersStarted) {
+      // MonitoredCounterGroup.start() zeroes every counter: once per life, not per start attempt, or the
+      // supervisor's retries would erase the start failures they are retrying.
+      sinkCounter.start();
+      counters.start();
+      countersStarted = true;
+    }
     try {
       connection = ConnectionFactory.createConnection(clientConfiguration());
       List<String> problems;
@@ -184,6 +190,7 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     sinkCounter.incrementConnectionClosedCount();
     sinkCounter.stop();
     counters.stop();
+    countersStarted = false;
     super.stop();
   }
 
