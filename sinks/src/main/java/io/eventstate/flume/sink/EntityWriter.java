@@ -164,7 +164,7 @@ final class EntityWriter {
       return;
     } catch (IOException e) {
       IOException cause = unwrap(e);
-      if (!(cause instanceof DoNotRetryIOException) || NOT_THE_EVENTS_FAULT.contains(cause.getClass())) {
+      if (!isPoison(cause)) {
         throw cause;
       }
       t.splits++;
@@ -198,6 +198,11 @@ final class EntityWriter {
     } catch (ServiceException e) {
       throw unwrap(e);
     }
+  }
+
+  /** True when HBase refused the data itself (DoNotRetryIOException), not the table or the cluster. */
+  static boolean isPoison(IOException unwrapped) {
+    return unwrapped instanceof DoNotRetryIOException && !NOT_THE_EVENTS_FAULT.contains(unwrapped.getClass());
   }
 
   /** Plain puts, for dead letters (no atomicity needed, no state row). */

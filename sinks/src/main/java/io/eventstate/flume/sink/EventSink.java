@@ -282,6 +282,36 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     return status;
   }
 
+  /** Largest value of a dead letter HBase refused whole: the body is cut to it so the event is still stored. */
+  static final int TRUNCATED_VALUE_BYTES = 64 * 1024;
+
+  /**
+   * Stores dead letters; one that HBase refuses as data (too large for the client, or a DoNotRetryIOException)
+   * is stored again with its values truncated, so a poison event can never make the batch loop.
+   */
+  private void writeDeadLetters(List<RowWrite> rows) throws IOException {
+    try {
+      writer.put(rows);
+      return;
+    } catch (IllegalArgumentException e) {
+      LOG.warn("Sink {}: dead letters refused by the client ({}), storing them one by one", getName(), e.getMessage());
+    } catch (IOException e) {
+      if (!EntityWriter.isPoison(EntityWriter.unwrap(e))) {
+        throw e;
+      }
+    }
+    for (RowWrite r : rows) {
+      try {
+        writer.put(List.of(r));
+      } catch (IllegalArgumentException | IOException e) {
+        if (e instanceof IOException io && !EntityWriter.isPoison(EntityWriter.unwrap(io))) {
+          throw io;
+        }
+        writer.put(List.of(EventRowCodec.truncated(r, TRUNCATED_VALUE_BYTES, String.valueOf(e.getMessage()))));
+      }
+    }
+  }
+
   /** Called after HBase accepted the batch and before the channel commit; tests override it to fail there. */
   void beforeCommit(List<Event> batch) throws Exception {
   }
@@ -314,7 +344,7 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       deadLetters.add(EventRowCodec.deadLetter(headers, r.event().body(), STAGE_REJECTED, r.reason()));
     }
     if (!deadLetters.isEmpty()) {
-      writer.put(deadLetters);
+      writeDeadLetters(deadLetters);
       LOG.warn("Sink {}: {} dead letter(s) in table {} ({} unencodable, {} rejected by HBase)", getName(),
           deadLetters.size(), spec.table(), unencodable, outcome.rejected().size());
     }
