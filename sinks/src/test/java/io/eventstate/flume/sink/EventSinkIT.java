@@ -225,6 +225,29 @@ class EventSinkIT {
   }
 
   @Test
+  void aDeadLetterTooLargeForTheClientIsStoredTruncatedInsteadOfLooping() throws Exception {
+    TableSchema schema = TestTables.create("huge");
+    byte[] huge = new byte[200_000];
+    java.util.Arrays.fill(huge, (byte) 'x');
+    MemoryChannel ch = channel(new MemoryChannel());
+    put(ch, List.of(EventBuilder.withBody(huge, Map.of("timestamp", "1700000000000"))));
+    put(ch, events(3, 1, "small"));
+    Map<String, String> p = sinkProperties(schema.tableName());
+    p.put("hbase.client.keyvalue.maxsize", "100000");
+    EventSink sink = sink(new EventSink(), ch, p, true);
+
+    assertEquals(Status.READY, sink.process());
+    List<String> dls = TestTables.rows(schema.tableName()).stream().filter(RowKeyCodec::isDeadLetter)
+        .collect(Collectors.toList());
+    assertEquals(1, dls.size());
+    TreeMap<String, String> cells = TestTables.row(schema.tableName(), dls.get(0));
+    assertEquals(EventSink.TRUNCATED_VALUE_BYTES, cells.get("e:body").length());
+    assertTrue(cells.get("e:reason").contains("dead letter truncated"), cells.get("e:reason"));
+    assertEquals(3 + 1 + 1, TestTables.rows(schema.tableName()).size());
+    assertEquals(4, sink.sinkCounter().getEventDrainSuccessCount());
+  }
+
+  @Test
   void channelTakeFailureRollsBackAndTheNextCallDeliversOnce() throws Exception {
     TableSchema schema = TestTables.create("take");
     FailingTakeChannel ch = (FailingTakeChannel) channel(new FailingTakeChannel());
