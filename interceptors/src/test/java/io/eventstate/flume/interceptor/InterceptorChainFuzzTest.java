@@ -28,6 +28,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.eventstate.flume.testing.DataFeeds;
+
 /**
  * R6 at the Flume layer: generated and mutated payloads (truncated, bit-flipped, invalid UTF-8, 10,000-deep
  * nesting, multi-MB strings, huge numbers, duplicate keys, arrays at the top) go through each feed's HTTP
@@ -47,7 +49,7 @@ class InterceptorChainFuzzTest {
   @BeforeAll
   static void build() throws Exception {
     Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(IngestAgentIT.repositoryRoot().resolve("conf/flume/eventstate.properties"))) {
+    try (Reader r = Files.newBufferedReader(DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties"))) {
       p.load(r);
     }
     for (String feed : FEEDS) {
@@ -85,7 +87,7 @@ class InterceptorChainFuzzTest {
   }
 
   private static List<byte[]> seeds() throws IOException {
-    Path data = IngestAgentIT.sharedData();
+    Path data = DataFeeds.sharedData();
     List<byte[]> out = new ArrayList<>();
     for (String f : List.of("seed/events.jsonl", "real/easypost/extracted/trackers.jsonl", "real/otto-sessions/train.jsonl",
         "real/wikimedia-recentchange/wikimedia.ndjson")) {
