@@ -42,11 +42,11 @@ class AgentIT {
   @Test
   void missingTableAtStartTakesNoEventAndTheSinkRecoversOnceTheTableExists() throws Exception {
     String table = TestTables.uniqueName("late");
-    try (InProcessAgent agent = InProcessAgent.start(dir, table, Map.of())) {
+    try (SinkAgent agent = SinkAgent.start(dir, table, Map.of())) {
       await().atMost(Duration.ofSeconds(30)).until(() -> agent.eventstateCounter("StartFailures") >= 1);
       assertEquals(200, agent.send(events("late", 20, 4)));
       await().atMost(Duration.ofSeconds(30)).alias("channel size of " + agent.channelName + " in "
-          + InProcessAgent.flumeMBeans()).until(() -> agent.channelSize() == 20);
+          + io.eventstate.flume.testing.InProcessAgent.counters("channel", agent.channelName)).until(() -> agent.channelSize() == 20);
       // The supervisor keeps retrying start(); until the table exists nothing is taken.
       await().atMost(Duration.ofSeconds(30)).until(() -> agent.eventstateCounter("StartFailures") >= 2);
       assertEquals(20, agent.channelSize());
@@ -63,7 +63,7 @@ class AgentIT {
   void hbaseStoppedMidStreamRollsBackKeepsTheAgentUpAndDeliversEverythingOnceAfterRestart() throws Exception {
     TableSchema schema = TestTables.create("outage");
     String table = schema.tableName();
-    try (InProcessAgent agent = InProcessAgent.start(dir, table, Map.of())) {
+    try (SinkAgent agent = SinkAgent.start(dir, table, Map.of())) {
       assertEquals(200, agent.send(events("a", 30, 5)));
       await().atMost(Duration.ofSeconds(60)).until(() -> eventRows(table) == 30);
 
