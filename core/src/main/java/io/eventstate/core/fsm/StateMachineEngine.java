@@ -31,6 +31,10 @@ import java.util.function.Function;
  * recomputes with {@link #recompute}/{@link #replay} from a snapshot taken before the late event. Because the
  * watermark only grows, a replayed event can never be applied twice by {@code step}. {@link #replay} sorts its
  * events and drops repeated ids itself, so a fold is safe even if the caller passes duplicates.
+ *
+ * <p>An event id names one event (DESIGN.md section 2: the configured id or a hash of the raw body), so a
+ * redelivery carries the same time. Two different events sharing an id are a producer error: {@link #replay} keeps
+ * the first in event order, while {@code step} applies a later one if the first has left the dedupe window.
  */
 public final class StateMachineEngine {
 
