@@ -113,7 +113,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   private volatile String configError = "not started";
   private final Map<MiniBatchOperationInProgress<Mutation>, List<Region.RowLock>> locks = new ConcurrentHashMap<>();
   private final AtomicBoolean errorLogged = new AtomicBoolean();
-  private Metrics metrics = Metrics.NONE;
+  Metrics metrics = Metrics.NONE;
 
   /** For HBase. */
   public EntityStateObserver() {
