@@ -16,7 +16,7 @@ import org.apache.hadoop.hbase.util.JVMClusterUtil;
  */
 final class ObserverMetrics {
 
-  private final Set<Counter> counters = Collections.newSetFromMap(new IdentityHashMap<>());
+  final Set<Counter> counters = Collections.newSetFromMap(new IdentityHashMap<>());
 
   private ObserverMetrics(TableName table, Function<EntityStateObserver.Metrics, Counter> which) {
     for (JVMClusterUtil.RegionServerThread t : SharedMiniCluster.util().getMiniHBaseCluster().getLiveRegionServerThreads()) {
