@@ -108,10 +108,13 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   private static final byte[] D = Bytes.toBytes(TableSchema.FAMILY_DERIVED);
   private static final byte[] S = Bytes.toBytes(TableSchema.FAMILY_STATE);
   private static final byte[] Q_EVENT_ID = Bytes.toBytes(EventRowCodec.Q_EVENT_ID);
+  private static final byte[] Q_TOUCH = Bytes.toBytes(EventRowCodec.Q_TOUCH);
 
   private volatile EntityStateProcessor processor;
   private volatile String configError = "not started";
-  private final Map<MiniBatchOperationInProgress<Mutation>, List<Region.RowLock>> locks = new ConcurrentHashMap<>();
+  /** Per mini-batch (keyed by the batch object, which HBase passes to every hook of one mini-batch). */
+  private final Map<MiniBatchOperationInProgress<Mutation>, BatchContext> contexts = new ConcurrentHashMap<>();
+  private final StateRowCache cache = new StateRowCache(StateRowCache.DEFAULT_ENTRIES);
   private final AtomicBoolean errorLogged = new AtomicBoolean();
   Metrics metrics = Metrics.NONE;
 
@@ -170,10 +173,27 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
+  /** Written and visible, row locks still held: the state rows this batch wrote become the cached ones. */
+  @Override
+  public void postBatchMutate(ObserverContext<RegionCoprocessorEnvironment> c,
+      MiniBatchOperationInProgress<Mutation> batch) {
+    BatchContext ctx = contexts.get(batch);
+    if (ctx != null) {
+      cache.putAll(ctx.written);
+      ctx.written.clear();
+    }
+  }
+
   @Override
   public void postBatchMutateIndispensably(ObserverContext<RegionCoprocessorEnvironment> c,
       MiniBatchOperationInProgress<Mutation> batch, boolean success) {
     release(batch);
+  }
+
+  /** Locks taken and state rows written by one mini-batch. */
+  private static final class BatchContext {
+    final List<Region.RowLock> locks = new ArrayList<>();
+    final Map<String, StoredState> written = new HashMap<>();
   }
 
   /** The events of one entity in a mini-batch. */
@@ -214,6 +234,9 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       if (key.kind() == RowKeyCodec.Kind.STATE) {
         stateRowsInBatch.add(row);
+        if (!onlyTouch(m)) {
+          cache.remove(row); // someone else writes our state cells: read them from the region next time
+        }
         continue;
       }
       if (key.kind() != RowKeyCodec.Kind.EVENT || !(m instanceof Put put)) {
@@ -263,6 +286,21 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return byStateRow;
   }
 
+  /** True if the mutation is a Put of nothing but the sink's {@code s:touch} cell. */
+  private static boolean onlyTouch(Mutation m) {
+    if (!(m instanceof Put)) {
+      return false;
+    }
+    for (Map.Entry<byte[], List<Cell>> f : m.getFamilyCellMap().entrySet()) {
+      for (Cell cell : f.getValue()) {
+        if (!Bytes.equals(f.getKey(), S) || !Bytes.equals(CellUtil.cloneQualifier(cell), Q_TOUCH)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** True inside a coprocessor-endpoint call: MultiRowMutationEndpoint runs mutateRowsWithLocks (exclusive locks). */
   private static boolean atomicCall() {
     return RpcServer.getCurrentCall().map(call -> call.getMethod() != null
@@ -274,18 +312,18 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     if (entities.isEmpty()) {
       return;
     }
-    List<Region.RowLock> held = new ArrayList<>();
-    locks.put(batch, held);
+    BatchContext ctx = new BatchContext();
+    contexts.put(batch, ctx);
     for (EntityBatch eb : entities.values()) { // sorted by state row: one global lock order
       if (!eb.stateRowLockedByBatch) {
         long t0 = System.nanoTime();
-        held.add(region.getRowLock(Bytes.toBytes(eb.stateRow()), false));
+        ctx.locks.add(region.getRowLock(Bytes.toBytes(eb.stateRow()), false));
         metrics.lockWaitMicros.update(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0));
       }
     }
     Map<Integer, List<Mutation>> added = new TreeMap<>();
     for (EntityBatch eb : entities.values()) {
-      List<Mutation> ms = process(region, eb);
+      List<Mutation> ms = process(region, eb, ctx);
       if (!ms.isEmpty()) {
         added.computeIfAbsent(eb.firstIndex, k -> new ArrayList<>()).addAll(ms);
       }
@@ -295,23 +333,17 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
-  private List<Mutation> process(Region region, EntityBatch eb) throws IOException {
+  private List<Mutation> process(Region region, EntityBatch eb, BatchContext ctx) throws IOException {
     String type = eb.key.entityType();
     String id = eb.key.entityId();
     String stateRow = eb.stateRow();
-    Result state = region.get(new Get(Bytes.toBytes(stateRow)).addFamily(S));
-    TreeMap<String, byte[]> stateCells = new TreeMap<>();
-    long stateTs = 0;
-    for (Cell cell : state.rawCells()) {
-      String q = Bytes.toString(CellUtil.cloneQualifier(cell));
-      stateCells.put(q, CellUtil.cloneValue(cell));
-      if (q.equals(StateColumns.LAST_NS)) {
-        stateTs = cell.getTimestamp();
-      }
+    StoredState current = cache.get(stateRow);
+    if (current == null) {
+      current = readState(region, stateRow);
     }
     EntityStateProcessor.Result result;
     try {
-      Plan plan = processor.plan(type, id, new StoredState(stateCells, stateTs), eb.events);
+      Plan plan = processor.plan(type, id, current, eb.events);
       Set<String> stored = new HashSet<>();
       for (CanonicalEvent e : plan.atOrBeforeWatermark()) {
         byte[] row = Bytes.toBytes(RowKeyCodec.eventRowKey(type, id, e.eventTimeNanos(), e.eventId()));
@@ -335,6 +367,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
           + eb.rows + ": " + e, e);
     }
     metrics.record(result);
+    ctx.written.put(stateRow, StateRowCache.after(current, result.stateCells()));
     List<Mutation> out = new ArrayList<>(result.derivedWrites().size() + 1);
     if (!result.stateCells().isEmpty()) {
       out.add(toPut(Bytes.toBytes(result.stateRow()), result.stateCells()));
@@ -343,6 +376,23 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       out.add(toPut(w.row(), w.cells()));
     }
     return out;
+  }
+
+  private static StoredState readState(Region region, String stateRow) throws IOException {
+    Result state = region.get(new Get(Bytes.toBytes(stateRow)).addFamily(S));
+    TreeMap<String, byte[]> cells = new TreeMap<>();
+    long ts = 0;
+    for (Cell cell : state.rawCells()) {
+      String q = Bytes.toString(CellUtil.cloneQualifier(cell));
+      if (q.equals(EventRowCodec.Q_TOUCH)) {
+        continue;
+      }
+      cells.put(q, CellUtil.cloneValue(cell));
+      if (q.equals(StateColumns.LAST_NS)) {
+        ts = cell.getTimestamp();
+      }
+    }
+    return new StoredState(cells, ts);
   }
 
   /** The decision; a seam for tests that need the processor to fail. */
@@ -425,9 +475,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   }
 
   private void release(MiniBatchOperationInProgress<Mutation> batch) {
-    List<Region.RowLock> held = locks.remove(batch);
-    if (held != null) {
-      for (Region.RowLock l : held) {
+    BatchContext ctx = contexts.remove(batch);
+    if (ctx != null) {
+      for (String row : ctx.written.keySet()) {
+        cache.remove(row); // not committed (postBatchMutate clears the map): the region has the truth
+      }
+      for (Region.RowLock l : ctx.locks) {
         l.release();
       }
     }
