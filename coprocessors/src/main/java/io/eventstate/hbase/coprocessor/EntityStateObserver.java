@@ -65,9 +65,10 @@ import org.slf4j.LoggerFactory;
  * alter 'events', METHOD => 'table_att', 'coprocessor' =>
  *   'file:///opt/eventstate/eventstate-coprocessors-0.1.0.jar|io.eventstate.hbase.coprocessor.EntityStateObserver|1073741823|'
  * </pre>
- * or {@code SchemaTool create ... machines=conf/machines/package.json,conf/machines/sessions.json}. Keys:
- * {@link io.eventstate.core.state.EntityStateSpec} (table values or coprocessor properties). The cells written:
- * {@link StateColumns}.
+ * ({@link io.eventstate.core.state.StateShell} prints these commands; from Java, set the same table values and a
+ * {@code CoprocessorDescriptorBuilder} with the jar path). Keys: {@link io.eventstate.core.state.EntityStateSpec},
+ * as table values (coprocessor properties cannot hold JSON: HBase refuses values with commas; a property overrides a
+ * table value of the same key). The cells written: {@link StateColumns}.
  *
  * <h2>Per mini-batch</h2>
  * <ol>
@@ -152,7 +153,8 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       MiniBatchOperationInProgress<Mutation> batch) throws IOException {
     Region region = c.getEnvironment().getRegion();
     try {
-      apply(region, batch, decode(batch));
+      Map<String, Put> own = new HashMap<>();
+      apply(region, batch, decode(batch, own), own);
     } catch (DoNotRetryIOException e) {
       release(batch);
       throw e;
@@ -214,7 +216,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
-  private TreeMap<String, EntityBatch> decode(MiniBatchOperationInProgress<Mutation> batch) throws IOException {
+  /**
+   * Groups the batch's event rows by entity; {@code own} receives the batch's own Put of each event row and state row,
+   * to which the derived and state cells are added directly (fewer mutations and row locks than separate Puts).
+   */
+  private TreeMap<String, EntityBatch> decode(MiniBatchOperationInProgress<Mutation> batch, Map<String, Put> own)
+      throws IOException {
     TreeMap<String, EntityBatch> byStateRow = new TreeMap<>();
     Set<String> stateRowsInBatch = new HashSet<>();
     for (int i = 0; i < batch.size(); i++) {
@@ -234,6 +241,9 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       if (key.kind() == RowKeyCodec.Kind.STATE) {
         stateRowsInBatch.add(row);
+        if (m instanceof Put p) {
+          own.putIfAbsent(row, p);
+        }
         if (!onlyTouch(m)) {
           cache.remove(row); // someone else writes our state cells: read them from the region next time
         }
@@ -268,6 +278,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
           k -> new EntityBatch(key, index));
       eb.events.add(event);
       eb.rows.add(row);
+      own.putIfAbsent(row, put);
     }
     for (String stateRow : stateRowsInBatch) {
       if (byStateRow.containsKey(stateRow) && !atomicCall()) {
@@ -307,8 +318,8 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
         && "ExecService".equals(call.getMethod().getName())).orElse(false);
   }
 
-  private void apply(Region region, MiniBatchOperationInProgress<Mutation> batch, TreeMap<String, EntityBatch> entities)
-      throws IOException {
+  private void apply(Region region, MiniBatchOperationInProgress<Mutation> batch, TreeMap<String, EntityBatch> entities,
+      Map<String, Put> own) throws IOException {
     if (entities.isEmpty()) {
       return;
     }
@@ -323,7 +334,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
     Map<Integer, List<Mutation>> added = new TreeMap<>();
     for (EntityBatch eb : entities.values()) {
-      List<Mutation> ms = process(region, eb, ctx);
+      List<Mutation> ms = process(region, eb, ctx, own);
       if (!ms.isEmpty()) {
         added.computeIfAbsent(eb.firstIndex, k -> new ArrayList<>()).addAll(ms);
       }
@@ -333,7 +344,8 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
-  private List<Mutation> process(Region region, EntityBatch eb, BatchContext ctx) throws IOException {
+  private List<Mutation> process(Region region, EntityBatch eb, BatchContext ctx, Map<String, Put> own)
+      throws IOException {
     String type = eb.key.entityType();
     String id = eb.key.entityId();
     String stateRow = eb.stateRow();
@@ -368,12 +380,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
     metrics.record(result);
     ctx.written.put(stateRow, StateRowCache.after(current, result.stateCells()));
-    List<Mutation> out = new ArrayList<>(result.derivedWrites().size() + 1);
+    List<Mutation> out = new ArrayList<>();
     if (!result.stateCells().isEmpty()) {
-      out.add(toPut(Bytes.toBytes(result.stateRow()), result.stateCells()));
+      write(own.get(result.stateRow()), Bytes.toBytes(result.stateRow()), result.stateCells(), out);
     }
     for (RowWrite w : result.derivedWrites()) {
-      out.add(toPut(w.row(), w.cells()));
+      write(own.get(w.rowString()), w.row(), w.cells(), out);
     }
     return out;
   }
@@ -465,13 +477,19 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return new StoredEvent(EventRowReader.read(row, key, e), d);
   }
 
-  private static Put toPut(byte[] row, List<CellValue> cells) {
-    Put p = new Put(row);
+  /**
+   * Adds the cells to the batch's own Put of the row (HBase keeps a reference to its family map until the WAL edit
+   * is built), or else to a new Put for {@code addOperationsFromCP}. Both go into the same WAL edit.
+   */
+  private static void write(Put own, byte[] row, List<CellValue> cells, List<Mutation> out) throws IOException {
+    Put p = own != null ? own : new Put(row);
     for (CellValue c : cells) {
       // explicit timestamps: a cell added by a coprocessor is otherwise stored at Long.MAX_VALUE
       p.addColumn(c.family(), c.qualifier(), c.timestamp(), c.value());
     }
-    return p;
+    if (own == null) {
+      out.add(p);
+    }
   }
 
   private void release(MiniBatchOperationInProgress<Mutation> batch) {
