@@ -71,7 +71,9 @@ public final class SessionEngine {
     List<String> ids = window(s.recentIds(), e.eventId(), Math.max(1, spec.dedupeWindow()));
     if (startsNew) {
       String id = sessionId(e.entityType(), e.entityId(), t, e.eventId());
-      long dayEnd = spec.midnightZone() == null ? Long.MAX_VALUE : nextMidnight(spec, t);
+      // The previous session's day end is still the next midnight if the new session starts before it.
+      long dayEnd = spec.midnightZone() == null ? Long.MAX_VALUE
+          : s.started() && t < s.dayEndNanos() ? s.dayEndNanos() : nextMidnight(spec, t);
       Session ended = s.started()
           ? new Session(s.sessionId(), s.startNanos(), s.lastEventTimeNanos(), s.eventCount(), List.of()) : null;
       SessionState next = new SessionState(id, t, t, dayEnd, 1, s.sessionCount() + 1, hasValue ? v : "", ids);
@@ -81,6 +83,11 @@ public final class SessionEngine {
     SessionState next = new SessionState(s.sessionId(), s.startNanos(), t, s.dayEndNanos(), s.eventCount() + 1,
         s.sessionCount(), split, ids);
     return new SessionStep(s, next, SessionStep.Outcome.CONTINUED, s.sessionId(), null);
+  }
+
+  /** True if the event is further behind the entity's newest event than {@code allowed_lateness}. */
+  public static boolean tooLate(SessionSpec spec, SessionState state, CanonicalEvent e) {
+    return state.started() && state.lastEventTimeNanos() - e.eventTimeNanos() > spec.allowedLatenessNanos();
   }
 
   /** One event and what {@link #step} did with it. */
@@ -198,7 +205,20 @@ public final class SessionEngine {
   }
 
   private static long fnv(long h, String s) {
-    for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        return fnvBytes(h, s, i);
+      }
+      h ^= c;
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  /** Continues the hash over the UTF-8 bytes of {@code s} from char index {@code from} (non-ASCII text). */
+  private static long fnvBytes(long h, String s, int from) {
+    for (byte x : s.substring(from).getBytes(StandardCharsets.UTF_8)) {
       h ^= x & 0xff;
       h *= 0x100000001b3L;
     }
