@@ -15,10 +15,21 @@ public final class Counters {
 
   private final String[] names;
   private final long[] values;
+  /** The names' UTF-8 bytes when the layout is a definition's (computed once there), else null. */
+  private final byte[][] utf8Names;
 
   Counters(String[] names, long[] values) {
+    this(names, values, null);
+  }
+
+  Counters(String[] names, long[] values, byte[][] utf8Names) {
     this.names = names;
     this.values = values;
+    this.utf8Names = utf8Names;
+  }
+
+  byte[] utf8Name(int i) {
+    return utf8Names != null ? utf8Names[i] : names[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** All counters at zero in the given layout. */
@@ -57,6 +68,10 @@ public final class Counters {
     return names;
   }
 
+  long[] values() {
+    return values;
+  }
+
   long[] copyValues() {
     return values.clone();
   }
@@ -66,9 +81,17 @@ public final class Counters {
     if (layout == names) {
       return this;
     }
+    // Both name arrays are sorted: one merge walk.
     long[] v = new long[layout.length];
-    for (int i = 0; i < layout.length; i++) {
-      v[i] = get(layout[i]);
+    int j = 0;
+    for (int i = 0; i < layout.length && j < names.length; i++) {
+      int c;
+      while (j < names.length && (c = names[j].compareTo(layout[i])) <= 0) {
+        if (c == 0) {
+          v[i] = values[j];
+        }
+        j++;
+      }
     }
     return new Counters(layout, v);
   }

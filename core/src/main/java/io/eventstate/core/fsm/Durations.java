@@ -38,7 +38,7 @@ public final class Durations {
       }
       long n = Long.parseLong(t.substring(start, i));
       int u = i;
-      while (i < t.length() && Character.isLetter(t.charAt(i))) {
+      while (i < t.length() && !Character.isDigit(t.charAt(i))) {
         i++;
       }
       String unit = t.substring(u, i);

@@ -1,13 +1,10 @@
 package io.eventstate.core.fsm;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * The state of one entity in one machine: a small immutable value the coprocessor stores in one HBase cell.
@@ -34,7 +31,9 @@ import java.util.TreeMap;
  *   u16  c
  *   { str name; i64 value } [c]   non-zero counters only, sorted by name (UTF-16 order of String.compareTo)
  * </pre>
- * A package state with a 40-byte event id window of 4 and 20 counters is about 600 bytes. Equal states give
+ * <p>{@code enteredAt} is shared between successive states for speed: treat it as read-only.
+ *
+ * <p>A delivered package after nine scans (36-byte ids, window 4, 14 non-zero counters) is 623 bytes. Equal states give
  * equal bytes; {@link #fromBytes} rejects any other version with a message, so a future version can be added
  * without misreading old cells.
  */
@@ -85,29 +84,53 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
 
   /** Encodes the state (see the class Javadoc for the format). */
   public byte[] toBytes() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 16 * enteredAt.length + 48 * recentIds.size());
-    out.write(FORMAT_VERSION);
-    writeStr(out, path);
     if (enteredAt.length > 255 || recentIds.size() > 255) {
       throw new IllegalStateException("state too deep or id window too large to encode");
     }
-    out.write(enteredAt.length);
+    byte[] p = utf8(path);
+    byte[][] ids = new byte[recentIds.size()][];
+    int size = 1 + 2 + p.length + 1 + 8 * enteredAt.length + 8 + 1 + 2;
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = utf8(recentIds.get(i));
+      size += 2 + ids[i].length;
+    }
+    String[] names = counters.layout();
+    long[] values = counters.values();
+    byte[][] nameBytes = new byte[names.length][];
+    int nonZero = 0;
+    for (int i = 0; i < names.length; i++) {
+      if (values[i] != 0) {
+        nameBytes[i] = counters.utf8Name(i);
+        if (nameBytes[i].length > 0xffff) {
+          throw new IllegalStateException("counter name too long to encode: " + names[i]);
+        }
+        size += 2 + nameBytes[i].length + 8;
+        nonZero++;
+      }
+    }
+    if (nonZero > 0xffff) {
+      throw new IllegalStateException("too many counters to encode: " + nonZero);
+    }
+    ByteBuffer b = ByteBuffer.allocate(size);
+    b.put(FORMAT_VERSION);
+    putStr(b, p);
+    b.put((byte) enteredAt.length);
     for (long t : enteredAt) {
-      writeLong(out, t);
+      b.putLong(t);
     }
-    writeLong(out, lastEventTimeNanos);
-    out.write(recentIds.size());
-    for (String id : recentIds) {
-      writeStr(out, id);
+    b.putLong(lastEventTimeNanos);
+    b.put((byte) ids.length);
+    for (byte[] id : ids) {
+      putStr(b, id);
     }
-    var map = counters.asMap();
-    out.write(map.size() >>> 8);
-    out.write(map.size());
-    for (var e : map.entrySet()) {
-      writeStr(out, e.getKey());
-      writeLong(out, e.getValue());
+    b.putShort((short) nonZero);
+    for (int i = 0; i < names.length; i++) {
+      if (values[i] != 0) {
+        putStr(b, nameBytes[i]);
+        b.putLong(values[i]);
+      }
     }
-    return out.toByteArray();
+    return b.array();
   }
 
   /**
@@ -133,50 +156,50 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
       }
       long last = b.getLong();
       int k = b.get() & 0xff;
-      List<String> ids = new ArrayList<>(k);
+      String[] ids = new String[k];
       for (int i = 0; i < k; i++) {
-        ids.add(readStr(b));
+        ids[i] = readStr(b);
       }
       int c = b.getShort() & 0xffff;
-      TreeMap<String, Long> counters = new TreeMap<>();
+      String[] names = new String[c];
+      long[] values = new long[c];
       for (int i = 0; i < c; i++) {
-        counters.put(readStr(b), b.getLong());
+        names[i] = readStr(b);
+        values[i] = b.getLong();
+        if (i > 0 && names[i - 1].compareTo(names[i]) >= 0) {
+          throw new IllegalArgumentException("counter names out of order at '" + names[i] + "'");
+        }
       }
       if (b.hasRemaining()) {
         throw new IllegalArgumentException(b.remaining() + " trailing bytes");
       }
-      return new EntityState(path, entered, last, ids, Counters.of(counters));
+      return new EntityState(path, entered, last, Arrays.asList(ids), new Counters(names, values));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("corrupt entity state cell (" + bytes.length + " bytes): " + e, e);
     }
   }
 
-  private static void writeStr(ByteArrayOutputStream out, String s) {
+  private static byte[] utf8(String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     if (b.length > 0xffff) {
       throw new IllegalStateException("string too long to encode: " + b.length + " bytes");
     }
-    out.write(b.length >>> 8);
-    out.write(b.length);
-    out.write(b, 0, b.length);
+    return b;
   }
 
-  private static void writeLong(ByteArrayOutputStream out, long v) {
-    for (int s = 56; s >= 0; s -= 8) {
-      out.write((int) (v >>> s));
-    }
+  private static void putStr(ByteBuffer b, byte[] s) {
+    b.putShort((short) s.length);
+    b.put(s);
   }
 
   private static String readStr(ByteBuffer b) {
     int len = b.getShort() & 0xffff;
-    String s = new String(bytes(b, len), StandardCharsets.UTF_8);
+    if (len > b.remaining()) {
+      throw new IllegalArgumentException("string of " + len + " bytes runs past the end");
+    }
+    String s = new String(b.array(), b.arrayOffset() + b.position(), len, StandardCharsets.UTF_8);
+    b.position(b.position() + len);
     return s;
-  }
-
-  private static byte[] bytes(ByteBuffer b, int len) {
-    byte[] out = new byte[len];
-    b.get(out);
-    return out;
   }
 
   @Override

@@ -117,6 +117,7 @@ public final class MachineDefinition {
   private final long allowedLatenessNanos;
   private final int dedupeWindow;
   private final String[] counterNames;
+  private final byte[][] counterNameBytes;
   private final Map<String, Integer> eventCounter;
   private final int otherEventCounter;
   private final int eventsCounter;
@@ -138,6 +139,10 @@ public final class MachineDefinition {
     this.allowedLatenessNanos = b.allowedLateness;
     this.dedupeWindow = b.dedupeWindow;
     this.counterNames = b.counterNames;
+    this.counterNameBytes = new byte[counterNames.length][];
+    for (int i = 0; i < counterNames.length; i++) {
+      counterNameBytes[i] = counterNames[i].getBytes(StandardCharsets.UTF_8);
+    }
     this.eventCounter = Map.copyOf(b.eventCounter);
     this.otherEventCounter = b.otherEventCounter;
     this.eventsCounter = b.eventsCounter;
@@ -235,6 +240,10 @@ public final class MachineDefinition {
 
   String[] counterLayout() {
     return counterNames;
+  }
+
+  byte[][] counterNameBytes() {
+    return counterNameBytes;
   }
 
   int eventCounter(String eventType) {

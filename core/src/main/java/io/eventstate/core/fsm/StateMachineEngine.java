@@ -31,6 +31,10 @@ import java.util.function.Function;
  * recomputes with {@link #recompute}/{@link #replay} from a snapshot taken before the late event. Because the
  * watermark only grows, a replayed event can never be applied twice by {@code step}. {@link #replay} sorts its
  * events and drops repeated ids itself, so a fold is safe even if the caller passes duplicates.
+ *
+ * <p>An event id names one event (DESIGN.md section 2: the configured id or a hash of the raw body), so a
+ * redelivery carries the same time. Two different events sharing an id are a producer error: {@link #replay} keeps
+ * the first in event order, while {@code step} applies a later one if the first has left the dedupe window.
  */
 public final class StateMachineEngine {
 
@@ -77,7 +81,7 @@ public final class StateMachineEngine {
     }
     List<String> ids = window(state.recentIds(), event.eventId(), Math.max(1, def.dedupeWindow()));
     EntityState next = new EntityState(run.leaf.path(), run.entered, event.eventTimeNanos(), ids,
-        new Counters(def.counterLayout(), c));
+        new Counters(def.counterLayout(), c, def.counterNameBytes()));
     return new Step(state, next, outcome, run.firedList());
   }
 
@@ -96,7 +100,7 @@ public final class StateMachineEngine {
       return new Step(state, state, Outcome.READ, List.of());
     }
     EntityState next = new EntityState(run.leaf.path(), run.entered, state.lastEventTimeNanos(), state.recentIds(),
-        new Counters(def.counterLayout(), run.counters));
+        new Counters(def.counterLayout(), run.counters, def.counterNameBytes()));
     return new Step(state, next, Outcome.READ, run.firedList());
   }
 
@@ -130,6 +134,14 @@ public final class StateMachineEngine {
       s = step.state();
     }
     return out;
+  }
+
+  /**
+   * True if the event is further behind the entity's newest event than the definition's {@code allowed_lateness}:
+   * DESIGN.md section 5 says such an event is stored and flagged, and the state is left unchanged.
+   */
+  public static boolean tooLate(MachineDefinition def, EntityState state, CanonicalEvent e) {
+    return state.started() && state.lastEventTimeNanos() - e.eventTimeNanos() > def.allowedLatenessNanos();
   }
 
   /** Compares an event with a watermark in {@link #EVENT_ORDER}. */
@@ -248,6 +260,9 @@ public final class StateMachineEngine {
           return Outcome.UNEXPECTED;
         default:
           counters[def.unexpectedCounter()]++;
+          if (leaf == def.errorState()) {
+            return Outcome.ERROR_STATE; // already there: count it, do not re-enter
+          }
           String from = leaf.path();
           enter(def.errorState(), e.eventTimeNanos());
           record(new Fired(from, leaf.path(), e.eventType(), e.eventTimeNanos(), e.eventId(), false, false));

@@ -39,7 +39,7 @@ class OrderIndependencePropertyTest {
       // Coarse times so that ties (broken by id) happen often.
       long t = T0 + (rnd.nextLong(spreadNanos) / SECOND) * SECOND;
       String type = tl.get(rnd.nextInt(tl.size()));
-      out.add(TestSupport.event(def.entityTypes().get(0), "e1", type, t, "id-" + rnd.nextInt(1_000_000),
+      out.add(TestSupport.event(def.entityTypes().get(0), "e1", type, t, "id-" + rnd.nextInt(1_000_000) + "-" + i,
           "status_detail", details[rnd.nextInt(3)],
           "degrees_fahrenheit", Integer.toString(200 + rnd.nextInt(200)),
           "battery_percent", Integer.toString(rnd.nextInt(40)),

@@ -149,6 +149,17 @@ class PackageMachineTest {
   }
 
   @Test
+  void eventsBeyondTheAllowedLatenessAreTooLate() {
+    long t = TestSupport.nanos("2020-04-08T05:01:22Z");
+    EntityState s = StateMachineEngine.step(def, StateMachineEngine.initial(def),
+        TestSupport.event("package", "p", "pre_transit", t, "a")).state();
+    assertTrue(!StateMachineEngine.tooLate(def, s, TestSupport.event("package", "p", "unknown", t - 2 * DAY, "b")));
+    assertTrue(StateMachineEngine.tooLate(def, s, TestSupport.event("package", "p", "unknown", t - 2 * DAY - 1, "c")));
+    assertTrue(!StateMachineEngine.tooLate(def, StateMachineEngine.initial(def),
+        TestSupport.event("package", "p", "unknown", 0, "d")), "nothing is late for a new entity");
+  }
+
+  @Test
   void aWeekWithoutScansInTransitIsLostAndAScanFindsItAgain() {
     long t = TestSupport.nanos("2020-04-08T05:01:22Z");
     EntityState s = StateMachineEngine.initial(def);

@@ -112,6 +112,20 @@ class VideoPlaybackMachineTest {
   }
 
   @Test
+  void furtherEventsInTheErrorStateAreCountedWithoutReentering() {
+    long t = 1_640_193_000L * SECOND;
+    EntityState s = StateMachineEngine.initial(def);
+    s = StateMachineEngine.step(def, s, TestSupport.event("video_session", "v", "loading", t, "1")).state();
+    assertEquals("invalid_sequence", s.path());
+    Step again = StateMachineEngine.step(def, s, TestSupport.event("video_session", "v", "init", t + SECOND, "2"));
+    assertEquals(Outcome.ERROR_STATE, again.outcome());
+    assertEquals(List.of(), again.fired());
+    assertEquals(t, again.state().leafEnteredAt());
+    assertEquals(2, again.state().counter("unexpected"));
+    assertEquals(1, again.state().counter("state.invalid_sequence"));
+  }
+
+  @Test
   void idleSessionIsAbandonedAfterThirtyMinutesWithoutEvents() {
     long t = 1_640_193_000L * SECOND;
     EntityState s = StateMachineEngine.initial(def);
