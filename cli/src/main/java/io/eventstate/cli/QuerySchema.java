@@ -6,6 +6,7 @@ import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.session.SessionSpec;
+import io.eventstate.core.state.StateColumns;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,14 +35,6 @@ import java.util.Map;
  */
 public final class QuerySchema {
 
-  // The coprocessor's layout (io.eventstate.core.state.StateColumns on branch coproc, docs/coproc.md).
-  static final String Q_LAST_NS = "last_ns";
-  static final String Q_LAST_ID = "last_id";
-  static final String Q_EVENTS = "events";
-  static final String Q_TOO_LATE = "too_late";
-  static final String Q_LATE = "late";
-  static final String MACHINE_PREFIX = "m.";
-  static final String SESSION_PREFIX = "sess.";
 
   /** One Hive column: name, Hive type, HBase mapping entry ({@code :key} or {@code family:qualifier[#b]}). */
   public record Column(String name, String hiveType, String mapping, String comment) {
@@ -110,15 +103,15 @@ public final class QuerySchema {
     c.add(e("tags", "STRING", EventRowCodec.Q_TAGS, "comma-separated tags, NULL when none"));
     c.add(e("body", "STRING", EventRowCodec.Q_BODY, "the raw event, verbatim"));
     for (MachineDefinition m : machines) {
-      c.add(new Column(hiveName(m.name()) + "_state", "STRING", d(MACHINE_PREFIX + m.name() + ".state"),
+      c.add(new Column(hiveName(m.name()) + "_state", "STRING", d(StateColumns.machineState(m.name())),
           "state of machine " + m.name() + " after this event (entity types " + String.join(",", m.entityTypes()) + ")"));
     }
     for (SessionSpec s : sessions) {
-      c.add(new Column(hiveName(s.name()) + "_session", "STRING", d(SESSION_PREFIX + s.name() + ".id"),
+      c.add(new Column(hiveName(s.name()) + "_session", "STRING", d(StateColumns.sessionId(s.name())),
           "session " + s.name() + " this event belongs to (entity types " + String.join(",", s.entityTypes()) + ")"));
     }
-    c.add(new Column("late", "STRING", d(Q_LATE), "1 when the event arrived behind the watermark"));
-    c.add(new Column("too_late", "STRING", d(Q_TOO_LATE), "1 when older than the allowed lateness (not applied)"));
+    c.add(new Column("late", "STRING", d(StateColumns.LATE), "1 when the event arrived behind the watermark"));
+    c.add(new Column("too_late", "STRING", d(StateColumns.TOO_LATE), "1 when older than the allowed lateness (not applied)"));
     return new HiveTable(prefix + "_events", "Eventstate events with their derived state (HBase table "
         + schema.tableName() + "); event rows have event_id set", c);
   }
@@ -128,23 +121,23 @@ public final class QuerySchema {
     List<Column> c = new ArrayList<>();
     c.add(new Column("row_key", "STRING", ":key", "salt:type:id|!state"));
     c.add(s("touch_ns", "BIGINT", EventRowCodec.Q_TOUCH, false, "newest event time written by the sink"));
-    c.add(s("last_ns", "BIGINT", Q_LAST_NS, false, "event time of the newest applied event (the watermark)"));
-    c.add(s("last_id", "STRING", Q_LAST_ID, false, "its event id"));
-    c.add(s("events", "BIGINT", Q_EVENTS, true, "events applied to the state"));
-    c.add(s("too_late", "BIGINT", Q_TOO_LATE, true, "events older than the allowed lateness, NULL until one"));
+    c.add(s("last_ns", "BIGINT", StateColumns.LAST_NS, false, "event time of the newest applied event (the watermark)"));
+    c.add(s("last_id", "STRING", StateColumns.LAST_ID, false, "its event id"));
+    c.add(s("events", "BIGINT", StateColumns.EVENTS, true, "events applied to the state"));
+    c.add(s("too_late", "BIGINT", StateColumns.TOO_LATE, true, "events older than the allowed lateness, NULL until one"));
     for (MachineDefinition m : machines) {
       String n = hiveName(m.name());
-      c.add(s(n + "_state", "STRING", MACHINE_PREFIX + m.name() + ".state", false,
+      c.add(s(n + "_state", "STRING", StateColumns.machineState(m.name()), false,
           "current state of machine " + m.name()));
       for (String counter : m.counterNames()) {
-        c.add(s(n + "_" + hiveName(counter), "BIGINT", MACHINE_PREFIX + m.name() + ".c." + counter, true,
+        c.add(s(n + "_" + hiveName(counter), "BIGINT", StateColumns.machineCounter(m.name(), counter), true,
             "counter " + counter + " of machine " + m.name() + ", NULL when 0"));
       }
     }
     for (SessionSpec sp : sessions) {
       String n = hiveName(sp.name());
-      c.add(s(n + "_session", "STRING", SESSION_PREFIX + sp.name() + ".id", false, "current session " + sp.name()));
-      c.add(s(n + "_sessions", "BIGINT", SESSION_PREFIX + sp.name() + ".count", true, "sessions so far"));
+      c.add(s(n + "_session", "STRING", StateColumns.sessionId(sp.name()), false, "current session " + sp.name()));
+      c.add(s(n + "_sessions", "BIGINT", StateColumns.sessionCount(sp.name()), true, "sessions so far"));
     }
     return new HiveTable(prefix + "_state", "Eventstate entity state rows (HBase table " + schema.tableName()
         + "); state rows have a row key ending in |!state", c);
