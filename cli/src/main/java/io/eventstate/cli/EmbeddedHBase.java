@@ -1,6 +1,7 @@
 package io.eventstate.cli;
 
 import io.eventstate.core.rowkey.TableSchema;
+import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.SchemaTool;
 
 import java.io.IOException;
@@ -10,10 +11,18 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.Coprocessor;
 import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder;
+import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.HConstants;
 import org.apache.hadoop.hbase.LocalHBaseCluster;
 import org.apache.hadoop.hbase.client.Admin;
@@ -39,6 +48,9 @@ import org.apache.hadoop.hbase.zookeeper.MiniZooKeeperCluster;
  * </pre>
  */
 public final class EmbeddedHBase implements AutoCloseable {
+
+  /** The state coprocessor, on this class path through the eventstate-coprocessors dependency. */
+  static final String STATE_OBSERVER = "io.eventstate.hbase.coprocessor.EntityStateObserver";
 
   private final Path dir;
   private final Configuration conf;
@@ -83,6 +95,9 @@ public final class EmbeddedHBase implements AutoCloseable {
       conf.setBoolean("hbase.unsafe.stream.capability.enforce", false);
       conf.set("hbase.wal.provider", "filesystem");
       conf.set("hbase.tmp.dir", dir.toAbsolutePath().resolve("tmp").toString());
+      // A process may start the embedded HBase more than once (the demo, then a lookup): let Hadoop's metrics
+      // system accept the same source names again, as HBase's own test utility does.
+      org.apache.hadoop.metrics2.lib.DefaultMetricsSystem.setMiniClusterMode(true);
       zk = new MiniZooKeeperCluster(conf);
       zk.setDefaultClientPort(zkPort);
       zk.startup(dir.toAbsolutePath().resolve("zookeeper").toFile());
@@ -158,6 +173,46 @@ public final class EmbeddedHBase implements AutoCloseable {
   public boolean createTable(TableSchema schema) {
     try (Connection c = ConnectionFactory.createConnection(clientConfiguration()); Admin a = c.getAdmin()) {
       return SchemaTool.create(a, schema);
+    } catch (IOException e) {
+      throw new CliException("cannot create table " + schema.tableName() + ": " + HBaseAccess.firstLine(e));
+    }
+  }
+
+  /**
+   * Creates the table with the state coprocessor ({@code EntityStateObserver}) and every machine and session
+   * definition of {@code machinesDir} as table values, unless the table exists (then nothing changes: alter it
+   * with the HBase shell, docs/coproc.md).
+   *
+   * @return whether it was created now
+   */
+  public boolean createStateTable(TableSchema schema, Path machinesDir) {
+    List<String> definitions = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(machinesDir, "*.json")) {
+      for (Path p : ds) {
+        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new CliException("cannot read machine definitions in " + machinesDir + ": " + e.getMessage());
+    }
+    Map<String, String> values;
+    try {
+      values = EntityStateSpec.properties(definitions);
+      EntityStateSpec.parse(values);
+    } catch (IllegalArgumentException e) {
+      throw new CliException("invalid definitions in " + machinesDir + " (run ./eventstate validate): "
+          + e.getMessage().lines().findFirst().orElse(""));
+    }
+    TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
+        .setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(STATE_OBSERVER).setPriority(Coprocessor.PRIORITY_USER)
+            .build());
+    values.forEach(b::setValue);
+    try (Connection c = ConnectionFactory.createConnection(clientConfiguration()); Admin a = c.getAdmin()) {
+      TableName name = TableName.valueOf(schema.tableName());
+      if (a.tableExists(name)) {
+        return false;
+      }
+      a.createTable(b.build(), SchemaTool.splitKeys(schema));
+      return true;
     } catch (IOException e) {
       throw new CliException("cannot create table " + schema.tableName() + ": " + HBaseAccess.firstLine(e));
     }

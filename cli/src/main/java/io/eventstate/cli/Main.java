@@ -25,6 +25,8 @@ public final class Main {
       "      print the HBase shell script and the Hive/Impala DDL (--write regenerates conf/hive)",
       "  " + LookupCommand.USAGE,
       "      one entity's state row, events or sessions, from the demo's embedded HBase or a cluster",
+      "  " + HBaseCommand.USAGE,
+      "      run the embedded HBase (data in .eventstate/hbase) with the table and the state coprocessor, until Ctrl-C",
       "  help      this text");
 
   private Main() {
@@ -50,6 +52,8 @@ public final class Main {
           return ValidateCommand.run(rest, out);
         case "ddl":
           return DdlCommand.run(rest, out);
+        case "hbase":
+          return HBaseCommand.run(rest, out);
         case "state":
         case "events":
         case "sessions":

@@ -88,8 +88,35 @@ class EmbeddedHBaseIT {
     assertEquals(2, run("state", "package:unknown"));
     assertTrue(err.toString().contains("eventstate state: unknown entity package:unknown"), err.toString());
 
-    try (EmbeddedHBase hbase = EmbeddedHBase.start(state, false)) {
+    try (EmbeddedHBase hbase = EmbeddedHBase.start(state, true)) {
       assertFalse(hbase.createTable(schema), "idempotent: the table survived the restart");
+      // The demo's table: the state coprocessor with every definition of conf/machines.
+      TableSchema stated = new TableSchema("stated", 2);
+      assertTrue(hbase.createStateTable(stated, machines()));
+      assertFalse(hbase.createStateTable(stated, machines()), "idempotent");
+      try (Connection c = ConnectionFactory.createConnection(hbase.clientConfiguration());
+           Table t = c.getTable(TableName.valueOf(stated.tableName()))) {
+        // Event rows only: a plain put takes shared row locks, the observer writes the state row itself.
+        for (CanonicalEvent e : events) {
+          EventRowCodec.RowWrite r = EventRowCodec.eventRow(e);
+          Put p = new Put(r.row());
+          r.cells().forEach(cell -> p.addColumn(cell.family(), cell.qualifier(), cell.timestamp(), cell.value()));
+          t.put(p);
+        }
+      }
+      out.reset();
+      assertEquals(0, run("state", "package:EZ4000000004", "--table", "stated"), err.toString());
+      assertTrue(out.toString().contains("s:m.package.state") && out.toString().contains("delivered"), out.toString());
+      assertTrue(out.toString().matches("(?s).*s:events\\s+3\\b.*"), "the counter printed as a number: " + out);
     }
+  }
+
+  private static Path machines() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isDirectory(p.resolve("conf/machines"))) {
+      p = p.getParent();
+    }
+    assertTrue(p != null, "conf/machines not found");
+    return p.resolve("conf/machines");
   }
 }
