@@ -202,15 +202,15 @@ public final class EmbeddedHBase implements AutoCloseable {
       throw new CliException("invalid definitions in " + machinesDir + " (run ./eventstate validate): "
           + e.getMessage().lines().findFirst().orElse(""));
     }
-    TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
-        .setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(STATE_OBSERVER).setPriority(Coprocessor.PRIORITY_USER)
-            .build());
-    values.forEach(b::setValue);
     try (Connection c = ConnectionFactory.createConnection(clientConfiguration()); Admin a = c.getAdmin()) {
       TableName name = TableName.valueOf(schema.tableName());
       if (a.tableExists(name)) {
         return false;
       }
+      TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
+          .setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(STATE_OBSERVER)
+              .setPriority(Coprocessor.PRIORITY_USER).build());
+      values.forEach(b::setValue);
       a.createTable(b.build(), SchemaTool.splitKeys(schema));
       return true;
     } catch (IOException e) {
