@@ -141,7 +141,7 @@ public class EngineBenchmark {
   @Benchmark
   public byte[] packageStepWithCodec() {
     int i = pi;
-    EntityState s = pkgFirst[i] ? pkgInitial : EntityState.fromBytes(pkgCell);
+    EntityState s = pkgFirst[i] ? pkgInitial : EntityState.fromBytes(pkgCell, pkg);
     byte[] cell = StateMachineEngine.step(pkg, s, pkgEvents[i]).state().toBytes();
     pkgCell = cell;
     pi = (i + 1) & (N - 1);

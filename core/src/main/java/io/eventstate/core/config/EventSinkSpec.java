@@ -24,6 +24,8 @@ import java.util.TreeMap;
  *       ({@code hbase.client.operation.timeout}); the RPC timeout is capped to it</td></tr>
  *   <tr><td>{@code durability}</td><td>{@code SYNC_WAL}</td><td>{@code SKIP_WAL}, {@code ASYNC_WAL},
  *       {@code SYNC_WAL}, {@code FSYNC_WAL} or {@code USE_DEFAULT}</td></tr>
+ *   <tr><td>{@code writeThreads}</td><td>4</td><td>regions of one batch written in parallel (1 to 64); each
+ *       region's share is still one atomic write</td></tr>
  *   <tr><td>{@code zookeeperQuorum}</td><td>from {@code hbase-site.xml}</td><td>{@code host1:2181,host2:2181}
  *       or host names with {@code hbase.zookeeper.property.clientPort}</td></tr>
  *   <tr><td>{@code znodeParent}</td><td>from {@code hbase-site.xml}</td><td>e.g. {@code /hbase-secure}</td></tr>
@@ -34,7 +36,8 @@ import java.util.TreeMap;
  *       logs in from it when {@code hbase.security.authentication=kerberos}</td></tr>
  * </table>
  */
-public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, String zookeeperQuorum,
+public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, int writeThreads,
+    String zookeeperQuorum,
     String znodeParent, String kerberosPrincipal, String kerberosKeytab, SortedMap<String, String> hbaseProperties) {
 
   /** Table name. */
@@ -45,6 +48,8 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   public static final String CONFIG_TIMEOUT_MS = "timeoutMs";
   /** WAL durability of every write. */
   public static final String CONFIG_DURABILITY = "durability";
+  /** Parallel region writes per batch. */
+  public static final String CONFIG_WRITE_THREADS = "writeThreads";
   /** ZooKeeper quorum override. */
   public static final String CONFIG_ZOOKEEPER_QUORUM = "zookeeperQuorum";
   /** HBase znode parent override. */
@@ -60,12 +65,14 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   public static final int DEFAULT_BATCH_SIZE = 100;
   public static final long DEFAULT_TIMEOUT_MS = 30_000L;
   public static final String DEFAULT_DURABILITY = "SYNC_WAL";
+  public static final int DEFAULT_WRITE_THREADS = 4;
 
   /** HBase's {@code Durability} names. */
   public static final List<String> DURABILITIES = List.of("SKIP_WAL", "ASYNC_WAL", "SYNC_WAL", "FSYNC_WAL", "USE_DEFAULT");
 
   private static final Set<String> FLUME_KEYS = Set.of("type", "channel");
   private static final Set<String> KNOWN = Set.of(CONFIG_TABLE, CONFIG_BATCH_SIZE, CONFIG_TIMEOUT_MS, CONFIG_DURABILITY,
+      CONFIG_WRITE_THREADS,
       CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_KERBEROS_PRINCIPAL, CONFIG_KERBEROS_KEYTAB);
 
   public EventSinkSpec {
@@ -100,6 +107,7 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
       throw new IllegalArgumentException("EventSink: key " + CONFIG_DURABILITY + " value was set to '" + durability
           + "', must be one of " + DURABILITIES);
     }
+    int writeThreads = (int) number(p, CONFIG_WRITE_THREADS, DEFAULT_WRITE_THREADS, 1, 64);
     String quorum = optional(p, CONFIG_ZOOKEEPER_QUORUM);
     String znode = optional(p, CONFIG_ZNODE_PARENT);
     if (znode != null && !znode.startsWith("/")) {
@@ -114,7 +122,8 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
       throw new IllegalArgumentException("EventSink: key " + present + " is set but " + missing
           + " is not: set both (principal and keytab file) or neither");
     }
-    return new EventSinkSpec(table, batchSize, timeoutMs, durability, quorum, znode, principal, keytab, passThrough);
+    return new EventSinkSpec(table, batchSize, timeoutMs, durability, writeThreads, quorum, znode, principal, keytab,
+        passThrough);
   }
 
   /**

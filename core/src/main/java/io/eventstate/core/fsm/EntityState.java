@@ -139,6 +139,21 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
    * @throws IllegalArgumentException for another version or truncated/corrupt bytes
    */
   public static EntityState fromBytes(byte[] bytes) {
+    return decode(bytes, null);
+  }
+
+  /**
+   * Decodes bytes written by {@link #toBytes()} straight into the definition's counter layout (faster: no string per
+   * counter). Counters the definition does not declare are dropped, as the next {@link StateMachineEngine#step}
+   * would drop them.
+   *
+   * @throws IllegalArgumentException for another version or truncated/corrupt bytes
+   */
+  public static EntityState fromBytes(byte[] bytes, MachineDefinition def) {
+    return decode(bytes, def);
+  }
+
+  private static EntityState decode(byte[] bytes, MachineDefinition def) {
     if (bytes == null || bytes.length == 0) {
       throw new IllegalArgumentException("empty entity state cell");
     }
@@ -161,22 +176,62 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
         ids[i] = readStr(b);
       }
       int c = b.getShort() & 0xffff;
-      String[] names = new String[c];
-      long[] values = new long[c];
-      for (int i = 0; i < c; i++) {
-        names[i] = readStr(b);
-        values[i] = b.getLong();
-        if (i > 0 && names[i - 1].compareTo(names[i]) >= 0) {
-          throw new IllegalArgumentException("counter names out of order at '" + names[i] + "'");
-        }
-      }
+      Counters counters = def == null ? readCounters(b, c) : readCounters(b, c, def);
       if (b.hasRemaining()) {
         throw new IllegalArgumentException(b.remaining() + " trailing bytes");
       }
-      return new EntityState(path, entered, last, Arrays.asList(ids), new Counters(names, values));
+      return new EntityState(path, entered, last, Arrays.asList(ids), counters);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("corrupt entity state cell (" + bytes.length + " bytes): " + e, e);
     }
+  }
+
+  private static Counters readCounters(ByteBuffer b, int c) {
+    String[] names = new String[c];
+    long[] values = new long[c];
+    for (int i = 0; i < c; i++) {
+      names[i] = readStr(b);
+      values[i] = b.getLong();
+      if (i > 0 && names[i - 1].compareTo(names[i]) >= 0) {
+        throw new IllegalArgumentException("counter names out of order at '" + names[i] + "'");
+      }
+    }
+    return new Counters(names, values);
+  }
+
+  private static Counters readCounters(ByteBuffer b, int c, MachineDefinition def) {
+    byte[][] layout = def.counterNameBytes();
+    long[] values = new long[layout.length];
+    byte[] a = b.array();
+    int cursor = 0;
+    for (int i = 0; i < c; i++) {
+      int len = b.getShort() & 0xffff;
+      if (len > b.remaining() - 8) {
+        throw new IllegalArgumentException("counter name of " + len + " bytes runs past the end");
+      }
+      int from = b.arrayOffset() + b.position();
+      b.position(b.position() + len);
+      long v = b.getLong();
+      // Both lists are sorted, so the match is usually at the cursor; fall back to a full scan.
+      int k = find(layout, cursor, layout.length, a, from, len);
+      if (k < 0) {
+        k = find(layout, 0, cursor, a, from, len);
+      }
+      if (k >= 0) {
+        values[k] = v;
+        cursor = k + 1;
+      }
+    }
+    return new Counters(def.counterLayout(), values, layout);
+  }
+
+  private static int find(byte[][] layout, int from, int to, byte[] a, int off, int len) {
+    for (int k = from; k < to; k++) {
+      if (Arrays.equals(layout[k], 0, layout[k].length, a, off, off + len)) {
+        return k;
+      }
+    }
+    return -1;
   }
 
   private static byte[] utf8(String s) {

@@ -57,7 +57,16 @@ public final class MachineDiagrams {
         out.add(label(t));
       }
     }
-    return String.join(", ", out);
+    return out.isEmpty() ? "" : "stays on " + String.join(", ", out);
+  }
+
+  /** The text shown on a state: its internal transitions, and whether it is the error state. */
+  private static String note(StateNode s) {
+    String internal = internals(s);
+    if (s.errorStateOfMachine) {
+      return internal.isEmpty() ? "entered on any unexpected event" : "entered on any unexpected event, " + internal;
+    }
+    return internal;
   }
 
   /** The deepest state strictly enclosing both, or null for the top level. */
@@ -106,16 +115,16 @@ public final class MachineDiagrams {
       b.append(indent).append("[*] --> ").append(parent.initialChild().name()).append('\n');
     }
     for (StateNode s : states) {
-      String internal = internals(s);
+      String internal = note(s);
       if (s.isComposite()) {
         b.append(indent).append("state ").append(s.name()).append(" {\n");
         mermaidBlock(b, s.children(), s, edges, indent + "    ");
         b.append(indent).append("}\n");
         if (!internal.isEmpty()) {
-          b.append(indent).append("%% internal in ").append(s.name()).append(": ").append(internal).append('\n');
+          b.append(indent).append("%% ").append(s.name()).append(": ").append(internal).append('\n');
         }
       } else if (!internal.isEmpty()) {
-        b.append(indent).append(s.name()).append(" : ").append(mermaidText("stays on " + internal)).append('\n');
+        b.append(indent).append(s.name()).append(" : ").append(mermaidText(internal)).append('\n');
       } else {
         // Declared in its block so that Mermaid nests it even when only edges outside the block name it.
         b.append(indent).append(s.name()).append('\n');
@@ -166,17 +175,17 @@ public final class MachineDiagrams {
 
   private static void dotBlock(StringBuilder b, List<StateNode> states, String indent) {
     for (StateNode s : states) {
-      String internal = internals(s);
+      String internal = note(s);
       if (s.isComposite()) {
         b.append(indent).append("subgraph \"cluster_").append(s.name()).append("\" {\n");
-        b.append(indent).append("  label=\"").append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(stays on " + internal + ")")))
+        b.append(indent).append("  label=\"").append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(" + internal + ")")))
             .append("\";\n  ").append(indent).append("style=rounded;\n");
         b.append(indent).append("  \"").append(s.name()).append("__init\" [shape=point, width=0.1];\n");
         dotBlock(b, s.children(), indent + "  ");
         b.append(indent).append("}\n");
       } else {
         b.append(indent).append('"').append(s.name()).append("\" [label=\"")
-            .append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(stays on " + internal + ")"))).append('"');
+            .append(dotText(s.name() + (internal.isEmpty() ? "" : "\n(" + internal + ")"))).append('"');
         if (s.isFinal()) {
           b.append(", shape=doubleoctagon");
         }

@@ -108,6 +108,7 @@ final class MachineParser {
         f.add("$.error_state", "'" + error + "' is a composite state", "name a simple state");
       } else {
         b.errorState = n;
+        n.errorStateOfMachine = true;
       }
       if (b.policy != NoTransitionPolicy.ERROR_STATE) {
         f.add("$.error_state", "error_state is set but no_transition is '" + b.policy.key() + "'",

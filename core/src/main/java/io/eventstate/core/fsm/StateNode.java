@@ -29,6 +29,8 @@ public final class StateNode {
   final List<Timeout> timeouts = new ArrayList<>();
   final Map<String, Candidates> byEvent = new HashMap<>();
   int entryCounter = -1;
+  /** True for the machine's error_state (diagrams label it). */
+  boolean errorStateOfMachine;
   String jsonPath;
 
   StateNode(String name, StateNode parent, String jsonPath) {

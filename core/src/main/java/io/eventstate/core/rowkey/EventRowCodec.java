@@ -211,6 +211,27 @@ public final class EventRowCodec {
     return new RowWrite(RowKeyCodec.toBytes(RowKeyCodec.deadLetterRowKey(digest(sorted, body))), cells);
   }
 
+  /**
+   * The same dead letter with every value cut to {@code maxValueBytes} and the reason extended by
+   * {@code note}: the last resort when HBase refuses the full dead letter (e.g. a body over the client's
+   * {@code hbase.client.keyvalue.maxsize}), so that a poison event is still stored and never retried forever.
+   */
+  public static RowWrite truncated(RowWrite deadLetter, int maxValueBytes, String note) {
+    List<CellValue> cells = new ArrayList<>(deadLetter.cells().size());
+    for (CellValue c : deadLetter.cells()) {
+      byte[] v = c.value();
+      if (Q_REASON.equals(c.qualifierString())) {
+        String reason = new String(v, java.nio.charset.StandardCharsets.UTF_8) + " [dead letter truncated: " + note + "]";
+        v = utf8(reason);
+      }
+      if (v.length > maxValueBytes) {
+        v = Arrays.copyOf(v, maxValueBytes);
+      }
+      cells.add(new CellValue(c.family(), c.qualifier(), c.timestamp(), v));
+    }
+    return new RowWrite(deadLetter.row(), cells);
+  }
+
   /** SHA-256 over length-prefixed sorted headers and the body: equal Flume events, equal digests. */
   static byte[] digest(TreeMap<String, String> sortedHeaders, byte[] body) {
     MessageDigest sha = RowKeyCodec.digest("SHA-256");

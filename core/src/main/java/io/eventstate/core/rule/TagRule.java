@@ -1,8 +1,10 @@
 package io.eventstate.core.rule;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * One tagging rule, as configured: when all its {@code conditions} hold, its actions apply. See
@@ -22,7 +24,7 @@ public record TagRule(String name, List<Condition> conditions, SortedSet<String>
   public TagRule {
     Objects.requireNonNull(name, "name");
     conditions = List.copyOf(conditions);
-    tags = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(tags));
+    tags = Collections.unmodifiableSortedSet(new TreeSet<>(tags));
   }
 
   /** True when a match ends the evaluation: the rule gates, drops or says {@code stop}. */

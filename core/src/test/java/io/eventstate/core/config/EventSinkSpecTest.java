@@ -27,6 +27,7 @@ class EventSinkSpecTest {
     assertEquals(30_000L, s.timeoutMs());
     assertEquals("SYNC_WAL", s.durability());
     assertNull(s.zookeeperQuorum());
+    assertEquals(4, s.writeThreads());
     assertEquals("30000", s.clientProperties().get("hbase.client.operation.timeout"));
     assertEquals("30000", s.clientProperties().get("hbase.rpc.timeout"));
   }
@@ -38,6 +39,7 @@ class EventSinkSpecTest {
     p.put("batchSize", "500");
     p.put("timeoutMs", "5000");
     p.put("durability", "ASYNC_WAL");
+    p.put("writeThreads", "1");
     p.put("zookeeperQuorum", "zk1:2181,zk2:2181");
     p.put("znodeParent", "/hbase-secure");
     p.put("kerberosPrincipal", "flume/_HOST@EXAMPLE.COM");
@@ -55,6 +57,7 @@ class EventSinkSpecTest {
     assertEquals("/etc/flume.keytab", c.get("hbase.client.keytab.file"));
     assertEquals(500, s.batchSize());
     assertEquals("ASYNC_WAL", s.durability());
+    assertEquals(1, s.writeThreads());
   }
 
   @Test
@@ -67,6 +70,7 @@ class EventSinkSpecTest {
     rejects(Map.of("batchSize", "ten"), "batchSize", "'ten'");
     rejects(Map.of("batchSize", "0"), "batchSize", "0", "from 1");
     rejects(Map.of("timeoutMs", "-5"), "timeoutMs", "-5");
+    rejects(Map.of("writeThreads", "100"), "writeThreads", "100", "64");
   }
 
   @Test

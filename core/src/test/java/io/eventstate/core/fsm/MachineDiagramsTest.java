@@ -29,7 +29,7 @@ class MachineDiagramsTest {
   void mermaidEscapesGuardOperators() {
     String m = MachineDiagrams.toMermaid(TestSupport.machine("device.json"));
     assertTrue(m.contains("online --> low_battery : uplink [attr.battery_percent #lt; 20]"), m);
-    assertTrue(m.contains("%% internal in online: uplink"), m);
+    assertTrue(m.contains("%% online: stays on uplink"), m);
   }
 
   @Test

@@ -149,6 +149,9 @@ class OrderIndependencePropertyTest {
         direct = StateMachineEngine.step(def, direct, e).state();
         viaBytes = StateMachineEngine.step(def, EntityState.fromBytes(viaBytes.toBytes()), e).state();
         assertArrayEquals(direct.toBytes(), viaBytes.toBytes(), "iteration " + it);
+        EntityState decodedWithDef = EntityState.fromBytes(direct.toBytes(), def);
+        assertEquals(direct, decodedWithDef, "iteration " + it);
+        assertArrayEquals(direct.toBytes(), decodedWithDef.toBytes(), "iteration " + it);
       }
     }
   }

@@ -126,4 +126,15 @@ class EventRowCodecTest {
     assertEquals(List.of(b1), w.get(1).events());
     assertTrue(w.get(0).rows().stream().allMatch(r -> r.rowString().startsWith(w.get(0).entityPrefix())));
   }
+
+  @Test
+  void truncatedDeadLetterKeepsRowAndCutsValues() {
+    EventRowCodec.RowWrite dl = EventRowCodec.deadLetter(Map.of(), new byte[5000], "sink-encode", "no headers");
+    EventRowCodec.RowWrite cut = EventRowCodec.truncated(dl, 100, "too large");
+    assertEquals(dl.rowString(), cut.rowString());
+    assertTrue(cut.cells().stream().allMatch(c -> c.value().length <= 100));
+    String reason = cut.cells().stream().filter(c -> c.qualifierString().equals("reason"))
+        .map(c -> new String(c.value(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
+    assertEquals("no headers [dead letter truncated: too large]", reason);
+  }
 }

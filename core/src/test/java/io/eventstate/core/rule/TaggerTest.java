@@ -222,6 +222,10 @@ class TaggerTest {
     for (String v : new String[] {"1e999999999", "", "NaN", "-", "9".repeat(100), "\u0000", "aaaa"}) {
       Map<String, String> h = map(EventHeaders.STATUS, "valid", "es.attr.v", v);
       t.evaluate(h).applyTo(h);
+      assertNull(h.get(EventHeaders.TAGS), v);
     }
+    Map<String, String> h = map(EventHeaders.STATUS, "valid", "es.attr.v", "6");
+    t.evaluate(h).applyTo(h);
+    assertEquals("n", h.get(EventHeaders.TAGS), "the same rules still match a good value");
   }
 }

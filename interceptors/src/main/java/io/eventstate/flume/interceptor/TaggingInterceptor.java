@@ -45,7 +45,7 @@ import io.eventstate.core.rule.TaggingSpec;
  *
  * <h2>Failures</h2>
  * {@code intercept} never throws and never returns more events than it got. If evaluating an event fails
- * anyway, the event is kept and marked {@code es.status=invalid}, {@code es.reason=tagging failed: ...},
+ * anyway, the event is kept and marked {@code es.status=invalid}, {@code es.reason=internal: tagging failed: <exception>} (at most 300 characters),
  * {@code es.stage=tag}, {@code es.route=<deadLetterRoute>}, and counted in {@code events.failed}.
  *
  * <h2>Counters</h2>
@@ -64,6 +64,9 @@ public final class TaggingInterceptor implements Interceptor {
   public static final String EVENTS_GATED = "events.gated";
   public static final String EVENTS_DROPPED = "events.dropped";
   public static final String EVENTS_FAILED = "events.failed";
+
+  /** Longest {@code es.reason} written, so that a huge exception message never ends up in a header. */
+  static final int MAX_REASON_CHARS = 300;
 
   private final Tagger tagger;
   private final EventstateCounters counters;
@@ -146,7 +149,11 @@ public final class TaggingInterceptor implements Interceptor {
   private Event fail(Event event, Throwable t) {
     try {
       counters.increment(EVENTS_FAILED);
-      String reason = "tagging failed: " + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+      String reason = "internal: tagging failed: " + t.getClass().getSimpleName()
+          + (t.getMessage() == null ? "" : ": " + t.getMessage());
+      if (reason.length() > MAX_REASON_CHARS) {
+        reason = reason.substring(0, MAX_REASON_CHARS - 1) + "\u2026";
+      }
       Map<String, String> headers = event.getHeaders();
       try {
         tagger.markFailed(headers, reason);

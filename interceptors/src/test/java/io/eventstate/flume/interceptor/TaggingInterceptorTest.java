@@ -12,10 +12,15 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.event.EventBuilder;
+import org.apache.flume.instrumentation.util.JMXPollUtil;
 import org.apache.flume.interceptor.Interceptor;
 import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -116,6 +121,10 @@ class TaggingInterceptorTest {
     }
     assertEquals(expected.keySet().size() + 3, InProcessAgent.counters("interceptor", "tag-unit").size(),
         "the declared counters plus StartTime, StopTime, Type");
+    // What -Dflume.monitoring.type=http (and ganglia) serve: Flume's own poll over the MBean server.
+    Map<String, String> polled = JMXPollUtil.getAllMBeans().get("INTERCEPTOR.tag-unit");
+    assertEquals("6", polled.get("events.in"), String.valueOf(polled));
+    assertEquals("2", polled.get("rule.hot.hits"));
   }
 
   @Test
@@ -149,7 +158,7 @@ class TaggingInterceptorTest {
     assertEquals("invalid", out.getHeaders().get("es.status"));
     assertEquals("dlq", out.getHeaders().get("es.route"));
     assertEquals("tag", out.getHeaders().get("es.stage"));
-    assertTrue(out.getHeaders().get("es.reason").startsWith("tagging failed: UnsupportedOperationException"),
+    assertTrue(out.getHeaders().get("es.reason").startsWith("internal: tagging failed: UnsupportedOperationException"),
         out.getHeaders().get("es.reason"));
     assertEquals("login", out.getHeaders().get("es.eventType"));
     assertEquals(1L, InProcessAgent.counter("interceptor", "tag-fail", "events.failed"));
@@ -173,7 +182,64 @@ class TaggingInterceptorTest {
     assertSame(e, out);
     assertEquals("invalid", hostile.get("es.status"));
     assertEquals("deadletter", hostile.get("es.route"));
-    assertEquals("tagging failed: IllegalStateException: header store broken", hostile.get("es.reason"));
+    assertEquals("internal: tagging failed: IllegalStateException: header store broken", hostile.get("es.reason"));
+  }
+
+  @Test
+  void longFailureReasonsAreCut() throws Exception {
+    Interceptor i = build("name", "tag-long", "rules", "r", "rules.r.if", "attr.x exists", "rules.r.tag", "x");
+    String huge = "x".repeat(100_000);
+    Map<String, String> hostile = new HashMap<>(Map.of("es.status", "valid")) {
+      @Override
+      public String get(Object key) {
+        if ("es.attr.x".equals(key)) {
+          throw new IllegalStateException(huge);
+        }
+        return super.get(key);
+      }
+    };
+    Event e = EventBuilder.withBody(new byte[0]);
+    e.setHeaders(hostile);
+    i.intercept(e);
+    assertEquals(TaggingInterceptor.MAX_REASON_CHARS, hostile.get("es.reason").length());
+    assertTrue(hostile.get("es.reason").endsWith("\u2026"));
+  }
+
+  @Test
+  void concurrentBatchesKeepExactCounts() throws Exception {
+    // Sources such as the HTTP source call the interceptor chain from several threads at once.
+    Interceptor i = standard("tag-concurrent");
+    int threads = 4;
+    int batches = 500;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        results.add(pool.submit(() -> {
+          int kept = 0;
+          for (int b = 0; b < batches; b++) {
+            List<Event> batch = new ArrayList<>(List.of(valid("heartbeat"),
+                valid("reading", "es.attr.degrees_fahrenheit", "95"), valid("login")));
+            List<Event> out = i.intercept(batch);
+            kept += out.size();
+            assertEquals("alert,hot", out.get(0).getHeaders().get("es.tags"));
+          }
+          return kept;
+        }));
+      }
+      int kept = 0;
+      for (Future<Integer> f : results) {
+        kept += f.get(60, TimeUnit.SECONDS);
+      }
+      long total = (long) threads * batches;
+      assertEquals(2 * total, kept);
+      assertEquals(3 * total, InProcessAgent.counter("interceptor", "tag-concurrent", "events.in"));
+      assertEquals(total, InProcessAgent.counter("interceptor", "tag-concurrent", "events.dropped"));
+      assertEquals(total, InProcessAgent.counter("interceptor", "tag-concurrent", "rule.hot.hits"));
+      assertEquals(total, InProcessAgent.counter("interceptor", "tag-concurrent", "events.unmatched"));
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -6,11 +6,15 @@ import io.eventstate.core.rowkey.EventRowCodec.EntityWrite;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 import org.apache.hadoop.hbase.DoNotRetryIOException;
 import org.apache.hadoop.hbase.NamespaceNotFoundException;
@@ -65,11 +69,21 @@ final class EntityWriter {
   private final Table table;
   private final RegionLocator locator;
   private final Durability durability;
+  private final ExecutorService pool;
 
+  /** A sequential writer. */
   EntityWriter(Table table, RegionLocator locator, Durability durability) {
+    this(table, locator, durability, null);
+  }
+
+  /**
+   * @param pool writes the region groups of one batch in parallel when not null; the caller owns it
+   */
+  EntityWriter(Table table, RegionLocator locator, Durability durability, ExecutorService pool) {
     this.table = table;
     this.locator = locator;
     this.durability = durability;
+    this.pool = pool;
   }
 
   /** Writes the events; returns what was rejected as poison. Throws on any other failure. */
@@ -79,11 +93,52 @@ final class EntityWriter {
       String region = locator.getRegionLocation(w.stateRow()).getRegion().getEncodedName();
       byRegion.computeIfAbsent(region, k -> new ArrayList<>()).add(w);
     }
-    Tally t = new Tally();
-    for (List<EntityWrite> group : byRegion.values()) {
-      writeGroup(group, t);
+    List<Tally> tallies = new ArrayList<>();
+    if (pool == null || byRegion.size() == 1) {
+      Tally t = new Tally();
+      for (List<EntityWrite> group : byRegion.values()) {
+        writeGroup(group, t);
+      }
+      tallies.add(t);
+    } else {
+      // Regions are independent: each group is its own atomic write, so they may run side by side.
+      List<Future<Tally>> futures = new ArrayList<>();
+      for (List<EntityWrite> group : byRegion.values()) {
+        futures.add(pool.submit(() -> {
+          Tally t = new Tally();
+          writeGroup(group, t);
+          return t;
+        }));
+      }
+      IOException failure = null;
+      for (Future<Tally> f : futures) {
+        try {
+          tallies.add(f.get());
+        } catch (ExecutionException e) {
+          IOException io = unwrap(e.getCause());
+          if (failure == null) {
+            failure = io;
+          } else {
+            failure.addSuppressed(io);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while writing to HBase");
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
     }
-    return new Outcome(t.eventRows, t.touches, t.atomicWrites, t.splits, t.rejected);
+    Tally sum = new Tally();
+    for (Tally t : tallies) {
+      sum.eventRows += t.eventRows;
+      sum.touches += t.touches;
+      sum.atomicWrites += t.atomicWrites;
+      sum.splits += t.splits;
+      sum.rejected.addAll(t.rejected);
+    }
+    return new Outcome(sum.eventRows, sum.touches, sum.atomicWrites, sum.splits, sum.rejected);
   }
 
   private static final class Tally {
@@ -109,7 +164,7 @@ final class EntityWriter {
       return;
     } catch (IOException e) {
       IOException cause = unwrap(e);
-      if (!(cause instanceof DoNotRetryIOException) || NOT_THE_EVENTS_FAULT.contains(cause.getClass())) {
+      if (!isPoison(cause)) {
         throw cause;
       }
       t.splits++;
@@ -143,6 +198,11 @@ final class EntityWriter {
     } catch (ServiceException e) {
       throw unwrap(e);
     }
+  }
+
+  /** True when HBase refused the data itself (DoNotRetryIOException), not the table or the cluster. */
+  static boolean isPoison(IOException unwrapped) {
+    return unwrapped instanceof DoNotRetryIOException && !NOT_THE_EVENTS_FAULT.contains(unwrapped.getClass());
   }
 
   /** Plain puts, for dead letters (no atomicity needed, no state row). */

@@ -14,6 +14,9 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.flume.Channel;
 import org.apache.flume.ChannelException;
@@ -52,6 +55,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code batchSize}</td><td>100</td><td>events per channel transaction</td></tr>
  *   <tr><td>{@code timeoutMs}</td><td>30000</td><td>bound of one HBase write, retries included</td></tr>
  *   <tr><td>{@code durability}</td><td>{@code SYNC_WAL}</td><td>WAL durability of every write</td></tr>
+ *   <tr><td>{@code writeThreads}</td><td>4</td><td>regions of a batch written in parallel</td></tr>
  *   <tr><td>{@code zookeeperQuorum}, {@code znodeParent}</td><td>hbase-site.xml</td><td>cluster location</td></tr>
  *   <tr><td>{@code hbase.*}</td><td></td><td>passed to the HBase client</td></tr>
  *   <tr><td>{@code kerberosPrincipal}, {@code kerberosKeytab}</td><td></td><td>client login (both or neither)</td></tr>
@@ -99,6 +103,8 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
   private Table table;
   private RegionLocator locator;
   private EntityWriter writer;
+  private boolean countersStarted;
+  private ExecutorService pool;
 
   @Override
   public void configure(Context context) {
@@ -146,8 +152,13 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
 
   @Override
   public synchronized void start() {
-    sinkCounter.start();
-    counters.start();
+    if (!countersStarted) {
+      // MonitoredCounterGroup.start() zeroes every counter: once per life, not per start attempt, or the
+      // supervisor's retries would erase the start failures they are retrying.
+      sinkCounter.start();
+      counters.start();
+      countersStarted = true;
+    }
     try {
       connection = ConnectionFactory.createConnection(clientConfiguration());
       List<String> problems;
@@ -161,7 +172,15 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       TableName name = TableName.valueOf(spec.table());
       table = connection.getTable(name);
       locator = connection.getRegionLocator(name);
-      writer = new EntityWriter(table, locator, durability);
+      if (spec.writeThreads() > 1) {
+        AtomicInteger threadNo = new AtomicInteger();
+        pool = Executors.newFixedThreadPool(spec.writeThreads(), r -> {
+          Thread t = new Thread(r, "eventsink-" + getName() + "-" + threadNo.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      writer = new EntityWriter(table, locator, durability, pool);
       sinkCounter.incrementConnectionCreatedCount();
     } catch (Exception e) {
       sinkCounter.incrementConnectionFailedCount();
@@ -174,8 +193,8 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       throw new FlumeException("sink " + getName() + " cannot reach HBase for table " + spec.table() + ": " + e, e);
     }
     super.start();
-    LOG.info("Sink {} writing to HBase table {} (batchSize {}, durability {})", getName(), spec.table(),
-        spec.batchSize(), spec.durability());
+    LOG.info("Sink {} writing to HBase table {} (batchSize {}, durability {}, writeThreads {})", getName(),
+        spec.table(), spec.batchSize(), spec.durability(), spec.writeThreads());
   }
 
   @Override
@@ -184,6 +203,7 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     sinkCounter.incrementConnectionClosedCount();
     sinkCounter.stop();
     counters.stop();
+    countersStarted = false;
     super.stop();
   }
 
@@ -197,6 +217,10 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
         }
       }
     }
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+    pool = null;
     locator = null;
     table = null;
     connection = null;
@@ -258,6 +282,36 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     return status;
   }
 
+  /** Largest value of a dead letter HBase refused whole: the body is cut to it so the event is still stored. */
+  static final int TRUNCATED_VALUE_BYTES = 64 * 1024;
+
+  /**
+   * Stores dead letters; one that HBase refuses as data (too large for the client, or a DoNotRetryIOException)
+   * is stored again with its values truncated, so a poison event can never make the batch loop.
+   */
+  private void writeDeadLetters(List<RowWrite> rows) throws IOException {
+    try {
+      writer.put(rows);
+      return;
+    } catch (IllegalArgumentException e) {
+      LOG.warn("Sink {}: dead letters refused by the client ({}), storing them one by one", getName(), e.getMessage());
+    } catch (IOException e) {
+      if (!EntityWriter.isPoison(EntityWriter.unwrap(e))) {
+        throw e;
+      }
+    }
+    for (RowWrite r : rows) {
+      try {
+        writer.put(List.of(r));
+      } catch (IllegalArgumentException | IOException e) {
+        if (e instanceof IOException io && !EntityWriter.isPoison(EntityWriter.unwrap(io))) {
+          throw io;
+        }
+        writer.put(List.of(EventRowCodec.truncated(r, TRUNCATED_VALUE_BYTES, String.valueOf(e.getMessage()))));
+      }
+    }
+  }
+
   /** Called after HBase accepted the batch and before the channel commit; tests override it to fail there. */
   void beforeCommit(List<Event> batch) throws Exception {
   }
@@ -290,7 +344,7 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       deadLetters.add(EventRowCodec.deadLetter(headers, r.event().body(), STAGE_REJECTED, r.reason()));
     }
     if (!deadLetters.isEmpty()) {
-      writer.put(deadLetters);
+      writeDeadLetters(deadLetters);
       LOG.warn("Sink {}: {} dead letter(s) in table {} ({} unencodable, {} rejected by HBase)", getName(),
           deadLetters.size(), spec.table(), unencodable, outcome.rejected().size());
     }

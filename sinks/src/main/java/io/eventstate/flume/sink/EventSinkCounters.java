@@ -7,7 +7,7 @@ import org.apache.flume.instrumentation.MonitoredCounterGroup;
  * type {@code OTHER} under the sink's name (JMX {@code org.apache.flume.other:type=<sink>}, HTTP
  * monitoring {@code OTHER.<sink>}).
  */
-public class EventSinkCounters extends MonitoredCounterGroup {
+public class EventSinkCounters extends MonitoredCounterGroup implements EventSinkCountersMBean {
 
   /** Event rows written (a replayed event counts again: it rewrites identical cells). */
   public static final String EVENT_ROWS_WRITTEN = "eventstate.eventRowsWritten";
@@ -45,5 +45,50 @@ public class EventSinkCounters extends MonitoredCounterGroup {
 
   public long get(String counter) {
     return super.get(counter);
+  }
+
+  @Override
+  public long getEventRowsWritten() {
+    return get(EVENT_ROWS_WRITTEN);
+  }
+
+  @Override
+  public long getStateRowsTouched() {
+    return get(STATE_ROWS_TOUCHED);
+  }
+
+  @Override
+  public long getAtomicWrites() {
+    return get(ATOMIC_WRITES);
+  }
+
+  @Override
+  public long getFallbackSplits() {
+    return get(FALLBACK_SPLITS);
+  }
+
+  @Override
+  public long getDeadLettered() {
+    return get(DEAD_LETTERED);
+  }
+
+  @Override
+  public long getDeadLetteredUnencodable() {
+    return get(DEAD_LETTERED_UNENCODABLE);
+  }
+
+  @Override
+  public long getDeadLetteredRejected() {
+    return get(DEAD_LETTERED_REJECTED);
+  }
+
+  @Override
+  public long getRollbacks() {
+    return get(ROLLBACKS);
+  }
+
+  @Override
+  public long getStartFailures() {
+    return get(START_FAILURES);
   }
 }

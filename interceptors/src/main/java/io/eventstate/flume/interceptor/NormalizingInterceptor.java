@@ -1,0 +1,255 @@
+package io.eventstate.flume.interceptor;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+import org.apache.flume.Context;
+import org.apache.flume.Event;
+import org.apache.flume.conf.ConfigurationException;
+import org.apache.flume.interceptor.Interceptor;
+
+import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.event.EventHeaders;
+import io.eventstate.core.event.TimeSource;
+import io.eventstate.core.json.JsonNormalizer;
+import io.eventstate.core.json.NormalizeResult;
+import io.eventstate.core.json.NormalizerSpec;
+
+/**
+ * Normalizes raw JSON event bodies into canonical headers (DESIGN.md section 2), keeping the raw body.
+ *
+ * <p>A valid event gets the canonical headers ({@code es.eventId}, {@code es.entityType}, {@code es.entityId},
+ * {@code es.eventType}, {@code es.eventTime} in nanoseconds, {@code es.timeSource}, {@code es.attr.<name>}),
+ * Flume's {@code timestamp} header in milliseconds, {@code es.status=valid} and {@code es.route=<route.valid>}.
+ * An event that cannot be normalized keeps its body unchanged and gets {@code es.status=invalid},
+ * {@code es.reason} (e.g. {@code time: time '' is an empty string at /time_utc}), {@code es.stage=normalize} and
+ * {@code es.route=<route.invalid>}, for a multiplexing channel selector to send to the dead-letter channel.
+ * The interceptor never throws, never drops an event and never returns more events than it got.
+ *
+ * <table>
+ * <caption>Keys (besides Flume's {@code type})</caption>
+ * <tr><th>Key</th><th>Default</th><th>Description</th></tr>
+ * <tr><td>{@code name}</td><td>{@code normalize}</td><td>Counter group name: {@code INTERCEPTOR.<name>} in JMX
+ *   and in {@code -Dflume.monitoring.type=http} output.</td></tr>
+ * <tr><td>{@code route.valid}</td><td>{@code valid}</td><td>{@code es.route} of valid events.</td></tr>
+ * <tr><td>{@code route.invalid}</td><td>{@code deadletter}</td><td>{@code es.route} of invalid events.</td></tr>
+ * <tr><td>every other key</td><td></td><td>{@link NormalizerSpec} (entity, eventType.paths, time.paths, ...).</td></tr>
+ * </table>
+ *
+ * <p>Counters: {@code events.in}, {@code events.valid}, {@code events.invalid}, one per reason class
+ * ({@code invalid.json}, {@code invalid.time}, {@code invalid.limit}, {@code invalid.missing_field},
+ * {@code invalid.internal}), and {@code time.fallback.header}, {@code time.fallback.arrival}.
+ *
+ * <pre>
+ * a1.sources.r1.interceptors = norm
+ * a1.sources.r1.interceptors.norm.type = io.eventstate.flume.interceptor.NormalizingInterceptor$Builder
+ * a1.sources.r1.interceptors.norm.name = talk
+ * a1.sources.r1.interceptors.norm.entity = user:/user_id, device:/device_id
+ * a1.sources.r1.interceptors.norm.eventType.paths = /event_type
+ * a1.sources.r1.interceptors.norm.time.paths = /time_utc
+ * a1.sources.r1.interceptors.norm.time.format = decimal_seconds
+ * a1.sources.r1.selector.type = multiplexing
+ * a1.sources.r1.selector.header = es.route
+ * a1.sources.r1.selector.mapping.valid = c_valid
+ * a1.sources.r1.selector.mapping.deadletter = c_dead
+ * </pre>
+ *
+ * <p>Bad configuration fails in {@code configure()} with a {@link ConfigurationException} whose message names
+ * the key, the bad value and the fix.
+ */
+public class NormalizingInterceptor implements Interceptor {
+
+  /** Counter group name. */
+  public static final String CONFIG_NAME = "name";
+  /** {@code es.route} value for valid events. */
+  public static final String CONFIG_ROUTE_VALID = "route.valid";
+  /** {@code es.route} value for invalid events. */
+  public static final String CONFIG_ROUTE_INVALID = "route.invalid";
+  /** Default of {@link #CONFIG_NAME}. */
+  public static final String DEFAULT_NAME = "normalize";
+  /** Default of {@link #CONFIG_ROUTE_VALID}. */
+  public static final String DEFAULT_ROUTE_VALID = "valid";
+  /** Default of {@link #CONFIG_ROUTE_INVALID}. */
+  public static final String DEFAULT_ROUTE_INVALID = "deadletter";
+  /** The {@code es.stage} value of events this interceptor makes invalid. */
+  public static final String STAGE = "normalize";
+
+  public static final String COUNTER_IN = "events.in";
+  public static final String COUNTER_VALID = "events.valid";
+  public static final String COUNTER_INVALID = "events.invalid";
+  /** Prefix of the per-reason-class counters: {@code invalid.json}, {@code invalid.time}, ... */
+  public static final String COUNTER_INVALID_PREFIX = "invalid.";
+  public static final String COUNTER_FALLBACK_HEADER = "time.fallback.header";
+  public static final String COUNTER_FALLBACK_ARRIVAL = "time.fallback.arrival";
+
+  private static final Pattern ROUTE = Pattern.compile("[A-Za-z0-9_.\\-]+");
+
+  private final JsonNormalizer normalizer;
+  private final String routeValid;
+  private final String routeInvalid;
+  private final EventstateCounters counters;
+  private final Clock clock;
+
+  NormalizingInterceptor(NormalizerSpec spec, String name, String routeValid, String routeInvalid, Clock clock) {
+    this.normalizer = new JsonNormalizer(spec);
+    this.routeValid = routeValid;
+    this.routeInvalid = routeInvalid;
+    this.clock = Objects.requireNonNull(clock, "clock");
+    String[] names = new String[5 + 2 + NormalizeResult.REASON_CLASSES.size()];
+    int i = 0;
+    names[i++] = COUNTER_IN;
+    names[i++] = COUNTER_VALID;
+    names[i++] = COUNTER_INVALID;
+    names[i++] = COUNTER_FALLBACK_HEADER;
+    names[i++] = COUNTER_FALLBACK_ARRIVAL;
+    for (String c : NormalizeResult.REASON_CLASSES) {
+      names[i++] = COUNTER_INVALID_PREFIX + c;
+    }
+    this.counters = EventstateCounters.forInterceptor(name, java.util.Arrays.copyOf(names, i));
+  }
+
+  /** The counter group (for tests and the command line). */
+  public EventstateCounters counters() {
+    return counters;
+  }
+
+  @Override
+  public void initialize() {
+    counters.start();
+  }
+
+  @Override
+  public Event intercept(Event event) {
+    if (event == null) {
+      return null;
+    }
+    Map<String, String> headers = writableHeaders(event);
+    try {
+      counters.increment(COUNTER_IN);
+      NormalizeResult r = normalizer.normalize(event.getBody(), headers, clock.millis());
+      if (r.isValid()) {
+        CanonicalEvent e = r.event();
+        headers.remove(EventHeaders.REASON);
+        headers.remove(EventHeaders.STAGE);
+        EventHeaders.write(e, headers);
+        headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
+        headers.put(EventHeaders.ROUTE, routeValid);
+        counters.increment(COUNTER_VALID);
+        if (e.timeSource() == TimeSource.HEADER) {
+          counters.increment(COUNTER_FALLBACK_HEADER);
+        } else if (e.timeSource() == TimeSource.ARRIVAL) {
+          counters.increment(COUNTER_FALLBACK_ARRIVAL);
+        }
+      } else {
+        markInvalid(headers, r.reasonClass(), r.reason());
+      }
+    } catch (Throwable t) {
+      // never let one event break the batch: it is kept, marked and counted
+      markInvalid(headers, NormalizeResult.INTERNAL, NormalizeResult.INTERNAL + ": " + t);
+    }
+    return event;
+  }
+
+  private void markInvalid(Map<String, String> headers, String reasonClass, String reason) {
+    headers.put(EventHeaders.STATUS, EventHeaders.STATUS_INVALID);
+    headers.put(EventHeaders.REASON, reason);
+    headers.put(EventHeaders.STAGE, STAGE);
+    headers.put(EventHeaders.ROUTE, routeInvalid);
+    try {
+      counters.increment(COUNTER_INVALID);
+      counters.increment(COUNTER_INVALID_PREFIX + reasonClass);
+    } catch (RuntimeException e) {
+      // an undeclared counter is a bug caught by the tests; the event is marked regardless
+    }
+  }
+
+  private static Map<String, String> writableHeaders(Event event) {
+    Map<String, String> h = event.getHeaders();
+    if (h == null) {
+      h = new HashMap<>();
+      event.setHeaders(h);
+      return h;
+    }
+    try {
+      h.remove(EventHeaders.STATUS);
+      return h;
+    } catch (UnsupportedOperationException e) {
+      Map<String, String> copy = new HashMap<>(h);
+      event.setHeaders(copy);
+      return copy;
+    }
+  }
+
+  @Override
+  public List<Event> intercept(List<Event> events) {
+    if (events == null) {
+      return null;
+    }
+    for (Event e : events) {
+      intercept(e);
+    }
+    return events;
+  }
+
+  @Override
+  public void close() {
+    counters.stop();
+  }
+
+  /** Builds the interceptor; {@code configure} validates every key, {@code build} only constructs. */
+  public static class Builder implements Interceptor.Builder {
+
+    private NormalizerSpec spec;
+    private String name = DEFAULT_NAME;
+    private String routeValid = DEFAULT_ROUTE_VALID;
+    private String routeInvalid = DEFAULT_ROUTE_INVALID;
+    private Clock clock = Clock.systemUTC();
+
+    public Builder() {
+    }
+
+    @Override
+    public void configure(Context context) {
+      Map<String, String> props = new HashMap<>(context.getParameters());
+      props.remove("type"); // Flume's own key
+      String n = props.remove(CONFIG_NAME);
+      String rv = props.remove(CONFIG_ROUTE_VALID);
+      String ri = props.remove(CONFIG_ROUTE_INVALID);
+      name = n == null ? DEFAULT_NAME : checked(CONFIG_NAME, n);
+      routeValid = rv == null ? DEFAULT_ROUTE_VALID : checked(CONFIG_ROUTE_VALID, rv);
+      routeInvalid = ri == null ? DEFAULT_ROUTE_INVALID : checked(CONFIG_ROUTE_INVALID, ri);
+      try {
+        spec = NormalizerSpec.parse(props);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException("NormalizingInterceptor '" + name + "': " + e.getMessage(), e);
+      }
+    }
+
+    private static String checked(String key, String value) {
+      String v = value.trim();
+      if (!ROUTE.matcher(v).matches()) {
+        throw new ConfigurationException("NormalizingInterceptor: key '" + key + "' value was set to '" + value
+            + "': use letters, digits, '_', '.' and '-' only (it is matched by selectors and shown in JMX)");
+      }
+      return v;
+    }
+
+    /** For tests: the arrival clock. */
+    Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    @Override
+    public Interceptor build() {
+      if (spec == null) {
+        throw new IllegalStateException("NormalizingInterceptor.Builder.build() before configure()");
+      }
+      return new NormalizingInterceptor(spec, name, routeValid, routeInvalid, clock);
+    }
+  }
+}
