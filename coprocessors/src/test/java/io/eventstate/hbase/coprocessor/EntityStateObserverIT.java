@@ -60,8 +60,12 @@ class EntityStateObserverIT {
     TableName tn = StateTables.create("once", props);
     List<CanonicalEvent> events = StateTables.histories(new Random(11), 40, 40);
     Collections.shuffle(events, new Random(12));
-    long dupBefore = ObserverMetrics.sum(m -> m.duplicates);
-    long appliedBefore = ObserverMetrics.sum(m -> m.applied);
+    ObserverMetrics dup = ObserverMetrics.of(tn, m -> m.duplicates);
+    ObserverMetrics applied = ObserverMetrics.of(tn, m -> m.applied);
+    ObserverMetrics tooLate = ObserverMetrics.of(tn, m -> m.tooLate);
+    long dupBefore = dup.sum();
+    long appliedBefore = applied.sum();
+    long tooLateBefore = tooLate.sum();
     SinkWritePath sink = StateTables.sink(tn);
     try (Table t = StateTables.table(tn)) {
       for (int i = 0; i < events.size(); i += 50) {
@@ -74,8 +78,13 @@ class EntityStateObserverIT {
     }
     int checked = StateTables.assertInvariants(tn, StateTables.spec(props), events);
     assertEquals(80, checked);
-    assertEquals(events.size(), ObserverMetrics.sum(m -> m.applied) - appliedBefore);
-    assertTrue(ObserverMetrics.sum(m -> m.duplicates) - dupBefore >= 2L * events.size());
+    // users' sessions allow 1h of lateness: the shuffle makes some of their events too late (stored, flagged)
+    long flagged = tooLate.sum() - tooLateBefore;
+    assertTrue(flagged > 0);
+    assertEquals(events.size(), applied.sum() - appliedBefore + flagged);
+    long flaggedRows = StateTables.rows(tn).values().stream().filter(r -> r.containsKey("d:too_late")).count();
+    assertEquals(flagged, flaggedRows);
+    assertTrue(dup.sum() - dupBefore >= 2L * events.size());
   }
 
   /** DESIGN 5: any arrival order within the allowed lateness gives the same state rows and derived cells. */
@@ -89,8 +98,9 @@ class EntityStateObserverIT {
     writeInBatches(StateTables.sink(inOrder), sorted, 100);
     TreeMap<String, String> expected = StateTables.comparable(inOrder);
 
-    long lateBefore = ObserverMetrics.sum(m -> m.late);
     TableName viaSink = StateTables.create("shuffled_sink", props);
+    ObserverMetrics late = ObserverMetrics.of(viaSink, m -> m.late);
+    long lateBefore = late.sum();
     List<CanonicalEvent> shuffled = new ArrayList<>(events);
     Collections.shuffle(shuffled, new Random(22));
     writeInBatches(StateTables.sink(viaSink), shuffled, 37);
@@ -103,7 +113,7 @@ class EntityStateObserverIT {
     }
     TreeMap<String, String> plain = StateTables.comparable(viaPuts);
     assertEquals(expected, plain);
-    assertTrue(ObserverMetrics.sum(m -> m.late) - lateBefore > 200, "the shuffles must produce late events");
+    assertTrue(late.sum() - lateBefore > 200, "the shuffles must produce late events");
     assertEquals(120, StateTables.assertInvariants(viaPuts, StateTables.spec(props), events));
   }
 
@@ -168,7 +178,8 @@ class EntityStateObserverIT {
     TableName tn = StateTables.create("crash", CrashingEntityStateObserver.class.getName(), null, props);
     CanonicalEvent good = StateTables.event("package", "p-ok", "pre_transit", T0, "ok-1");
     CanonicalEvent crash = StateTables.event("package", "p-crash", "pre_transit", T0, "crash-1", "crash", "yes");
-    long errorsBefore = ObserverMetrics.sum(m -> m.errors);
+    ObserverMetrics errors = ObserverMetrics.of(tn, m -> m.errors);
+    long errorsBefore = errors.sum();
     try (Table t = StateTables.table(tn)) {
       IOException e = assertThrows(IOException.class, () -> t.put(StateTables.plainPuts(List.of(crash))));
       assertTrue(String.valueOf(e.getMessage()).contains("p-crash") || String.valueOf(e.getCause()).contains("p-crash"),
@@ -181,7 +192,7 @@ class EntityStateObserverIT {
     assertEquals("tracking/pre_transit", Bytes.toString(rows.get(RowKeyCodec.stateRowKey("package", "p-ok"))
         .get("s:" + StateColumns.machineState("package"))));
     assertFalse(rows.containsKey(RowKeyCodec.eventRowKey("package", "p-crash", T0, "crash-1")));
-    assertTrue(ObserverMetrics.sum(m -> m.errors) - errorsBefore >= 2);
+    assertTrue(errors.sum() - errorsBefore >= 2);
   }
 
   /** R4: a malformed event row is bad input: DoNotRetryIOException naming the row; nothing of the batch is written. */

@@ -1,34 +1,46 @@
 package io.eventstate.hbase.coprocessor;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.function.Function;
+import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.metrics.Counter;
 import org.apache.hadoop.hbase.regionserver.HRegion;
-import org.apache.hadoop.hbase.regionserver.HRegionServer;
 import org.apache.hadoop.hbase.util.JVMClusterUtil;
 
-/** Reads the observers' counters: each distinct counter once. */
+/**
+ * One of the observer's counters as seen by a table's regions. Registries are per coprocessor class and shared by
+ * the mini cluster's RegionServers in one JVM (and dropped when the last region using one closes), so a test takes
+ * the distinct counter objects its table's observers hold and compares their sum before and after.
+ */
 final class ObserverMetrics {
 
-  private ObserverMetrics() {
-  }
+  final Set<Counter> counters = Collections.newSetFromMap(new IdentityHashMap<>());
 
-  static long sum(Function<EntityStateObserver.Metrics, Counter> which) {
-    // registries are per coprocessor class and, in one JVM, shared by the mini cluster's RegionServers
-    java.util.Set<Counter> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    long total = 0;
+  private ObserverMetrics(TableName table, Function<EntityStateObserver.Metrics, Counter> which) {
     for (JVMClusterUtil.RegionServerThread t : SharedMiniCluster.util().getMiniHBaseCluster().getLiveRegionServerThreads()) {
-      HRegionServer rs = t.getRegionServer();
-      for (HRegion r : rs.getOnlineRegionsLocalContext()) {
-        if (r.getCoprocessorHost() == null) {
-          continue;
-        }
+      for (HRegion r : t.getRegionServer().getRegions(table)) {
         for (EntityStateObserver o : r.getCoprocessorHost().findCoprocessors(EntityStateObserver.class)) {
-          Counter c = which.apply(o.metrics);
-          if (o.metrics != EntityStateObserver.Metrics.NONE && seen.add(c)) {
-            total += c.getCount();
+          if (o.metrics != EntityStateObserver.Metrics.NONE) {
+            counters.add(which.apply(o.metrics));
           }
         }
       }
+    }
+    if (counters.isEmpty()) {
+      throw new IllegalStateException("no state observer on the regions of " + table);
+    }
+  }
+
+  static ObserverMetrics of(TableName table, Function<EntityStateObserver.Metrics, Counter> which) {
+    return new ObserverMetrics(table, which);
+  }
+
+  long sum() {
+    long total = 0;
+    for (Counter c : counters) {
+      total += c.getCount();
     }
     return total;
   }

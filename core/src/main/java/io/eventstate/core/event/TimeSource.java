@@ -12,8 +12,11 @@ public enum TimeSource {
   /** The time the interceptor saw the event. */
   ARRIVAL;
 
+  // computed once: label() is called for every normalized event
+  private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return label;
   }
 
   public static TimeSource fromLabel(String label) {
