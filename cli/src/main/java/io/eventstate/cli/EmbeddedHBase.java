@@ -94,6 +94,10 @@ public final class EmbeddedHBase implements AutoCloseable {
       conf.setInt("hbase.regionserver.port", 0);
       conf.setBoolean("hbase.unsafe.stream.capability.enforce", false);
       conf.set("hbase.wal.provider", "filesystem");
+      // The previous run's region server is still registered in ZooKeeper's stored data until its session
+      // expires; a short session lets the restarted master declare it dead and take over its regions quickly.
+      conf.setInt("zookeeper.session.timeout", 10_000);
+      conf.setInt("hbase.zookeeper.property.tickTime", 1000);
       conf.set("hbase.tmp.dir", dir.toAbsolutePath().resolve("tmp").toString());
       // A process may start the embedded HBase more than once (the demo, then a lookup): let Hadoop's metrics
       // system accept the same source names again, as HBase's own test utility does.

@@ -158,6 +158,113 @@ class PluginPackageIT {
     assertNoLinkageProblem();
   }
 
+  @Test
+  void theShippedExampleAgentRunsFromThePluginIntoATableWithTheStateCoprocessor() throws Exception {
+    TableName table = TableName.valueOf("dist_shipped");
+    Path conf = repo().resolve("conf");
+    List<String> definitions = new ArrayList<>();
+    try (Stream<Path> s = Files.list(conf.resolve("machines"))) {
+      for (Path p : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".json")).sorted()::iterator) {
+        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
+      }
+    }
+    TableSchema schema = new TableSchema(table.getNameAsString(), 4);
+    org.apache.hadoop.hbase.client.TableDescriptorBuilder b = org.apache.hadoop.hbase.client.TableDescriptorBuilder
+        .newBuilder(SchemaTool.descriptor(schema))
+        .setCoprocessor(org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder
+            .newBuilder("io.eventstate.hbase.coprocessor.EntityStateObserver")
+            .setPriority(org.apache.hadoop.hbase.Coprocessor.PRIORITY_USER).build());
+    io.eventstate.core.state.EntityStateSpec.properties(definitions).forEach(b::setValue);
+    try (Admin admin = connection.getAdmin()) {
+      admin.createTable(b.build(), SchemaTool.splitKeys(schema));
+    }
+
+    // conf/flume/eventstate.properties as shipped, with free ports, temporary directories and the mini cluster.
+    java.util.Properties props = new java.util.Properties();
+    try (java.io.Reader r = Files.newBufferedReader(conf.resolve("flume/eventstate.properties"), StandardCharsets.UTF_8)) {
+      props.load(r);
+    }
+    Path dir = Files.createDirectories(flumeHome.resolve("runs/shipped"));
+    Map<String, Integer> ports = new TreeMap<>();
+    for (String k : props.stringPropertyNames()) {
+      if (k.startsWith("a1.sources.") && k.endsWith(".port")) {
+        int port = ForkedFlume.freePort();
+        ports.put(k.split("\\.")[2], port);
+        props.setProperty(k, Integer.toString(port));
+      } else if (k.endsWith(".checkpointDir") || k.endsWith(".dataDirs") || k.endsWith(".sink.directory")) {
+        props.setProperty(k, Files.createDirectories(dir.resolve(k)).toString());
+      }
+    }
+    props.setProperty("a1.sinks.hbase.table", table.getNameAsString());
+    props.setProperty("a1.sinks.hbase.zookeeperQuorum", "127.0.0.1");
+    props.setProperty("a1.sinks.hbase.hbase.zookeeper.property.clientPort", Integer.toString(SharedMiniCluster.zkPort()));
+    Path file = dir.resolve("eventstate.properties");
+    try (java.io.Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      props.store(w, "conf/flume/eventstate.properties for PluginPackageIT");
+    }
+    int monitoringPort = ForkedFlume.freePort();
+    flume.start("a1", file, monitoringPort);
+
+    Path data = repo().resolveSibling("shared").resolve("data");
+    postRaw(ports.get("talk"), Files.readString(data.resolve("seed/events.jsonl"), StandardCharsets.UTF_8));
+    postRaw(ports.get("easypost_trackers"),
+        Files.readString(data.resolve("real/easypost/extracted/trackers.jsonl"), StandardCharsets.UTF_8));
+
+    // Drained: everything put into the events channel was taken by the sink and committed.
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      String m = metrics(monitoringPort);
+      if (m.isEmpty()) {
+        return false;
+      }
+      var tree = json.readTree(m);
+      long put = tree.path("CHANNEL.events").path("EventPutSuccessCount").asLong(-1);
+      long drained = tree.path("SINK.hbase").path("EventDrainSuccessCount").asLong(-2);
+      return put > 0 && put == drained;
+    });
+    var tree = json.readTree(metrics(monitoringPort));
+    long drained = tree.path("SINK.hbase").path("EventDrainSuccessCount").asLong();
+    Map<String, Result> rows = eventRows(table);
+    // Redelivered tracker scans share their deterministic row: never more rows than events drained.
+    assertTrue(!rows.isEmpty() && rows.size() <= drained, rows.size() + " rows for " + drained + " events");
+    assertTrue(rows.keySet().stream().anyMatch(k -> k.contains(":user:")), "the talk's user events");
+    int packages = 0;
+    try (Table t = connection.getTable(table); ResultScanner s = t.getScanner(new Scan())) {
+      for (Result r : s) {
+        String key = Bytes.toString(r.getRow());
+        if (key.contains(":package:") && key.endsWith(RowKeyCodec.STATE_SUFFIX)) {
+          packages++;
+          byte[] state = r.getValue(Bytes.toBytes(TableSchema.FAMILY_STATE), Bytes.toBytes("m.package.state"));
+          assertTrue(state != null && state.length > 0, "package state written by the coprocessor on " + key);
+        }
+      }
+    }
+    assertTrue(packages > 0, "package state rows");
+    System.out.printf("shipped agent: %d events drained, %d event rows, %d package states%n", drained, rows.size(),
+        packages);
+    assertNoLinkageProblem();
+  }
+
+  private static Path repo() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isDirectory(p.resolve("conf/flume"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("repository root not found above " + Path.of("").toAbsolutePath());
+    }
+    return p;
+  }
+
+  private void postRaw(int port, String body) throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json; charset=UTF-8")
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+    int status = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).ignoreExceptions()
+        .until(() -> http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode(), c -> c > 0);
+    assertEquals(200, status, "POST to port " + port);
+  }
+
   // ---------------------------------------------------------------------------------------------------------
 
   private static void createTable(TableName table) throws IOException {
