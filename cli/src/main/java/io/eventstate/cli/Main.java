@@ -25,6 +25,8 @@ public final class Main {
       "      print the HBase shell script and the Hive/Impala DDL (--write regenerates conf/hive)",
       "  " + LookupCommand.USAGE,
       "      one entity's state row, events or sessions, from the demo's embedded HBase or a cluster",
+      "  " + DemoCommand.USAGE,
+      "      embedded HBase + the example agent in this process, fed with the bundled samples; prints a summary",
       "  " + HBaseCommand.USAGE,
       "      run the embedded HBase (data in .eventstate/hbase) with the table and the state coprocessor, until Ctrl-C",
       "  help      this text");
@@ -52,6 +54,8 @@ public final class Main {
           return ValidateCommand.run(rest, out);
         case "ddl":
           return DdlCommand.run(rest, out);
+        case "demo":
+          return DemoCommand.run(rest, out, err);
         case "hbase":
           return HBaseCommand.run(rest, out);
         case "state":
