@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.eventstate.flume.testing.DataFeeds;
 import io.eventstate.flume.testing.InProcessAgent;
 import io.eventstate.flume.testing.RecordingSink;
 
@@ -54,8 +55,8 @@ class IngestAgentIT {
   @BeforeAll
   static void start() {
     RecordingSink.clearAll();
-    data = sharedData();
-    agent = InProcessAgent.fromFile(repositoryRoot().resolve("conf/flume/eventstate.properties"), "a1")
+    data = DataFeeds.sharedData();
+    agent = InProcessAgent.fromFile(DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties"), "a1")
         .workDir(work)
         .override("sinks.hbase.type", RecordingSink.class.getName())
         .override("sinks.deadletter_files.type", RecordingSink.class.getName())
@@ -72,47 +73,21 @@ class IngestAgentIT {
 
   @Test
   void everyFeedEndsInTheRightChannelWithTheRightHeadersAndTheCountersMatch() throws Exception {
-    // The talk's four events, in one NDJSON request.
-    assertEquals(200, post("talk", Files.readAllBytes(data.resolve("seed/events.jsonl"))));
-    // EasyPost trackers: one request per tracker; 279 scans, one with datetime null.
-    for (String line : Files.readAllLines(data.resolve("real/easypost/extracted/trackers.jsonl"))) {
-      assertEquals(200, post("easypost_trackers", line.getBytes(StandardCharsets.UTF_8)));
-    }
-    // OTTO: the whole file in one NDJSON request, every session exploded.
-    assertEquals(200, post("otto", Files.readAllBytes(data.resolve("real/otto-sessions/train.jsonl"))));
-    // LoRaWAN: one request per file; decoded_fields.json is not valid JSON and is refused whole.
-    int lorawanRejected = 0;
-    try (Stream<Path> files = Files.walk(data.resolve("real/lorawan-uplinks"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().collect(Collectors.toList())) {
-        int status = post("lorawan", Files.readAllBytes(f));
-        if (status == 400) {
-          lorawanRejected++;
-        } else {
-          assertEquals(200, status, f.toString());
-        }
-      }
-    }
-    assertEquals(1, lorawanRejected);
-    // Eyevinn: each test sequence as the array a player would send; the schema test events as arrays too.
+    // The talk's events and every real data set, as DataFeeds sends them (see there); LoRaWAN's
+    // decoded_fields.json is not valid JSON and is the one payload refused whole.
+    assertEquals(1, DataFeeds.feed(agent, data));
     int eyevinnSequenceEvents = 0;
     int eyevinnSequenceAll = 0;
-    for (String file : List.of("valid_sequences.json", "invalid_sequences.json", "eventsink_test_events.json")) {
+    for (String file : List.of("valid_sequences.json", "invalid_sequences.json")) {
       JsonNode root = MAPPER.readTree(data.resolve("real/video-player-sessions-eyevinn/json/" + file).toFile());
       for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
-        JsonNode sequence = it.next().getValue();
-        if (!file.startsWith("eventsink")) {
-          for (JsonNode e : sequence) {
-            // some fixture entries carry no sessionId: they cannot name an entity and are dead letters
-            eyevinnSequenceEvents += e.path("sessionId").asText().isEmpty() ? 0 : 1;
-            eyevinnSequenceAll++;
-          }
+        for (JsonNode e : it.next().getValue()) {
+          // some fixture entries carry no sessionId: they cannot name an entity and are dead letters
+          eyevinnSequenceEvents += e.path("sessionId").asText().isEmpty() ? 0 : 1;
+          eyevinnSequenceAll++;
         }
-        assertEquals(200, post("eyevinn", MAPPER.writeValueAsBytes(sequence)));
       }
     }
-    // Spooling directory feeds: Wikimedia and EasyPost webhook events as JSON lines.
-    spool("wikimedia", data.resolve("real/wikimedia-recentchange/wikimedia.ndjson"));
-    spool("easypost_events", data.resolve("real/easypost/extracted/events.jsonl"));
     // Malformed input: refused whole at HTTP (400), or kept as a dead letter with its reason.
     assertEquals(400, post("talk", "{\"time_utc\": \"1457741907.9\", \"user_id\":".getBytes(StandardCharsets.UTF_8)));
     assertEquals(400, post("talk", "[1, 2]".getBytes(StandardCharsets.UTF_8)));
@@ -230,36 +205,7 @@ class IngestAgentIT {
   }
 
   private static int post(String source, byte[] body) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.port(source) + "/"))
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", JSON)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-  }
-
-  private static void spool(String source, Path file) throws IOException {
-    Path dir = Path.of(agent.property("sources." + source + ".spoolDir"));
-    // Write under a hidden name and rename, so the source never reads a half-written file.
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-    Files.copy(file, tmp);
-    Files.move(tmp, dir.resolve(file.getFileName()));
-  }
-
-  static Path repositoryRoot() {
-    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve("conf/flume/eventstate.properties"))) {
-        return d;
-      }
-    }
-    throw new IllegalStateException("no conf/flume/eventstate.properties above " + Paths.get("").toAbsolutePath());
-  }
-
-  static Path sharedData() {
-    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("shared/data"))) {
-        return d.resolve("shared/data");
-      }
-    }
-    throw new IllegalStateException("no shared/data beside the repository (CI clones it next to ../shared)");
+    return DataFeeds.post(agent, source, body);
   }
 
 }

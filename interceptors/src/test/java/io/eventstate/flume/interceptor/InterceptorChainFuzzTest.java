@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,11 +21,12 @@ import java.util.TreeMap;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.interceptor.Interceptor;
-import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.apache.flume.source.http.HTTPBadRequestException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import io.eventstate.flume.testing.DataFeeds;
 
 /**
  * R6 at the Flume layer: generated and mutated payloads (truncated, bit-flipped, invalid UTF-8, 10,000-deep
@@ -47,25 +47,15 @@ class InterceptorChainFuzzTest {
   @BeforeAll
   static void build() throws Exception {
     Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(IngestAgentIT.repositoryRoot().resolve("conf/flume/eventstate.properties"))) {
+    try (Reader r = Files.newBufferedReader(DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties"))) {
       p.load(r);
     }
     for (String feed : FEEDS) {
       String base = "a1.sources." + feed + ".";
       JsonHttpHandler h = new JsonHttpHandler();
-      h.configure(new Context(sub(p, base + "handler.")));
+      h.configure(new Context(DataFeeds.sub(p, base + "handler.")));
       HANDLERS.put(feed, h);
-      List<Interceptor> chain = new ArrayList<>();
-      for (String name : p.getProperty(base + "interceptors").trim().split("\\s+")) {
-        Map<String, String> keys = sub(p, base + "interceptors." + name + ".");
-        keys.put("name", "fuzz-" + feed + "-" + name);
-        Interceptor.Builder b = InterceptorBuilderFactory.newInstance(keys.get("type"));
-        b.configure(new Context(keys));
-        Interceptor i = b.build();
-        i.initialize();
-        chain.add(i);
-      }
-      CHAINS.put(feed, chain);
+      CHAINS.put(feed, DataFeeds.buildChain(p, feed, "fuzz"));
     }
   }
 
@@ -74,18 +64,8 @@ class InterceptorChainFuzzTest {
     CHAINS.values().forEach(c -> c.forEach(Interceptor::close));
   }
 
-  private static Map<String, String> sub(Properties p, String prefix) {
-    Map<String, String> m = new HashMap<>();
-    for (String k : p.stringPropertyNames()) {
-      if (k.startsWith(prefix)) {
-        m.put(k.substring(prefix.length()), p.getProperty(k).trim());
-      }
-    }
-    return m;
-  }
-
   private static List<byte[]> seeds() throws IOException {
-    Path data = IngestAgentIT.sharedData();
+    Path data = DataFeeds.sharedData();
     List<byte[]> out = new ArrayList<>();
     for (String f : List.of("seed/events.jsonl", "real/easypost/extracted/trackers.jsonl", "real/otto-sessions/train.jsonl",
         "real/wikimedia-recentchange/wikimedia.ndjson")) {

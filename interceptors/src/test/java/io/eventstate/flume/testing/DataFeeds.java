@@ -1,0 +1,235 @@
+package io.eventstate.flume.testing;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.apache.flume.Context;
+import org.apache.flume.Event;
+import org.apache.flume.event.EventBuilder;
+import org.apache.flume.interceptor.Interceptor;
+import org.apache.flume.interceptor.InterceptorBuilderFactory;
+import org.apache.flume.source.http.HTTPBadRequestException;
+
+import io.eventstate.flume.interceptor.JsonHttpHandler;
+
+/**
+ * The talk's events and every real data set in ../shared/data, as the example agent
+ * (conf/flume/eventstate.properties) receives them: HTTP requests to the feeds' HTTP sources (one request per
+ * tracker, per LoRaWAN file and per Eyevinn sequence; OTTO and the talk as one NDJSON request) and JSON-lines
+ * files dropped into the spooling directories. Used by every test that runs the example agent end to end.
+ */
+public final class DataFeeds {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** One HTTP request to a source. */
+  public record Request(String source, byte[] body, String what) {
+  }
+
+  /** One JSON-lines file for a spooling-directory source. */
+  public record Spooled(String source, Path file) {
+  }
+
+  private DataFeeds() {
+  }
+
+  /** The repository root (where conf/flume/eventstate.properties is). */
+  public static Path repositoryRoot() {
+    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.isRegularFile(d.resolve("conf/flume/eventstate.properties"))) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("no conf/flume/eventstate.properties above " + Paths.get("").toAbsolutePath());
+  }
+
+  /** ../shared/data, found beside the repository (CI clones the repository next to ../shared). */
+  public static Path sharedData() {
+    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("shared/data"))) {
+        return d.resolve("shared/data");
+      }
+    }
+    throw new IllegalStateException("no shared/data beside the repository (CI clones it next to ../shared)");
+  }
+
+  /** The HTTP requests, in the order they are sent. */
+  public static List<Request> requests(Path data) throws IOException {
+    List<Request> out = new ArrayList<>();
+    out.add(new Request("talk", Files.readAllBytes(data.resolve("seed/events.jsonl")), "seed/events.jsonl"));
+    int n = 0;
+    for (String line : Files.readAllLines(data.resolve("real/easypost/extracted/trackers.jsonl"), StandardCharsets.UTF_8)) {
+      out.add(new Request("easypost_trackers", line.getBytes(StandardCharsets.UTF_8), "trackers.jsonl line " + ++n));
+    }
+    out.add(new Request("otto", Files.readAllBytes(data.resolve("real/otto-sessions/train.jsonl")), "otto train.jsonl"));
+    try (Stream<Path> files = Files.walk(data.resolve("real/lorawan-uplinks"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().collect(Collectors.toList())) {
+        out.add(new Request("lorawan", Files.readAllBytes(f), f.getFileName().toString()));
+      }
+    }
+    for (String file : List.of("valid_sequences.json", "invalid_sequences.json", "eventsink_test_events.json")) {
+      JsonNode root = MAPPER.readTree(data.resolve("real/video-player-sessions-eyevinn/json/" + file).toFile());
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
+        Map.Entry<String, JsonNode> sequence = it.next();
+        out.add(new Request("eyevinn", MAPPER.writeValueAsBytes(sequence.getValue()), file + " " + sequence.getKey()));
+      }
+    }
+    return out;
+  }
+
+  /** The JSON-lines files for the spooling-directory sources. */
+  public static List<Spooled> spooled(Path data) {
+    return List.of(new Spooled("wikimedia", data.resolve("real/wikimedia-recentchange/wikimedia.ndjson")),
+        new Spooled("easypost_events", data.resolve("real/easypost/extracted/events.jsonl")));
+  }
+
+  /** Sends every request and spools every file; returns how many requests were refused (HTTP 400). */
+  public static int feed(InProcessAgent agent, Path data) throws IOException, InterruptedException {
+    int refused = 0;
+    for (Request r : requests(data)) {
+      int status = post(agent, r.source(), r.body());
+      if (status == 400) {
+        refused++;
+      } else if (status != 200) {
+        throw new IllegalStateException(r.what() + ": HTTP " + status);
+      }
+    }
+    for (Spooled s : spooled(data)) {
+      spool(agent, s.source(), s.file());
+    }
+    return refused;
+  }
+
+  /** POSTs bytes to an HTTP source of the agent; returns the status. */
+  public static int post(InProcessAgent agent, String source, byte[] body) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.port(source) + "/"))
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json; charset=UTF-8")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** Drops a file into a spooling-directory source, under a hidden name first so it is never read half-written. */
+  public static void spool(InProcessAgent agent, String source, Path file) throws IOException {
+    Path dir = Path.of(agent.property("sources." + source + ".spoolDir"));
+    Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
+    Files.copy(file, tmp);
+    Files.move(tmp, dir.resolve(file.getFileName()));
+  }
+
+  /**
+   * What the example agent's interceptor chains make of the feeds, computed offline with the same handler and
+   * interceptor configuration: every resulting event, with its headers, in feed order.
+   */
+  public static List<Event> offline(Path agentProperties, Path data) throws Exception {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(agentProperties, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    Map<String, List<Interceptor>> chains = new HashMap<>();
+    List<Event> out = new ArrayList<>();
+    try {
+      for (Request r : requests(data)) {
+        JsonHttpHandler h = new JsonHttpHandler();
+        h.configure(new Context(sub(p, "a1.sources." + r.source() + ".handler.")));
+        List<Event> events;
+        try {
+          events = h.toEvents(r.body(), Map.of());
+        } catch (HTTPBadRequestException e) {
+          continue;
+        }
+        out.addAll(run(chain(p, r.source(), chains), events));
+      }
+      for (Spooled s : spooled(data)) {
+        List<Event> events = new ArrayList<>();
+        for (String line : Files.readAllLines(s.file(), StandardCharsets.UTF_8)) {
+          events.add(EventBuilder.withBody(line.getBytes(StandardCharsets.UTF_8), new HashMap<>()));
+        }
+        out.addAll(run(chain(p, s.source(), chains), events));
+      }
+    } finally {
+      chains.values().forEach(c -> c.forEach(Interceptor::close));
+    }
+    return out;
+  }
+
+  /** The distinct event ids of the events the example agent routes to its HBase sink. */
+  public static Set<String> validEventIds(List<Event> offline) {
+    Set<String> ids = new TreeSet<>();
+    for (Event e : offline) {
+      if ("valid".equals(e.getHeaders().get("es.route"))) {
+        ids.add(e.getHeaders().get("es.eventId"));
+      }
+    }
+    return ids;
+  }
+
+  private static List<Event> run(List<Interceptor> chain, List<Event> events) {
+    List<Event> batch = events;
+    for (Interceptor i : chain) {
+      batch = i.intercept(batch);
+    }
+    return batch;
+  }
+
+  private static List<Interceptor> chain(Properties p, String source, Map<String, List<Interceptor>> cache) throws Exception {
+    List<Interceptor> chain = cache.get(source);
+    if (chain == null) {
+      chain = buildChain(p, source, "offline");
+      cache.put(source, chain);
+    }
+    return chain;
+  }
+
+  /**
+   * Builds and initializes a source's interceptor chain from agent properties the way Flume does
+   * ({@link InterceptorBuilderFactory}); counter groups are renamed {@code <counterPrefix>-<source>-<name>} so
+   * they do not collide with a running agent's.
+   */
+  public static List<Interceptor> buildChain(Properties p, String source, String counterPrefix) throws Exception {
+    List<Interceptor> chain = new ArrayList<>();
+    String base = "a1.sources." + source + ".interceptors";
+    for (String name : p.getProperty(base).trim().split("\\s+")) {
+      Map<String, String> keys = sub(p, base + "." + name + ".");
+      keys.put("name", counterPrefix + "-" + source.replace('_', '-') + "-" + name);
+      Interceptor.Builder b = InterceptorBuilderFactory.newInstance(keys.get("type"));
+      b.configure(new Context(keys));
+      Interceptor i = b.build();
+      i.initialize();
+      chain.add(i);
+    }
+    return chain;
+  }
+
+  /** The keys under a prefix, prefix removed. */
+  public static Map<String, String> sub(Properties p, String prefix) {
+    Map<String, String> m = new HashMap<>();
+    for (String k : p.stringPropertyNames()) {
+      if (k.startsWith(prefix)) {
+        m.put(k.substring(prefix.length()), p.getProperty(k).trim());
+      }
+    }
+    return m;
+  }
+}
