@@ -65,9 +65,10 @@ import org.slf4j.LoggerFactory;
  * alter 'events', METHOD => 'table_att', 'coprocessor' =>
  *   'file:///opt/eventstate/eventstate-coprocessors-0.1.0.jar|io.eventstate.hbase.coprocessor.EntityStateObserver|1073741823|'
  * </pre>
- * or {@code SchemaTool create ... machines=conf/machines/package.json,conf/machines/sessions.json}. Keys:
- * {@link io.eventstate.core.state.EntityStateSpec} (table values or coprocessor properties). The cells written:
- * {@link StateColumns}.
+ * ({@link io.eventstate.core.state.StateShell} prints these commands; from Java, set the same table values and a
+ * {@code CoprocessorDescriptorBuilder} with the jar path). Keys: {@link io.eventstate.core.state.EntityStateSpec},
+ * as table values (coprocessor properties cannot hold JSON: HBase refuses values with commas; a property overrides a
+ * table value of the same key). The cells written: {@link StateColumns}.
  *
  * <h2>Per mini-batch</h2>
  * <ol>
@@ -108,10 +109,13 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   private static final byte[] D = Bytes.toBytes(TableSchema.FAMILY_DERIVED);
   private static final byte[] S = Bytes.toBytes(TableSchema.FAMILY_STATE);
   private static final byte[] Q_EVENT_ID = Bytes.toBytes(EventRowCodec.Q_EVENT_ID);
+  private static final byte[] Q_TOUCH = Bytes.toBytes(EventRowCodec.Q_TOUCH);
 
   private volatile EntityStateProcessor processor;
   private volatile String configError = "not started";
-  private final Map<MiniBatchOperationInProgress<Mutation>, List<Region.RowLock>> locks = new ConcurrentHashMap<>();
+  /** Per mini-batch (keyed by the batch object, which HBase passes to every hook of one mini-batch). */
+  private final Map<MiniBatchOperationInProgress<Mutation>, BatchContext> contexts = new ConcurrentHashMap<>();
+  private final StateRowCache cache = new StateRowCache(StateRowCache.DEFAULT_ENTRIES);
   private final AtomicBoolean errorLogged = new AtomicBoolean();
   Metrics metrics = Metrics.NONE;
 
@@ -149,7 +153,8 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       MiniBatchOperationInProgress<Mutation> batch) throws IOException {
     Region region = c.getEnvironment().getRegion();
     try {
-      apply(region, batch, decode(batch));
+      Map<String, Put> own = new HashMap<>();
+      apply(region, batch, decode(batch, own), own);
     } catch (DoNotRetryIOException e) {
       release(batch);
       throw e;
@@ -170,10 +175,27 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
+  /** Written and visible, row locks still held: the state rows this batch wrote become the cached ones. */
+  @Override
+  public void postBatchMutate(ObserverContext<RegionCoprocessorEnvironment> c,
+      MiniBatchOperationInProgress<Mutation> batch) {
+    BatchContext ctx = contexts.get(batch);
+    if (ctx != null) {
+      cache.putAll(ctx.written);
+      ctx.written.clear();
+    }
+  }
+
   @Override
   public void postBatchMutateIndispensably(ObserverContext<RegionCoprocessorEnvironment> c,
       MiniBatchOperationInProgress<Mutation> batch, boolean success) {
     release(batch);
+  }
+
+  /** Locks taken and state rows written by one mini-batch. */
+  private static final class BatchContext {
+    final List<Region.RowLock> locks = new ArrayList<>();
+    final Map<String, StoredState> written = new HashMap<>();
   }
 
   /** The events of one entity in a mini-batch. */
@@ -194,7 +216,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
-  private TreeMap<String, EntityBatch> decode(MiniBatchOperationInProgress<Mutation> batch) throws IOException {
+  /**
+   * Groups the batch's event rows by entity; {@code own} receives the batch's own Put of each event row and state row,
+   * to which the derived and state cells are added directly (fewer mutations and row locks than separate Puts).
+   */
+  private TreeMap<String, EntityBatch> decode(MiniBatchOperationInProgress<Mutation> batch, Map<String, Put> own)
+      throws IOException {
     TreeMap<String, EntityBatch> byStateRow = new TreeMap<>();
     Set<String> stateRowsInBatch = new HashSet<>();
     for (int i = 0; i < batch.size(); i++) {
@@ -214,6 +241,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       if (key.kind() == RowKeyCodec.Kind.STATE) {
         stateRowsInBatch.add(row);
+        if (m instanceof Put p) {
+          own.putIfAbsent(row, p);
+        }
+        if (!onlyTouch(m)) {
+          cache.remove(row); // someone else writes our state cells: read them from the region next time
+        }
         continue;
       }
       if (key.kind() != RowKeyCodec.Kind.EVENT || !(m instanceof Put put)) {
@@ -245,6 +278,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
           k -> new EntityBatch(key, index));
       eb.events.add(event);
       eb.rows.add(row);
+      own.putIfAbsent(row, put);
     }
     for (String stateRow : stateRowsInBatch) {
       if (byStateRow.containsKey(stateRow) && !atomicCall()) {
@@ -263,29 +297,44 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return byStateRow;
   }
 
+  /** True if the mutation is a Put of nothing but the sink's {@code s:touch} cell. */
+  private static boolean onlyTouch(Mutation m) {
+    if (!(m instanceof Put)) {
+      return false;
+    }
+    for (Map.Entry<byte[], List<Cell>> f : m.getFamilyCellMap().entrySet()) {
+      for (Cell cell : f.getValue()) {
+        if (!Bytes.equals(f.getKey(), S) || !Bytes.equals(CellUtil.cloneQualifier(cell), Q_TOUCH)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** True inside a coprocessor-endpoint call: MultiRowMutationEndpoint runs mutateRowsWithLocks (exclusive locks). */
   private static boolean atomicCall() {
     return RpcServer.getCurrentCall().map(call -> call.getMethod() != null
         && "ExecService".equals(call.getMethod().getName())).orElse(false);
   }
 
-  private void apply(Region region, MiniBatchOperationInProgress<Mutation> batch, TreeMap<String, EntityBatch> entities)
-      throws IOException {
+  private void apply(Region region, MiniBatchOperationInProgress<Mutation> batch, TreeMap<String, EntityBatch> entities,
+      Map<String, Put> own) throws IOException {
     if (entities.isEmpty()) {
       return;
     }
-    List<Region.RowLock> held = new ArrayList<>();
-    locks.put(batch, held);
+    BatchContext ctx = new BatchContext();
+    contexts.put(batch, ctx);
     for (EntityBatch eb : entities.values()) { // sorted by state row: one global lock order
       if (!eb.stateRowLockedByBatch) {
         long t0 = System.nanoTime();
-        held.add(region.getRowLock(Bytes.toBytes(eb.stateRow()), false));
+        ctx.locks.add(region.getRowLock(Bytes.toBytes(eb.stateRow()), false));
         metrics.lockWaitMicros.update(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0));
       }
     }
     Map<Integer, List<Mutation>> added = new TreeMap<>();
     for (EntityBatch eb : entities.values()) {
-      List<Mutation> ms = process(region, eb);
+      List<Mutation> ms = process(region, eb, ctx, own);
       if (!ms.isEmpty()) {
         added.computeIfAbsent(eb.firstIndex, k -> new ArrayList<>()).addAll(ms);
       }
@@ -295,23 +344,18 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
-  private List<Mutation> process(Region region, EntityBatch eb) throws IOException {
+  private List<Mutation> process(Region region, EntityBatch eb, BatchContext ctx, Map<String, Put> own)
+      throws IOException {
     String type = eb.key.entityType();
     String id = eb.key.entityId();
     String stateRow = eb.stateRow();
-    Result state = region.get(new Get(Bytes.toBytes(stateRow)).addFamily(S));
-    TreeMap<String, byte[]> stateCells = new TreeMap<>();
-    long stateTs = 0;
-    for (Cell cell : state.rawCells()) {
-      String q = Bytes.toString(CellUtil.cloneQualifier(cell));
-      stateCells.put(q, CellUtil.cloneValue(cell));
-      if (q.equals(StateColumns.LAST_NS)) {
-        stateTs = cell.getTimestamp();
-      }
+    StoredState current = cache.get(stateRow);
+    if (current == null) {
+      current = readState(region, stateRow);
     }
     EntityStateProcessor.Result result;
     try {
-      Plan plan = processor.plan(type, id, new StoredState(stateCells, stateTs), eb.events);
+      Plan plan = processor.plan(type, id, current, eb.events);
       Set<String> stored = new HashSet<>();
       for (CanonicalEvent e : plan.atOrBeforeWatermark()) {
         byte[] row = Bytes.toBytes(RowKeyCodec.eventRowKey(type, id, e.eventTimeNanos(), e.eventId()));
@@ -335,14 +379,32 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
           + eb.rows + ": " + e, e);
     }
     metrics.record(result);
-    List<Mutation> out = new ArrayList<>(result.derivedWrites().size() + 1);
+    ctx.written.put(stateRow, StateRowCache.after(current, result.stateCells()));
+    List<Mutation> out = new ArrayList<>();
     if (!result.stateCells().isEmpty()) {
-      out.add(toPut(Bytes.toBytes(result.stateRow()), result.stateCells()));
+      write(own.get(result.stateRow()), Bytes.toBytes(result.stateRow()), result.stateCells(), out);
     }
     for (RowWrite w : result.derivedWrites()) {
-      out.add(toPut(w.row(), w.cells()));
+      write(own.get(w.rowString()), w.row(), w.cells(), out);
     }
     return out;
+  }
+
+  private static StoredState readState(Region region, String stateRow) throws IOException {
+    Result state = region.get(new Get(Bytes.toBytes(stateRow)).addFamily(S));
+    TreeMap<String, byte[]> cells = new TreeMap<>();
+    long ts = 0;
+    for (Cell cell : state.rawCells()) {
+      String q = Bytes.toString(CellUtil.cloneQualifier(cell));
+      if (q.equals(EventRowCodec.Q_TOUCH)) {
+        continue;
+      }
+      cells.put(q, CellUtil.cloneValue(cell));
+      if (q.equals(StateColumns.LAST_NS)) {
+        ts = cell.getTimestamp();
+      }
+    }
+    return new StoredState(cells, ts);
   }
 
   /** The decision; a seam for tests that need the processor to fail. */
@@ -415,19 +477,28 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return new StoredEvent(EventRowReader.read(row, key, e), d);
   }
 
-  private static Put toPut(byte[] row, List<CellValue> cells) {
-    Put p = new Put(row);
+  /**
+   * Adds the cells to the batch's own Put of the row (HBase keeps a reference to its family map until the WAL edit
+   * is built), or else to a new Put for {@code addOperationsFromCP}. Both go into the same WAL edit.
+   */
+  private static void write(Put own, byte[] row, List<CellValue> cells, List<Mutation> out) throws IOException {
+    Put p = own != null ? own : new Put(row);
     for (CellValue c : cells) {
       // explicit timestamps: a cell added by a coprocessor is otherwise stored at Long.MAX_VALUE
       p.addColumn(c.family(), c.qualifier(), c.timestamp(), c.value());
     }
-    return p;
+    if (own == null) {
+      out.add(p);
+    }
   }
 
   private void release(MiniBatchOperationInProgress<Mutation> batch) {
-    List<Region.RowLock> held = locks.remove(batch);
-    if (held != null) {
-      for (Region.RowLock l : held) {
+    BatchContext ctx = contexts.remove(batch);
+    if (ctx != null) {
+      for (String row : ctx.written.keySet()) {
+        cache.remove(row); // not committed (postBatchMutate clears the map): the region has the truth
+      }
+      for (Region.RowLock l : ctx.locks) {
         l.release();
       }
     }

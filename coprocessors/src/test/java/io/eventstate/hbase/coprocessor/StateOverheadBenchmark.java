@@ -19,11 +19,11 @@ import org.apache.hadoop.hbase.client.Table;
  * Sink write throughput with and without the state observer, in the same run (not a test; see docs/coproc.md for
  * the command). One mini cluster (no DFS, 2 RegionServers), two tables made by the schema tool (4 regions), the
  * second with {@link EntityStateObserver} (package machine + web sessions). Workload: {@code events} events of
- * ~500 bytes over 1,000 entities (half packages, half users), each entity's events in time order, written through
+ * ~500 bytes over {@code entities} entities (half packages, half users), each entity's events in time order, written through
  * the sink's path (one MultiRowMutationEndpoint call per region and batch) in batches of {@code batch}; rounds
  * alternate between the tables and the median is reported.
  *
- * <p>Arguments: {@code events=100000 batch=100 rounds=3}.
+ * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3}.
  */
 public final class StateOverheadBenchmark {
 
@@ -31,7 +31,7 @@ public final class StateOverheadBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3"));
+    Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3", "entities", "1000"));
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
       a.put(kv[0], kv[1]);
@@ -39,13 +39,14 @@ public final class StateOverheadBenchmark {
     int events = Integer.parseInt(a.get("events"));
     int batch = Integer.parseInt(a.get("batch"));
     int rounds = Integer.parseInt(a.get("rounds"));
+    int entities = Integer.parseInt(a.get("entities"));
     SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
     HBaseTestingUtility util = holder.util;
     try {
       double[] plain = new double[rounds];
       double[] state = new double[rounds];
       for (int r = 0; r < rounds; r++) {
-        List<CanonicalEvent> workload = workload(events, r);
+        List<CanonicalEvent> workload = workload(events, entities, r);
         plain[r] = run(util, "bench_plain_" + r, null, workload, batch);
         state[r] = run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch);
         System.out.printf(Locale.ROOT, "round %d: without observer %.0f events/s, with observer %.0f events/s%n", r,
@@ -53,8 +54,8 @@ public final class StateOverheadBenchmark {
       }
       double p = median(plain);
       double s = median(state);
-      System.out.printf(Locale.ROOT, "RESULT events=%d batch=%d rounds=%d: without %.0f events/s, with %.0f events/s,"
-          + " overhead %.1f%%%n", events, batch, rounds, p, s, 100.0 * (p - s) / p);
+      System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d batch=%d rounds=%d: without %.0f events/s, with %.0f"
+          + " events/s, overhead %.1f%%%n", events, entities, batch, rounds, p, s, 100.0 * (p - s) / p);
     } finally {
       holder.close();
     }
@@ -84,15 +85,15 @@ public final class StateOverheadBenchmark {
     }
   }
 
-  static List<CanonicalEvent> workload(int n, int seed) {
+  static List<CanonicalEvent> workload(int n, int entities, int seed) {
     Random r = new Random(seed);
     String pad = "x".repeat(380);
-    long[] clock = new long[1000];
+    long[] clock = new long[entities];
     Arrays.fill(clock, StateTables.T0);
     List<CanonicalEvent> out = new ArrayList<>(n);
     String[] types = {"pre_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"};
     for (int i = 0; i < n; i++) {
-      int e = r.nextInt(1000);
+      int e = r.nextInt(entities);
       clock[e] += (1 + r.nextInt(600)) * 1_000_000_000L;
       boolean pkg = e % 2 == 0;
       String id = (pkg ? "pkg-" : "user-") + e;

@@ -384,16 +384,17 @@ public final class EntityStateProcessor {
       ts = Math.max(ts, EventRowCodec.cellTimestamp(wm));
     }
     SortedMap<String, Long> deltas = new TreeMap<>();
+    // the full state row this write leads to; only cells whose bytes change are written
+    TreeMap<String, byte[]> desired = new TreeMap<>();
     if (applied > 0) {
-      String s = StateColumns.STATE_FAMILY;
-      stateCells.add(cell(s, StateColumns.LAST_NS, ts, StateColumns.utf8(Long.toString(wm))));
-      stateCells.add(cell(s, StateColumns.LAST_ID, ts, StateColumns.utf8(wmId)));
-      stateCells.add(cell(s, StateColumns.EVENTS, ts, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied)));
+      desired.put(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
+      desired.put(StateColumns.LAST_ID, StateColumns.utf8(wmId));
+      desired.put(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
       for (MachineDefinition m : machines) {
         EntityState before = curMachines.get(m.name());
         EntityState now = finalMachines.get(m.name());
-        stateCells.add(cell(s, StateColumns.machine(m.name()), ts, now.toBytes()));
-        stateCells.add(cell(s, StateColumns.machineState(m.name()), ts, StateColumns.utf8(now.path())));
+        desired.put(StateColumns.machine(m.name()), now.toBytes());
+        desired.put(StateColumns.machineState(m.name()), StateColumns.utf8(now.path()));
         TreeSet<String> names = new TreeSet<>(now.counters().asMap().keySet());
         String prefix = StateColumns.machineCounterPrefix(m.name());
         for (String q : cur.keySet()) {
@@ -403,7 +404,7 @@ public final class EntityStateProcessor {
         }
         for (String c : names) {
           long v = now.counter(c);
-          stateCells.add(cell(s, StateColumns.machineCounter(m.name(), c), ts, StateColumns.longBytes(v)));
+          desired.put(StateColumns.machineCounter(m.name(), c), StateColumns.longBytes(v));
           long dlt = v - before.counter(c);
           if (dlt != 0) {
             deltas.put(m.name() + "." + c, dlt);
@@ -412,14 +413,18 @@ public final class EntityStateProcessor {
       }
       for (SessionSpec ss : sessions) {
         SessionState now = finalSessions.get(ss.name());
-        stateCells.add(cell(s, StateColumns.session(ss.name()), ts, now.toBytes()));
-        stateCells.add(cell(s, StateColumns.sessionId(ss.name()), ts, StateColumns.utf8(now.sessionId())));
-        stateCells.add(cell(s, StateColumns.sessionCount(ss.name()), ts, StateColumns.longBytes(now.sessionCount())));
+        desired.put(StateColumns.session(ss.name()), now.toBytes());
+        desired.put(StateColumns.sessionId(ss.name()), StateColumns.utf8(now.sessionId()));
+        desired.put(StateColumns.sessionCount(ss.name()), StateColumns.longBytes(now.sessionCount()));
       }
     }
     if (!tooLate.isEmpty()) {
-      stateCells.add(cell(StateColumns.STATE_FAMILY, StateColumns.TOO_LATE, ts,
-          StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size())));
+      desired.put(StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
+    }
+    for (Map.Entry<String, byte[]> c : desired.entrySet()) {
+      if (!Arrays.equals(cur.get(c.getKey()), c.getValue())) {
+        stateCells.add(cell(StateColumns.STATE_FAMILY, c.getKey(), ts, c.getValue()));
+      }
     }
     return new Result(stateRow, stateCells, new ArrayList<>(derived.values()), applied, late.size(), tooLate.size(),
         duplicates, recomputed, rewritten, effects, Collections.unmodifiableSortedMap(deltas));

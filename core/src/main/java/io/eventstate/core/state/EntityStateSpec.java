@@ -12,9 +12,10 @@ import java.util.TreeMap;
 
 /**
  * Configuration of the state coprocessor ({@code io.eventstate.hbase.coprocessor.EntityStateObserver}), parsed from
- * the table descriptor: table values and the coprocessor's own properties, both with keys under
+ * the table descriptor: table values, and the coprocessor's own properties (which override them), with keys under
  * {@value #PREFIX} (other keys are not looked at). The definitions are inline JSON because a RegionServer has no
- * {@code conf/} directory; {@code SchemaTool} and the coprocessor document copy the files' contents in.
+ * {@code conf/} directory; they must be table values, because HBase refuses coprocessor property values containing
+ * commas. {@link StateShell} prints the shell commands that set them from the files' contents.
  *
  * <table>
  *   <caption>keys</caption>

@@ -24,8 +24,9 @@ import java.nio.charset.StandardCharsets;
  *   <tr><td>{@code sess.NAME.id}</td><td>text: the current session id</td></tr>
  *   <tr><td>{@code sess.NAME.count}</td><td>long: sessions so far</td></tr>
  * </table>
- * Every state cell of one write has the same timestamp: the newest applied event time in milliseconds, never
- * lower than the timestamp already stored (monotonic).
+ * A write changes only the state cells whose bytes change, all at one timestamp: the newest applied event time in
+ * milliseconds, never lower than the timestamp already stored (monotonic). A cell therefore carries the timestamp of
+ * the write that last changed it, which depends on arrival order; the values do not.
  *
  * <h2>Derived cells</h2> family {@code d}, on each event row, at the event row's own cell timestamp (rewrites
  * after a late event replace them in place)

@@ -148,6 +148,15 @@ class EntityStateProcessorTest {
     for (var c : store.rows.get(RowKeyCodec.stateRowKey("package", "p1")).values()) {
       assertEquals((T0 + 2 * HOUR) / 1_000_000, c.timestamp(), "state cells carry the watermark's ms " + c);
     }
+    // a later write changes only the cells whose bytes change, at the new watermark's ms
+    store.write(List.of(TestSupport.event("package", "p1", "delivered", T0 + 3 * HOUR, "d")));
+    List<String> written = new ArrayList<>();
+    for (var c : store.results.get(1).stateCells()) {
+      written.add(c.qualifierString());
+      assertEquals((T0 + 3 * HOUR) / 1_000_000, c.timestamp());
+    }
+    assertTrue(written.contains("events") && written.contains("m.package") && written.contains("last_ns"), written.toString());
+    assertTrue(!written.contains("m.package.state") && !written.contains("m.package.c.event.pre_transit"), written.toString());
   }
 
   @Test

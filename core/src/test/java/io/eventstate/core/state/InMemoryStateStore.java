@@ -118,7 +118,10 @@ final class InMemoryStateStore {
     return d;
   }
 
-  /** Every written cell as text, except the arrival flag d:late; zero counters read as absent. */
+  /**
+   * Every written cell as text, except the arrival flag d:late; zero counters read as absent; state cells without
+   * their timestamp.
+   */
   TreeMap<String, String> snapshot() {
     TreeMap<String, String> out = new TreeMap<>();
     for (Map.Entry<String, TreeMap<String, CellValue>> r : rows.entrySet()) {
@@ -130,7 +133,9 @@ final class InMemoryStateStore {
         if (v.qualifierString().contains(".c.") && StateColumns.toLong(v.value()) == 0) {
           continue;
         }
-        out.put(r.getKey() + " " + c.getKey(), v.timestamp() + "=" + java.util.HexFormat.of().formatHex(v.value()));
+        // state cells keep the timestamp of the write that last changed them (arrival-dependent by design)
+        String ts = v.familyString().equals(StateColumns.STATE_FAMILY) ? "" : Long.toString(v.timestamp());
+        out.put(r.getKey() + " " + c.getKey(), ts + "=" + java.util.HexFormat.of().formatHex(v.value()));
       }
     }
     return out;
