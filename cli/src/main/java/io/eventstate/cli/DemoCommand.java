@@ -98,7 +98,14 @@ final class DemoCommand {
         feed(feeds, ports, spools, err);
         awaitDrained(spools, err);
       } finally {
-        agent.stop();
+        // Flume's file channel prints "Attempting to shutdown background worker." on System.out when it stops.
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+          agent.stop();
+        } finally {
+          System.setOut(stdout);
+        }
       }
       summary(hbase, schema, out);
       out.println("done in " + seconds(t0) + "; look around: ./eventstate state package:EZ4000000004, "
@@ -375,6 +382,11 @@ final class DemoCommand {
       LookupCommand.table(out, List.of("state", "entities"), rows);
     }
     sessions.forEach((name, n) -> out.println("== sessions " + name + ": " + n));
+    Map<String, Map<String, String>> all = JMXPollUtil.getAllMBeans();
+    out.println("== this run: dead letters " + all.getOrDefault("CHANNEL.deadletter", Map.of())
+        .getOrDefault("EventPutSuccessCount", "0") + " (with their reason, in " + Home.state().resolve("flume/sinks")
+        + "), gated " + all.getOrDefault("CHANNEL.gated", Map.of()).getOrDefault("EventPutSuccessCount", "0")
+        + ", refused whole at HTTP: see the feeding lines above");
     out.println("== agent counters (Flume JMX, also at -Dflume.monitoring.type=http)");
     List<List<String>> rows = new ArrayList<>();
     Map<String, Map<String, String>> beans = new TreeMap<>(JMXPollUtil.getAllMBeans());
