@@ -146,7 +146,7 @@ class PluginPackageIT {
     flume.kill9();
     assertFalse(flume.alive());
 
-    createTable(table);
+    createStateTable(table);
     flume.start("a1", props, ForkedFlume.freePort());
     // Kill it again while it drains, if it has not finished by then.
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
@@ -160,6 +160,20 @@ class PluginPackageIT {
     await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300))
         .until(() -> eventRows(table).size() >= sent.size());
     assertStored(table, sent);
+    // In effect exactly once: the coprocessor applied every event id once, although the killed agent's
+    // transactions were redelivered (25 events per entity).
+    try (Table t = connection.getTable(table); ResultScanner s = t.getScanner(new Scan())) {
+      int entities = 0;
+      for (Result r : s) {
+        if (Bytes.toString(r.getRow()).endsWith(RowKeyCodec.STATE_SUFFIX)) {
+          entities++;
+          byte[] events = r.getValue(Bytes.toBytes(TableSchema.FAMILY_STATE), Bytes.toBytes("events"));
+          assertTrue(events != null && events.length == 8, Bytes.toString(r.getRow()));
+          assertEquals(25L, Bytes.toLong(events), "events applied to " + Bytes.toString(r.getRow()));
+        }
+      }
+      assertEquals(40, entities);
+    }
     assertNoLinkageProblem();
   }
 
@@ -167,22 +181,7 @@ class PluginPackageIT {
   void theShippedExampleAgentRunsFromThePluginIntoATableWithTheStateCoprocessor() throws Exception {
     TableName table = TableName.valueOf("dist_shipped");
     Path conf = repo().resolve("conf");
-    List<String> definitions = new ArrayList<>();
-    try (Stream<Path> s = Files.list(conf.resolve("machines"))) {
-      for (Path p : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".json")).sorted()::iterator) {
-        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
-      }
-    }
-    TableSchema schema = new TableSchema(table.getNameAsString(), 4);
-    org.apache.hadoop.hbase.client.TableDescriptorBuilder b = org.apache.hadoop.hbase.client.TableDescriptorBuilder
-        .newBuilder(SchemaTool.descriptor(schema))
-        .setCoprocessor(org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder
-            .newBuilder("io.eventstate.hbase.coprocessor.EntityStateObserver")
-            .setPriority(org.apache.hadoop.hbase.Coprocessor.PRIORITY_USER).build());
-    io.eventstate.core.state.EntityStateSpec.properties(definitions).forEach(b::setValue);
-    try (Admin admin = connection.getAdmin()) {
-      admin.createTable(b.build(), SchemaTool.splitKeys(schema));
-    }
+    createStateTable(table);
 
     // conf/flume/eventstate.properties as shipped, with free ports, temporary directories and the mini cluster.
     java.util.Properties props = new java.util.Properties();
@@ -248,6 +247,26 @@ class PluginPackageIT {
     System.out.printf("shipped agent: %d events drained, %d event rows, %d package states%n", drained, rows.size(),
         packages);
     assertNoLinkageProblem();
+  }
+
+  /** The schema tool's table plus the state coprocessor with every definition of conf/machines. */
+  private static void createStateTable(TableName table) throws IOException {
+    List<String> definitions = new ArrayList<>();
+    try (Stream<Path> s = Files.list(repo().resolve("conf/machines"))) {
+      for (Path p : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".json")).sorted()::iterator) {
+        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
+      }
+    }
+    TableSchema schema = new TableSchema(table.getNameAsString(), 4);
+    org.apache.hadoop.hbase.client.TableDescriptorBuilder b = org.apache.hadoop.hbase.client.TableDescriptorBuilder
+        .newBuilder(SchemaTool.descriptor(schema))
+        .setCoprocessor(org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder
+            .newBuilder("io.eventstate.hbase.coprocessor.EntityStateObserver")
+            .setPriority(org.apache.hadoop.hbase.Coprocessor.PRIORITY_USER).build());
+    io.eventstate.core.state.EntityStateSpec.properties(definitions).forEach(b::setValue);
+    try (Admin admin = connection.getAdmin()) {
+      admin.createTable(b.build(), SchemaTool.splitKeys(schema));
+    }
   }
 
   private static Path repo() {
