@@ -50,8 +50,9 @@ import io.eventstate.flume.interceptor.NormalizingInterceptor;
  * </ul>
  * Run: {@code java -jar benchmarks/target/benchmarks.jar NormalizeBenchmark -f 1 -wi 3 -i 5}.
  *
- * <p>Tagging hook: when TaggingInterceptor lands, add a {@code normalizeAndTag} benchmark that passes the
- * output of {@link #normalizeInterceptor} through it (see the marked line in {@link #normalizeAndTag}).
+ * <p>{@code normalizeAndTag} is the whole ingest chain of the example agent's shape: the normalizing interceptor
+ * followed by a {@code TaggingInterceptor} with two rules (one matches and tags, one is a numeric comparison
+ * that does not match).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -74,6 +75,7 @@ public class NormalizeBenchmark {
   private byte[] body;
   private JsonNormalizer normalizer;
   private Interceptor normalizing;
+  private Interceptor tagging;
   private Interceptor regex;
   private Interceptor regexGreedy;
   private JsonFactory factory;
@@ -100,6 +102,18 @@ public class NormalizeBenchmark {
     np.put("name", "bench");
     nb.configure(new Context(np));
     normalizing = nb.build();
+
+    io.eventstate.flume.interceptor.TaggingInterceptor.Builder tb = new io.eventstate.flume.interceptor.TaggingInterceptor.Builder();
+    Map<String, String> tp = new HashMap<>();
+    tp.put("name", "bench-tag");
+    tp.put("rules", "purchase hot");
+    tp.put("rules.purchase.if", "eventType equals button_pressed");
+    tp.put("rules.purchase.if.2", "attr.sku prefix 1 ");
+    tp.put("rules.purchase.tag", "purchase");
+    tp.put("rules.hot.if", "attr.degrees_fahrenheit > 90");
+    tp.put("rules.hot.tag", "hot");
+    tb.configure(new Context(tp));
+    tagging = tb.build();
 
     RegexExtractorInterceptor.Builder rb = new RegexExtractorInterceptor.Builder();
     Map<String, String> rp = new HashMap<>();
@@ -133,6 +147,10 @@ public class NormalizeBenchmark {
     if (!"valid".equals(ne.getHeaders().get("es.status"))) {
       throw new IllegalStateException("interceptor broken: " + ne.getHeaders());
     }
+    Event te = normalizeAndTag();
+    if (!"purchase".equals(te.getHeaders().get("es.tags"))) {
+      throw new IllegalStateException("tagging broken: " + te.getHeaders());
+    }
   }
 
   @Benchmark
@@ -149,8 +167,7 @@ public class NormalizeBenchmark {
   @Benchmark
   public Event normalizeAndTag() {
     Event e = normalizing.intercept(EventBuilder.withBody(body, new HashMap<>()));
-    // HOOK: return tagging.intercept(e); once TaggingInterceptor exists (build it in setup()).
-    return e;
+    return tagging.intercept(e);
   }
 
   @Benchmark
