@@ -46,8 +46,11 @@ import org.junit.jupiter.api.io.TempDir;
  * data and the documented semantics of the definitions, not read back from the engine:
  * <ul>
  *   <li>EasyPost: each tracking code ends in the status of ../shared/data/real/README.md's table; EZ4000000004's 15
- *       events (14 scans from two recordings, one with a delivered scan older than every other scan, plus one
- *       {@code tracker.updated} webhook) get the per-event states of a small hand model of package.json;</li>
+ *       events (14 scans from two recordings, the 2014 one with a delivered scan older than its own first scan, plus
+ *       one {@code tracker.updated} webhook): the 2020 recording arrives first, so the 2014 scans and the webhook are
+ *       more than package.json's 2d allowed lateness behind it (stored, flagged {@code d:too_late}, not applied), and
+ *       the 2020 scans get the per-event states of a small hand model of package.json; every other too-late row is
+ *       more than 2d behind its entity's newest applied event;</li>
  *   <li>Eyevinn: every valid fixture sequence is accepted (ends in the state named by its last event), every invalid
  *       one ends in {@code invalid_sequence} (each sequence fed as its own session, see
  *       {@link DataFeeds.Variant#EYEVINN_SESSION_PER_SEQUENCE});</li>
@@ -103,6 +106,9 @@ class ExampleAgentStateIT {
       Set<String> ids = DataFeeds.validEventIds(offline);
       ObserverMetrics applied = ObserverMetrics.of(tn, m -> m.applied);
       ObserverMetrics duplicates = ObserverMetrics.of(tn, m -> m.duplicates);
+      ObserverMetrics tooLateMetric = ObserverMetrics.of(tn, m -> m.tooLate);
+      long appliedAtStart = applied.sum(); // registries are shared by every table of the JVM
+      long tooLateAtStart = tooLateMetric.sum();
 
       assertEquals(1, DataFeeds.feed(agent, data, VARIANT), "only LoRaWAN's decoded_fields.json is refused whole");
       awaitDrained(tn, valid.size(), ids.size());
@@ -148,6 +154,8 @@ class ExampleAgentStateIT {
       }
       assertEquals(flagged, tooLate, "s:too_late = rows flagged d:too_late");
       assertEquals(applicable, appliedEvents + tooLate, "s:events + s:too_late = distinct events with a definition");
+      assertEquals(appliedEvents, applied.sum() - appliedAtStart, "metric eventstate.state.applied = sum of s:events");
+      assertEquals(tooLate, tooLateMetric.sum() - tooLateAtStart, "metric eventstate.state.tooLate = sum of s:too_late");
       reconcileCounters(valid.size(), ids.size());
       easyPost(rows, valid);
       eyevinn(rows, data);
@@ -161,6 +169,7 @@ class ExampleAgentStateIT {
       awaitDrained(tn, 2L * valid.size(), ids.size());
       assertEquals(before, StateTables.comparable(tn), "a replayed feed changes no event row, derived cell or state row");
       assertEquals(appliedBefore, applied.sum(), "nothing applied twice");
+      assertEquals(tooLate, tooLateMetric.sum() - tooLateAtStart, "no too-late event counted twice");
       assertTrue(duplicates.sum() > duplicatesBefore, "the replay was seen as duplicates");
       reconcileCounters(2L * valid.size(), ids.size());
       StateTables.assertInvariants(tn, spec, valid);
