@@ -159,7 +159,10 @@ class ExampleAgentStateIT {
       reconcileCounters(valid.size(), ids.size());
       easyPost(rows, valid);
       eyevinn(rows, data);
-      otto(rows, data);
+      long sessions = otto(rows, data);
+      System.out.printf("ExampleAgentStateIT: %d valid events delivered, %d event rows, %d entities with state, "
+          + "%d applied, %d too late, %d OTTO sessions%n", valid.size(), ids.size(), entities, appliedEvents, tooLate,
+          sessions);
 
       // Replay: the whole feed again (spooled files under new names: Flume refuses a reused file name).
       TreeMap<String, String> before = StateTables.comparable(tn);
@@ -431,7 +434,7 @@ class ExampleAgentStateIT {
 
   // ---------------------------------------------------------------- OTTO
 
-  private static void otto(Map<String, Map<String, byte[]>> rows, Path data) throws Exception {
+  private static long otto(Map<String, Map<String, byte[]>> rows, Path data) throws Exception {
     ZoneId berlin = ZoneId.of("Europe/Berlin");
     long total = 0;
     long expectedTotal = 0;
@@ -487,5 +490,6 @@ class ExampleAgentStateIT {
     assertEquals(20, users);
     assertEquals(expectedTotal, total);
     assertTrue(total > 124, "OTTO has 124 gaps over 30 minutes: " + total);
+    return total;
   }
 }
