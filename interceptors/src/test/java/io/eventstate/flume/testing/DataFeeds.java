@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
@@ -46,6 +47,25 @@ public final class DataFeeds {
 
   /** One HTTP request to a source. */
   public record Request(String source, byte[] body, String what) {
+  }
+
+  /**
+   * How the feeds are shaped. {@link #AS_RECORDED} sends every file exactly as recorded (the default, used by the
+   * ingest and sink ITs and the interceptor fuzz test).
+   *
+   * <p>{@link #EYEVINN_SESSION_PER_SEQUENCE}: Eyevinn's fixtures reuse ONE {@code sessionId} ({@code 123-214-234})
+   * for all their named sequences, because each sequence is fed to a fresh player state machine in Eyevinn's own
+   * unit tests. Through Eventstate the session id is the entity, so the ten sequences would merge into one entity
+   * whose state says nothing about any single sequence. This variant appends {@code -valid-} or {@code -invalid-}
+   * (the files reuse the same sequence names) and the sequence name (the object key) to every non-empty text
+   * {@code sessionId} of the {@code valid_sequences.json} and {@code invalid_sequences.json} sequences, e.g.
+   * {@code 123-214-234-invalid-testEventSequence_3}, so each sequence is its own entity and the state machine judges
+   * it alone.
+   * Everything else is byte-for-byte as in the default.
+   */
+  public enum Variant {
+    AS_RECORDED,
+    EYEVINN_SESSION_PER_SEQUENCE
   }
 
   /** One JSON-lines file for a spooling-directory source. */
@@ -75,8 +95,13 @@ public final class DataFeeds {
     throw new IllegalStateException("no shared/data beside the repository (CI clones it next to ../shared)");
   }
 
-  /** The HTTP requests, in the order they are sent. */
+  /** The HTTP requests, in the order they are sent, as recorded. */
   public static List<Request> requests(Path data) throws IOException {
+    return requests(data, Variant.AS_RECORDED);
+  }
+
+  /** The HTTP requests of a {@link Variant}, in the order they are sent. */
+  public static List<Request> requests(Path data, Variant variant) throws IOException {
     List<Request> out = new ArrayList<>();
     out.add(new Request("talk", Files.readAllBytes(data.resolve("seed/events.jsonl")), "seed/events.jsonl"));
     int n = 0;
@@ -93,10 +118,28 @@ public final class DataFeeds {
       JsonNode root = MAPPER.readTree(data.resolve("real/video-player-sessions-eyevinn/json/" + file).toFile());
       for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
         Map.Entry<String, JsonNode> sequence = it.next();
-        out.add(new Request("eyevinn", MAPPER.writeValueAsBytes(sequence.getValue()), file + " " + sequence.getKey()));
+        JsonNode body = sequence.getValue();
+        if (variant == Variant.EYEVINN_SESSION_PER_SEQUENCE && !file.startsWith("eventsink")) {
+          body = sessionPerSequence(body, "-" + file.substring(0, file.indexOf('_')) + "-" + sequence.getKey());
+        }
+        out.add(new Request("eyevinn", MAPPER.writeValueAsBytes(body), file + " " + sequence.getKey()));
       }
     }
     return out;
+  }
+
+  /** A copy of a sequence whose events' non-empty text {@code sessionId}s end with {@code suffix}. */
+  private static JsonNode sessionPerSequence(JsonNode sequence, String suffix) {
+    JsonNode copy = sequence.deepCopy();
+    if (copy.isArray()) {
+      for (JsonNode e : copy) {
+        JsonNode id = e.get("sessionId");
+        if (e.isObject() && id != null && id.isTextual() && !id.asText().isEmpty()) {
+          ((ObjectNode) e).put("sessionId", id.asText() + suffix);
+        }
+      }
+    }
+    return copy;
   }
 
   /** The JSON-lines files for the spooling-directory sources. */
@@ -107,8 +150,13 @@ public final class DataFeeds {
 
   /** Sends every request and spools every file; returns how many requests were refused (HTTP 400). */
   public static int feed(InProcessAgent agent, Path data) throws IOException, InterruptedException {
+    return feed(agent, data, Variant.AS_RECORDED);
+  }
+
+  /** {@link #feed(InProcessAgent, Path)} for a {@link Variant}. */
+  public static int feed(InProcessAgent agent, Path data, Variant variant) throws IOException, InterruptedException {
     int refused = 0;
-    for (Request r : requests(data)) {
+    for (Request r : requests(data, variant)) {
       int status = post(agent, r.source(), r.body());
       if (status == 400) {
         refused++;
@@ -143,6 +191,11 @@ public final class DataFeeds {
    * interceptor configuration: every resulting event, with its headers, in feed order.
    */
   public static List<Event> offline(Path agentProperties, Path data) throws Exception {
+    return offline(agentProperties, data, Variant.AS_RECORDED);
+  }
+
+  /** {@link #offline(Path, Path)} for a {@link Variant}. */
+  public static List<Event> offline(Path agentProperties, Path data, Variant variant) throws Exception {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(agentProperties, StandardCharsets.UTF_8)) {
       p.load(r);
@@ -150,7 +203,7 @@ public final class DataFeeds {
     Map<String, List<Interceptor>> chains = new HashMap<>();
     List<Event> out = new ArrayList<>();
     try {
-      for (Request r : requests(data)) {
+      for (Request r : requests(data, variant)) {
         JsonHttpHandler h = new JsonHttpHandler();
         h.configure(new Context(sub(p, "a1.sources." + r.source() + ".handler.")));
         List<Event> events;
