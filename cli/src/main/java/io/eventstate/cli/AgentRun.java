@@ -24,6 +24,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,7 +199,7 @@ final class AgentRun {
     Application agent = startAgent(plan, file, ports);
     try {
       feed(feeds, ports, spools, err);
-      awaitDrained(spools, err);
+      awaitDrained(list(props, plan.agent() + ".channels"), spools, err);
     } finally {
       // Flume's file channel prints "Attempting to shutdown background worker." on System.out when it stops.
       PrintStream stdout = System.out;
@@ -338,19 +339,26 @@ final class AgentRun {
     err.flush();
   }
 
-  /** Until every spooled file is consumed and every channel's puts have all been taken and committed. */
-  private static void awaitDrained(Map<String, Path> spools, PrintStream err) {
+  /**
+   * Until every spooled file is consumed and, three polls in a row, every channel of the agent is empty with all its
+   * puts taken and committed (a batch the sink rolled back is put back, so it is not counted as taken).
+   */
+  private static void awaitDrained(Collection<String> channels, Map<String, Path> spools, PrintStream err) {
     long deadline = System.nanoTime() + 300_000_000_000L;
     int stable = 0;
     while (System.nanoTime() < deadline) {
       boolean drained = spools.values().stream().allMatch(AgentRun::allCompleted);
+      Map<String, Map<String, String>> beans = JMXPollUtil.getAllMBeans();
       StringBuilder sizes = new StringBuilder();
-      for (Map.Entry<String, Map<String, String>> b : new TreeMap<>(JMXPollUtil.getAllMBeans()).entrySet()) {
-        if (b.getKey().startsWith("CHANNEL.")) {
-          String size = b.getValue().get("ChannelSize");
-          drained &= "0".equals(size);
-          sizes.append(' ').append(b.getKey().substring("CHANNEL.".length())).append('=').append(size);
+      for (String c : channels) {
+        Map<String, String> b = beans.get("CHANNEL." + c);
+        if (b == null) {
+          drained = false;
+          continue;
         }
+        String size = b.get("ChannelSize");
+        drained &= "0".equals(size) && count(b, "EventTakeSuccessCount") >= count(b, "EventPutSuccessCount");
+        sizes.append(' ').append(c).append('=').append(size);
       }
       err.print("\r  draining, channel sizes:" + sizes + "          ");
       err.flush();
@@ -365,6 +373,14 @@ final class AgentRun {
     }
     throw new CliException("the agent did not drain in 300 s; is HBase healthy? see the counters with "
         + "-Dflume.monitoring.type=http");
+  }
+
+  private static long count(Map<String, String> bean, String key) {
+    try {
+      return Long.parseLong(bean.getOrDefault(key, "0"));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static boolean allCompleted(Path dir) {

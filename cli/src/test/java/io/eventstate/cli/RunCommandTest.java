@@ -33,14 +33,15 @@ class RunCommandTest {
 
   /** A user's agent (one HTTP source, the EventSink), machine and events, as the RunIT runs them. */
   static String agentText(String sinkType, String sourceType) {
+    String source = sourceType.equals("spooldir")
+        ? String.join("\n", "a1.sources.web.type = spooldir", "a1.sources.web.spoolDir = /var/spool/doors")
+        : String.join("\n", "a1.sources.web.type = " + sourceType, "a1.sources.web.bind = 127.0.0.1",
+            "a1.sources.web.port = 5140", "a1.sources.web.handler = io.eventstate.flume.interceptor.JsonHttpHandler");
     return String.join("\n",
         "a1.sources = web",
         "a1.channels = events deadletter",
         "a1.sinks = hbase dl",
-        "a1.sources.web.type = " + sourceType,
-        "a1.sources.web.bind = 127.0.0.1",
-        "a1.sources.web.port = 5140",
-        "a1.sources.web.handler = io.eventstate.flume.interceptor.JsonHttpHandler",
+        source,
         "a1.sources.web.channels = events deadletter",
         "a1.sources.web.selector.type = multiplexing",
         "a1.sources.web.selector.header = es.route",
@@ -53,6 +54,7 @@ class RunCommandTest {
         "a1.sources.web.interceptors.normalize.eventType.paths = /action",
         "a1.sources.web.interceptors.normalize.time.paths = /at",
         "a1.sources.web.interceptors.normalize.time.format = iso8601",
+        "a1.sources.web.interceptors.normalize.eventId.hash = /door, /action, /at",
         "a1.channels.events.type = memory",
         "a1.channels.deadletter.type = memory",
         "a1.sinks.hbase.type = " + sinkType,
