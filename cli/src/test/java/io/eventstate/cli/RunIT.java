@@ -87,5 +87,14 @@ class RunIT {
     assertTrue(second.out().contains("== this run: dead letters 1"), second.out());
     Run again = run("state", "door:front", "--json");
     assertEquals(front.out(), again.out(), "the coprocessor applied each event id once");
+
+    // changed definitions would not reach the existing table: refused in one line, pointing at --table
+    Files.writeString(machines.resolve("door.json"), RunCommandTest.DOOR.replace("only when closed", "when shut"));
+    Run changed = run("run", "--conf", http.toString(), "--machines", machines.toString(), events.toString());
+    assertEquals(2, changed.code(), changed.err());
+    String last = changed.err().trim().lines().reduce((a, b) -> b).orElse("");
+    assertTrue(last.startsWith("eventstate run: table eventstate holds other machine definitions than " + machines
+        + " (changed: door); pass --table NAME"), changed.err());
+    assertTrue(!changed.err().contains("\tat "), changed.err());
   }
 }
