@@ -114,11 +114,11 @@ class RunCommandTest {
     assertTrue(e.startsWith("eventstate run: " + prefix), e);
     assertEquals(1, e.trim().split("\n").length, e);
     assertFalse(e.contains("\tat "), e);
-    assertFalse(nothingStarted(), "no HBase was started");
+    assertFalse(hbaseStarted(), "no HBase was started");
     return e;
   }
 
-  private boolean nothingStarted() {
+  private boolean hbaseStarted() {
     return Files.exists(dir.resolve(".eventstate/hbase"));
   }
 
@@ -193,5 +193,44 @@ class RunCommandTest {
     assertOneLineError(run("run", events.toString()), "--conf AGENT.properties is required");
     err.reset();
     assertOneLineError(run("run", "--conf", agent.toString()), "no events file given");
+  }
+
+  @Test
+  void demoReportsMissingFilesAndInvalidDefinitionsInOneLine() throws IOException {
+    String e = demoError("--conf", dir.resolve("no-conf").toString());
+    assertTrue(e.startsWith("eventstate demo: conf directory not found: "), e);
+    Path conf = Files.createDirectories(dir.resolve("conf"));
+    e = demoError("--conf", conf.toString());
+    assertTrue(e.startsWith("eventstate demo: agent properties file not found: " + conf.resolve("flume/eventstate.properties")), e);
+    Files.createDirectories(conf.resolve("flume"));
+    Files.writeString(conf.resolve("flume/eventstate.properties"), agentText(AgentRun.EVENT_SINK, "http"));
+    e = demoError("--conf", conf.toString(), "--data", dir.resolve("no-data").toString());
+    assertTrue(e.startsWith("eventstate demo: no sample data in "), e);
+    Path data = Files.createDirectories(dir.resolve("data/seed"));
+    Files.writeString(data.resolve("events.jsonl"), EVENTS);
+    // the example agent has a 'talk' source; this one has none the samples go to
+    e = demoError("--conf", conf.toString(), "--data", dir.resolve("data").toString());
+    assertTrue(e.startsWith("eventstate demo: no sample data found in "), e);
+    Files.writeString(conf.resolve("flume/eventstate.properties"),
+        agentText(AgentRun.EVENT_SINK, "http").replace("web", "talk"));
+    Files.createDirectories(conf.resolve("machines"));
+    Files.writeString(conf.resolve("machines/door.json"), DOOR.replace("\"initial\": \"closed\"", "\"initial\": \"ajar\""));
+    e = demoError("--conf", conf.toString(), "--data", dir.resolve("data").toString());
+    assertTrue(e.startsWith("eventstate demo: invalid definition: " + conf.resolve("machines/door.json") + ": $."), e);
+    assertTrue(e.contains("ajar"), e);
+  }
+
+  private String demoError(String... options) {
+    err.reset();
+    String[] args = new String[options.length + 1];
+    args[0] = "demo";
+    System.arraycopy(options, 0, args, 1, options.length);
+    int code = run(args);
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertEquals(2, code, e);
+    assertEquals(1, e.trim().split("\n").length, e);
+    assertFalse(e.contains("\tat "), e);
+    assertFalse(hbaseStarted(), "no HBase was started");
+    return e;
   }
 }
