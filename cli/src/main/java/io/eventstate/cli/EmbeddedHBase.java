@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.Coprocessor;
@@ -209,6 +210,17 @@ public final class EmbeddedHBase implements AutoCloseable {
     try (Connection c = ConnectionFactory.createConnection(clientConfiguration()); Admin a = c.getAdmin()) {
       TableName name = TableName.valueOf(schema.tableName());
       if (a.tableExists(name)) {
+        Map<String, String> stored = new TreeMap<>();
+        a.getDescriptor(name).getValues().forEach((k, v) -> {
+          String key = k.toString();
+          if (key.startsWith(EntityStateSpec.PREFIX)) {
+            stored.put(key, v.toString());
+          }
+        });
+        if (!stored.equals(new TreeMap<>(values))) {
+          throw new CliException("table " + schema.tableName() + " holds other machine definitions than "
+              + machinesDir + " (" + differences(stored, values) + "); pass --table NAME for a table of its own");
+        }
         return false;
       }
       TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
@@ -220,6 +232,25 @@ public final class EmbeddedHBase implements AutoCloseable {
     } catch (IOException e) {
       throw new CliException("cannot create table " + schema.tableName() + ": " + HBaseAccess.firstLine(e));
     }
+  }
+
+  private static String differences(Map<String, String> stored, Map<String, String> wanted) {
+    List<String> d = new ArrayList<>();
+    for (String k : stored.keySet()) {
+      if (!wanted.containsKey(k)) {
+        d.add("table only: " + k.substring(EntityStateSpec.CONFIG_MACHINE_PREFIX.length()));
+      }
+    }
+    for (Map.Entry<String, String> e : new TreeMap<>(wanted).entrySet()) {
+      String name = e.getKey().startsWith(EntityStateSpec.CONFIG_MACHINE_PREFIX)
+          ? e.getKey().substring(EntityStateSpec.CONFIG_MACHINE_PREFIX.length()) : e.getKey();
+      if (!stored.containsKey(e.getKey())) {
+        d.add("not in the table: " + name);
+      } else if (!stored.get(e.getKey()).equals(e.getValue())) {
+        d.add("changed: " + name);
+      }
+    }
+    return String.join(", ", d);
   }
 
   /** Stops region server, master and ZooKeeper; data is flushed and stays in {@code <dir>/hbase}. */

@@ -27,6 +27,8 @@ public final class Main {
       "      one entity's state row, events or sessions, from the demo's embedded HBase or a cluster",
       "  " + DemoCommand.USAGE,
       "      embedded HBase + the example agent in this process, fed with the bundled samples; prints a summary",
+      "  " + RunCommand.USAGE,
+      "      the same with your own agent properties, machine definitions and events files",
       "  " + HBaseCommand.USAGE,
       "      run the embedded HBase (data in .eventstate/hbase) with the table and the state coprocessor, until Ctrl-C",
       "  help      this text");
@@ -56,6 +58,8 @@ public final class Main {
           return DdlCommand.run(rest, out);
         case "demo":
           return DemoCommand.run(rest, out, err);
+        case "run":
+          return RunCommand.run(rest, out, err);
         case "hbase":
           return HBaseCommand.run(rest, out);
         case "state":
