@@ -1,0 +1,63 @@
+package io.eventstate.hbase.coprocessor;
+
+import io.eventstate.core.rowkey.EventRowCodec.CellValue;
+import io.eventstate.core.state.EntityStateProcessor.StoredState;
+import io.eventstate.core.state.StateColumns;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The state rows of one region, most recently used first, so that a write does not read the state row back. It is
+ * consistent because every change of our state cells passes through the observer under the entity's exclusive lock:
+ * an entry is replaced in {@code postBatchMutate} (written, locks still held), dropped when a mini-batch fails, and
+ * dropped when any other mutation touches a state row (anything but the sink's {@code s:touch}). A new region
+ * (open, move, split) starts empty.
+ */
+final class StateRowCache {
+
+  /** Entries per region: about 1-2 KB each. */
+  static final int DEFAULT_ENTRIES = 4096;
+
+  private final Map<String, StoredState> entries;
+
+  StateRowCache(int max) {
+    this.entries = new LinkedHashMap<>(256, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, StoredState> eldest) {
+        return size() > max;
+      }
+    };
+  }
+
+  synchronized StoredState get(String stateRow) {
+    return entries.get(stateRow);
+  }
+
+  synchronized void putAll(Map<String, StoredState> written) {
+    entries.putAll(written);
+  }
+
+  synchronized void remove(String stateRow) {
+    entries.remove(stateRow);
+  }
+
+  /** The stored state after writing {@code cells} over {@code before}. */
+  static StoredState after(StoredState before, List<CellValue> cells) {
+    if (cells.isEmpty()) {
+      return before;
+    }
+    TreeMap<String, byte[]> m = new TreeMap<>(before.cells());
+    long ts = before.timestamp();
+    for (CellValue c : cells) {
+      m.put(c.qualifierString(), c.value());
+      if (c.qualifierString().equals(StateColumns.LAST_NS)) {
+        ts = c.timestamp();
+      }
+    }
+    return new StoredState(m, ts);
+  }
+}

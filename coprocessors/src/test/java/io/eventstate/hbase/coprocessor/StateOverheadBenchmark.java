@@ -1,0 +1,115 @@
+package io.eventstate.hbase.coprocessor;
+
+import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.rowkey.TableSchema;
+import io.eventstate.flume.sink.SchemaTool;
+import io.eventstate.flume.sink.SinkWritePath;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.hbase.HBaseTestingUtility;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Table;
+
+/**
+ * Sink write throughput with and without the state observer, in the same run (not a test; see docs/coproc.md for
+ * the command). One mini cluster (no DFS, 2 RegionServers), two tables made by the schema tool (4 regions), the
+ * second with {@link EntityStateObserver} (package machine + web sessions). Workload: {@code events} events of
+ * ~500 bytes over {@code entities} entities (half packages, half users), each entity's events in time order, written through
+ * the sink's path (one MultiRowMutationEndpoint call per region and batch) in batches of {@code batch}; rounds
+ * alternate between the tables and the median is reported.
+ *
+ * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3}.
+ */
+public final class StateOverheadBenchmark {
+
+  private StateOverheadBenchmark() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3", "entities", "1000"));
+    for (String arg : args) {
+      String[] kv = arg.split("=", 2);
+      a.put(kv[0], kv[1]);
+    }
+    int events = Integer.parseInt(a.get("events"));
+    int batch = Integer.parseInt(a.get("batch"));
+    int rounds = Integer.parseInt(a.get("rounds"));
+    int entities = Integer.parseInt(a.get("entities"));
+    SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
+    HBaseTestingUtility util = holder.util;
+    try {
+      double[] plain = new double[rounds];
+      double[] state = new double[rounds];
+      for (int r = 0; r < rounds; r++) {
+        List<CanonicalEvent> workload = workload(events, entities, r);
+        plain[r] = run(util, "bench_plain_" + r, null, workload, batch);
+        state[r] = run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch);
+        System.out.printf(Locale.ROOT, "round %d: without observer %.0f events/s, with observer %.0f events/s%n", r,
+            plain[r], state[r]);
+      }
+      double p = median(plain);
+      double s = median(state);
+      System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d batch=%d rounds=%d: without %.0f events/s, with %.0f"
+          + " events/s, overhead %.1f%%%n", events, entities, batch, rounds, p, s, 100.0 * (p - s) / p);
+    } finally {
+      holder.close();
+    }
+  }
+
+  static double run(HBaseTestingUtility util, String name, Map<String, String> props, List<CanonicalEvent> workload,
+      int batch) throws Exception {
+    TableSchema schema = new TableSchema(name, 4);
+    if (props == null) {
+      util.getAdmin().createTable(SchemaTool.descriptor(schema), SchemaTool.splitKeys(schema));
+    } else {
+      util.getAdmin().createTable(StateTables.descriptor(name, EntityStateObserver.class.getName(), null, props,
+          Map.of()), SchemaTool.splitKeys(schema));
+    }
+    TableName tn = TableName.valueOf(name);
+    util.waitTableAvailable(tn);
+    try (Table t = util.getConnection().getTable(tn)) {
+      SinkWritePath sink = new SinkWritePath(t, util.getConnection().getRegionLocator(tn));
+      long t0 = System.nanoTime();
+      for (int i = 0; i < workload.size(); i += batch) {
+        List<String> rejected = sink.write(workload.subList(i, Math.min(workload.size(), i + batch)));
+        if (!rejected.isEmpty()) {
+          throw new IllegalStateException("rejected: " + rejected);
+        }
+      }
+      return workload.size() / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  static List<CanonicalEvent> workload(int n, int entities, int seed) {
+    Random r = new Random(seed);
+    String pad = "x".repeat(380);
+    long[] clock = new long[entities];
+    Arrays.fill(clock, StateTables.T0);
+    List<CanonicalEvent> out = new ArrayList<>(n);
+    String[] types = {"pre_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"};
+    for (int i = 0; i < n; i++) {
+      int e = r.nextInt(entities);
+      clock[e] += (1 + r.nextInt(600)) * 1_000_000_000L;
+      boolean pkg = e % 2 == 0;
+      String id = (pkg ? "pkg-" : "user-") + e;
+      String type = pkg ? types[r.nextInt(types.length)] : "view";
+      CanonicalEvent ev = StateTables.event(pkg ? "package" : "user", id, type, clock[e], id + "-" + seed + "-" + i,
+          "status_detail", "arrived_at_facility", "page", "/p/" + r.nextInt(100), "campaign", null);
+      out.add(new CanonicalEvent(ev.eventId(), ev.entityType(), ev.entityId(), ev.eventType(), ev.eventTimeNanos(),
+          ev.timeSource(), ev.attributes(), ev.tags(),
+          ("{\"id\":\"" + ev.eventId() + "\",\"pad\":\"" + pad + "\"}").getBytes(StandardCharsets.UTF_8)));
+    }
+    return out;
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}

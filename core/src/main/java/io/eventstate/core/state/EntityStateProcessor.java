@@ -1,0 +1,483 @@
+package io.eventstate.core.state;
+
+import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.fsm.EntityState;
+import io.eventstate.core.fsm.Fired;
+import io.eventstate.core.fsm.MachineDefinition;
+import io.eventstate.core.fsm.StateMachineEngine;
+import io.eventstate.core.fsm.Step;
+import io.eventstate.core.rowkey.EventRowCodec;
+import io.eventstate.core.rowkey.EventRowCodec.CellValue;
+import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
+import io.eventstate.core.rowkey.RowKeyCodec;
+import io.eventstate.core.session.SessionEngine;
+import io.eventstate.core.session.SessionSpec;
+import io.eventstate.core.session.SessionState;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What the state coprocessor decides for one entity in one write: pure, deterministic, no HBase. The coprocessor
+ * decodes the batch and the stored rows, calls {@link #plan} and {@link #process}, and writes the cells this
+ * returns ({@link StateColumns} is the layout).
+ *
+ * <h2>Steps</h2>
+ * <ol>
+ *   <li>{@link #plan}: sorts the entity's new events in event order and drops repeated ids. Events after the
+ *       entity's watermark (newest applied event time, then id) cannot have been stored before, because every
+ *       stored event passed through here and moved the watermark past itself; only events at or before it
+ *       ({@link Plan#atOrBeforeWatermark()}) need an existence check against the stored rows.</li>
+ *   <li>{@link Plan#recomputeFrom(Set)}: if an event that is not stored lies behind the watermark but within the
+ *       allowed lateness, the caller reads the entity's stored events from that time on (and the last applied one
+ *       before it, the snapshot) and passes them to {@link #process}.</li>
+ *   <li>{@link #process}: in order events are folded into the stored state; late ones make every machine and the
+ *       sessions replay from the snapshot, and the derived cells of stored events whose state or session changed
+ *       are rewritten. Events older than the allowed lateness are flagged {@code too_late}, counted, and change
+ *       nothing else.</li>
+ * </ol>
+ * The state after any set of events within the allowed lateness is the same whatever order they arrive in (and
+ * so are all cells except the arrival flag {@code d:late} and the sink's {@code s:touch}); see the tests.
+ */
+public final class EntityStateProcessor {
+
+  private final EntityStateSpec spec;
+
+  public EntityStateProcessor(EntityStateSpec spec) {
+    this.spec = Objects.requireNonNull(spec, "spec");
+  }
+
+  public EntityStateSpec spec() {
+    return spec;
+  }
+
+  /**
+   * The stored state row.
+   *
+   * @param cells     family {@code s}, qualifier → value
+   * @param timestamp the timestamp of the stored {@code last_ns} cell (0 when there is none)
+   */
+  public record StoredState(SortedMap<String, byte[]> cells, long timestamp) {
+    public static final StoredState EMPTY = new StoredState(new TreeMap<>(), 0L);
+
+    public StoredState {
+      cells = Collections.unmodifiableSortedMap(new TreeMap<>(cells));
+    }
+  }
+
+  /**
+   * A stored event with its derived cells.
+   *
+   * @param derived family {@code d}, qualifier → value
+   */
+  public record StoredEvent(CanonicalEvent event, SortedMap<String, byte[]> derived) {
+    public StoredEvent {
+      derived = Collections.unmodifiableSortedMap(new TreeMap<>(derived));
+    }
+
+    /** True if the event went into the state (it has derived cells and is not flagged too late). */
+    public boolean applied() {
+      return !derived.isEmpty() && !derived.containsKey(StateColumns.TOO_LATE);
+    }
+  }
+
+  /** A transition taken by a machine while processing a new event (timeouts included). */
+  public record Effect(String machine, Fired fired) {
+  }
+
+  /** The first step's result: see the class Javadoc. */
+  public record Plan(String entityType, String entityId, StoredState state, long watermarkNanos, String watermarkId,
+      long latenessNanos, List<CanonicalEvent> events, int batchDuplicates) {
+
+    /** True if no definition applies to the entity: nothing to do at all. */
+    public boolean inert() {
+      return events.isEmpty();
+    }
+
+    /** The events that may already be stored: those at or before the watermark. */
+    public List<CanonicalEvent> atOrBeforeWatermark() {
+      List<CanonicalEvent> out = new ArrayList<>();
+      for (CanonicalEvent e : events) {
+        if (!afterWatermark(e)) {
+          out.add(e);
+        }
+      }
+      return out;
+    }
+
+    boolean afterWatermark(CanonicalEvent e) {
+      return watermarkNanos == EntityState.NO_TIME || StateMachineEngine.compare(e, watermarkNanos, watermarkId) > 0;
+    }
+
+    boolean tooLate(CanonicalEvent e) {
+      return !afterWatermark(e) && e.eventTimeNanos() < watermarkNanos - latenessNanos;
+    }
+
+    /**
+     * The event time from which stored events must be replayed, if any new event (not among {@code storedIds}) is
+     * late but within the allowed lateness.
+     */
+    public OptionalLong recomputeFrom(Set<String> storedIds) {
+      for (CanonicalEvent e : events) {
+        if (!storedIds.contains(e.eventId()) && !afterWatermark(e) && !tooLate(e)) {
+          return OptionalLong.of(e.eventTimeNanos());
+        }
+      }
+      return OptionalLong.empty();
+    }
+
+    /** The state row key. */
+    public String stateRow() {
+      return RowKeyCodec.stateRowKey(entityType, entityId);
+    }
+  }
+
+  /**
+   * Everything to write for one entity.
+   *
+   * @param stateCells     cells of the state row (family {@code s}); empty when nothing changed
+   * @param derivedWrites  derived cells (family {@code d}) of new events and of rewritten stored events
+   * @param applied        new events folded into the state
+   * @param late           of those, events that arrived behind the watermark
+   * @param tooLate        new events older than the allowed lateness
+   * @param duplicates     events already stored or repeated in the batch
+   * @param recomputed     events replayed for late events (stored and new), 0 on the in-order path
+   * @param rewritten      stored events whose derived cells were rewritten
+   * @param transitions    transitions the new events caused
+   * @param counterDeltas  {@code machine.counter} → change
+   */
+  public record Result(String stateRow, List<CellValue> stateCells, List<RowWrite> derivedWrites, int applied,
+      int late, int tooLate, int duplicates, int recomputed, int rewritten, List<Effect> transitions,
+      SortedMap<String, Long> counterDeltas) {
+
+    /** The transitions whose definition asks for a notification. */
+    public List<Effect> notifications() {
+      List<Effect> out = new ArrayList<>();
+      for (Effect e : transitions) {
+        if (e.fired().notifies()) {
+          out.add(e);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** First step: sort, drop repeated ids, find the watermark. */
+  public Plan plan(String entityType, String entityId, StoredState state, Collection<CanonicalEvent> newEvents) {
+    long wm = EntityState.NO_TIME;
+    String wmId = null;
+    byte[] lastNs = state.cells().get(StateColumns.LAST_NS);
+    byte[] lastId = state.cells().get(StateColumns.LAST_ID);
+    if (lastNs != null && lastId != null) {
+      try {
+        wm = Long.parseLong(StateColumns.text(lastNs));
+      } catch (NumberFormatException e) {
+        throw new IllegalStateException("state row " + RowKeyCodec.stateRowKey(entityType, entityId) + ": cell s:"
+            + StateColumns.LAST_NS + " is not a number: " + StateColumns.text(lastNs), e);
+      }
+      wmId = StateColumns.text(lastId);
+    }
+    if (!spec.appliesTo(entityType)) {
+      return new Plan(entityType, entityId, state, wm, wmId, 0, List.of(), 0);
+    }
+    List<CanonicalEvent> sorted = new ArrayList<>(newEvents);
+    sorted.sort(StateMachineEngine.EVENT_ORDER);
+    Set<String> ids = new HashSet<>();
+    List<CanonicalEvent> unique = new ArrayList<>(sorted.size());
+    for (CanonicalEvent e : sorted) {
+      if (!e.entityType().equals(entityType) || !e.entityId().equals(entityId)) {
+        throw new IllegalArgumentException("event " + e.eventId() + " belongs to " + e.entity() + ", not to "
+            + entityType + ":" + entityId);
+      }
+      if (ids.add(e.eventId())) {
+        unique.add(e);
+      }
+    }
+    return new Plan(entityType, entityId, state, wm, wmId, spec.latenessNanos(entityType), List.copyOf(unique),
+        sorted.size() - unique.size());
+  }
+
+  /**
+   * Second step.
+   *
+   * @param storedIds ids of the plan's events that are already stored (duplicates: left out)
+   * @param snapshot  the last applied stored event before {@link Plan#recomputeFrom}, or null if there is none
+   *                  (or no recompute is needed)
+   * @param history   the stored events from {@link Plan#recomputeFrom} on, in any order (empty if not needed)
+   */
+  public Result process(Plan plan, Set<String> storedIds, StoredEvent snapshot, List<StoredEvent> history) {
+    String type = plan.entityType();
+    String id = plan.entityId();
+    String stateRow = plan.stateRow();
+    if (plan.inert()) {
+      return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), Collections.emptySortedMap());
+    }
+    List<MachineDefinition> machines = spec.machinesFor(type);
+    List<SessionSpec> sessions = spec.sessionsFor(type);
+    List<CanonicalEvent> inOrder = new ArrayList<>();
+    List<CanonicalEvent> late = new ArrayList<>();
+    List<CanonicalEvent> tooLate = new ArrayList<>();
+    int duplicates = plan.batchDuplicates();
+    for (CanonicalEvent e : plan.events()) {
+      if (storedIds.contains(e.eventId())) {
+        duplicates++;
+      } else if (plan.afterWatermark(e)) {
+        inOrder.add(e);
+      } else if (plan.tooLate(e)) {
+        tooLate.add(e);
+      } else {
+        late.add(e);
+      }
+    }
+    SortedMap<String, byte[]> cur = plan.state().cells();
+    Map<String, EntityState> curMachines = new HashMap<>();
+    for (MachineDefinition m : machines) {
+      byte[] b = cur.get(StateColumns.machine(m.name()));
+      curMachines.put(m.name(), b == null ? StateMachineEngine.initial(m) : decodeMachine(stateRow, m, b));
+    }
+    Map<String, SessionState> curSessions = new HashMap<>();
+    for (SessionSpec s : sessions) {
+      byte[] b = cur.get(StateColumns.session(s.name()));
+      curSessions.put(s.name(), b == null ? SessionState.initial() : decodeSession(stateRow, s, b));
+    }
+
+    // derived cells per event row, in event order
+    Map<String, RowWrite> derived = new LinkedHashMap<>();
+    for (CanonicalEvent e : tooLate) {
+      derived.put(rowOf(e), new RowWrite(RowKeyCodec.toBytes(rowOf(e)), List.of(cell(StateColumns.DERIVED_FAMILY,
+          StateColumns.TOO_LATE, EventRowCodec.cellTimestamp(e.eventTimeNanos()), StateColumns.utf8(StateColumns.FLAG)))));
+    }
+
+    Map<String, EntityState> finalMachines = new HashMap<>(curMachines);
+    Map<String, SessionState> finalSessions = new HashMap<>(curSessions);
+    List<Effect> effects = new ArrayList<>();
+    int recomputed = 0;
+    int rewritten = 0;
+    Set<String> fresh = new HashSet<>();
+    for (CanonicalEvent e : inOrder) {
+      fresh.add(e.eventId());
+    }
+    for (CanonicalEvent e : late) {
+      fresh.add(e.eventId());
+    }
+    Set<String> lateIds = new HashSet<>();
+    for (CanonicalEvent e : late) {
+      lateIds.add(e.eventId());
+    }
+
+    if (!inOrder.isEmpty() || !late.isEmpty()) {
+      List<CanonicalEvent> fold;
+      Map<String, EntityState> baseMachines;
+      Map<String, SessionState> baseSessions;
+      Map<String, StoredEvent> stored = new HashMap<>();
+      if (late.isEmpty()) {
+        fold = inOrder;
+        baseMachines = curMachines;
+        baseSessions = curSessions;
+      } else {
+        baseMachines = new HashMap<>();
+        baseSessions = new HashMap<>();
+        for (MachineDefinition m : machines) {
+          byte[] b = snapshot == null ? null : snapshot.derived().get(StateColumns.machine(m.name()));
+          baseMachines.put(m.name(), b == null ? StateMachineEngine.initial(m) : decodeMachine(stateRow, m, b));
+        }
+        for (SessionSpec s : sessions) {
+          byte[] b = snapshot == null ? null : snapshot.derived().get(StateColumns.session(s.name()));
+          baseSessions.put(s.name(), b == null ? SessionState.initial() : decodeSession(stateRow, s, b));
+        }
+        fold = new ArrayList<>();
+        for (StoredEvent h : history) {
+          if (h.applied() && !fresh.contains(h.event().eventId())) {
+            fold.add(h.event());
+            stored.put(h.event().eventId(), h);
+          }
+        }
+        fold.addAll(late);
+        fold.addAll(inOrder);
+        recomputed = fold.size();
+      }
+      // per event id: the derived cells after it
+      Map<String, TreeMap<String, byte[]>> after = new HashMap<>();
+      // replay returns one step per distinct id, in event order: aligned with these ids
+      List<String> ids = sortedIds(fold);
+      for (MachineDefinition m : machines) {
+        List<Step> steps = StateMachineEngine.replay(m, baseMachines.get(m.name()), fold);
+        EntityState last = baseMachines.get(m.name());
+        for (int i = 0; i < steps.size(); i++) {
+          Step st = steps.get(i);
+          last = st.state();
+          String eventId = ids.get(i);
+          TreeMap<String, byte[]> d = after.computeIfAbsent(eventId, k -> new TreeMap<>());
+          d.put(StateColumns.machine(m.name()), st.state().toBytes());
+          d.put(StateColumns.machineState(m.name()), StateColumns.utf8(st.state().path()));
+          if (fresh.contains(eventId)) {
+            for (Fired f : st.fired()) {
+              effects.add(new Effect(m.name(), f));
+            }
+          }
+        }
+        finalMachines.put(m.name(), last);
+      }
+      for (SessionSpec s : sessions) {
+        SessionState last = baseSessions.get(s.name());
+        for (SessionEngine.Assigned a : SessionEngine.replay(s, baseSessions.get(s.name()), fold)) {
+          last = a.step().state();
+          TreeMap<String, byte[]> d = after.computeIfAbsent(a.event().eventId(), k -> new TreeMap<>());
+          d.put(StateColumns.session(s.name()), a.step().state().toBytes());
+          String sid = a.step().sessionId() != null ? a.step().sessionId() : a.step().state().sessionId();
+          d.put(StateColumns.sessionId(s.name()), StateColumns.utf8(sid));
+        }
+        finalSessions.put(s.name(), last);
+      }
+      List<CanonicalEvent> order = new ArrayList<>(fold);
+      order.sort(StateMachineEngine.EVENT_ORDER);
+      Set<String> done = new HashSet<>();
+      for (CanonicalEvent e : order) {
+        if (!done.add(e.eventId())) {
+          continue;
+        }
+        TreeMap<String, byte[]> d = after.getOrDefault(e.eventId(), new TreeMap<>());
+        StoredEvent old = stored.get(e.eventId());
+        if (old != null && sameDerived(old.derived(), d)) {
+          continue;
+        }
+        if (old != null) {
+          rewritten++;
+        }
+        long ts = EventRowCodec.cellTimestamp(e.eventTimeNanos());
+        List<CellValue> cells = new ArrayList<>(d.size() + 1);
+        for (Map.Entry<String, byte[]> c : d.entrySet()) {
+          cells.add(cell(StateColumns.DERIVED_FAMILY, c.getKey(), ts, c.getValue()));
+        }
+        if (lateIds.contains(e.eventId())) {
+          cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.LATE, ts, StateColumns.utf8(StateColumns.FLAG)));
+        }
+        String row = rowOf(e);
+        derived.put(row, new RowWrite(RowKeyCodec.toBytes(row), cells));
+      }
+    }
+
+    // state row
+    List<CellValue> stateCells = new ArrayList<>();
+    int applied = inOrder.size() + late.size();
+    long wm = plan.watermarkNanos();
+    String wmId = plan.watermarkId();
+    if (!inOrder.isEmpty()) {
+      CanonicalEvent newest = inOrder.get(inOrder.size() - 1);
+      wm = newest.eventTimeNanos();
+      wmId = newest.eventId();
+    }
+    long ts = plan.state().timestamp();
+    if (wm != EntityState.NO_TIME) {
+      ts = Math.max(ts, EventRowCodec.cellTimestamp(wm));
+    }
+    SortedMap<String, Long> deltas = new TreeMap<>();
+    // the full state row this write leads to; only cells whose bytes change are written
+    TreeMap<String, byte[]> desired = new TreeMap<>();
+    if (applied > 0) {
+      desired.put(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
+      desired.put(StateColumns.LAST_ID, StateColumns.utf8(wmId));
+      desired.put(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
+      for (MachineDefinition m : machines) {
+        EntityState before = curMachines.get(m.name());
+        EntityState now = finalMachines.get(m.name());
+        desired.put(StateColumns.machine(m.name()), now.toBytes());
+        desired.put(StateColumns.machineState(m.name()), StateColumns.utf8(now.path()));
+        TreeSet<String> names = new TreeSet<>(now.counters().asMap().keySet());
+        String prefix = StateColumns.machineCounterPrefix(m.name());
+        for (String q : cur.keySet()) {
+          if (q.startsWith(prefix)) {
+            names.add(q.substring(prefix.length()));
+          }
+        }
+        for (String c : names) {
+          long v = now.counter(c);
+          desired.put(StateColumns.machineCounter(m.name(), c), StateColumns.longBytes(v));
+          long dlt = v - before.counter(c);
+          if (dlt != 0) {
+            deltas.put(m.name() + "." + c, dlt);
+          }
+        }
+      }
+      for (SessionSpec ss : sessions) {
+        SessionState now = finalSessions.get(ss.name());
+        desired.put(StateColumns.session(ss.name()), now.toBytes());
+        desired.put(StateColumns.sessionId(ss.name()), StateColumns.utf8(now.sessionId()));
+        desired.put(StateColumns.sessionCount(ss.name()), StateColumns.longBytes(now.sessionCount()));
+      }
+    }
+    if (!tooLate.isEmpty()) {
+      desired.put(StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
+    }
+    for (Map.Entry<String, byte[]> c : desired.entrySet()) {
+      if (!Arrays.equals(cur.get(c.getKey()), c.getValue())) {
+        stateCells.add(cell(StateColumns.STATE_FAMILY, c.getKey(), ts, c.getValue()));
+      }
+    }
+    return new Result(stateRow, stateCells, new ArrayList<>(derived.values()), applied, late.size(), tooLate.size(),
+        duplicates, recomputed, rewritten, effects, Collections.unmodifiableSortedMap(deltas));
+  }
+
+  private static List<String> sortedIds(List<CanonicalEvent> fold) {
+    List<CanonicalEvent> sorted = new ArrayList<>(fold);
+    sorted.sort(StateMachineEngine.EVENT_ORDER);
+    Set<String> seen = new HashSet<>();
+    List<String> out = new ArrayList<>(sorted.size());
+    for (CanonicalEvent e : sorted) {
+      if (seen.add(e.eventId())) {
+        out.add(e.eventId());
+      }
+    }
+    return out;
+  }
+
+  private static boolean sameDerived(SortedMap<String, byte[]> old, SortedMap<String, byte[]> now) {
+    for (Map.Entry<String, byte[]> e : now.entrySet()) {
+      if (!Arrays.equals(old.get(e.getKey()), e.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long counter(SortedMap<String, byte[]> cells, String q) {
+    byte[] b = cells.get(q);
+    return b == null ? 0L : StateColumns.toLong(b);
+  }
+
+  private static String rowOf(CanonicalEvent e) {
+    return RowKeyCodec.eventRowKey(e.entityType(), e.entityId(), e.eventTimeNanos(), e.eventId());
+  }
+
+  private static CellValue cell(String family, String qualifier, long ts, byte[] value) {
+    return new CellValue(StateColumns.utf8(family), StateColumns.utf8(qualifier), ts, value);
+  }
+
+  private static EntityState decodeMachine(String row, MachineDefinition m, byte[] b) {
+    try {
+      return EntityState.fromBytes(b);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(row + ": stored state of machine " + m.name() + " is unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  private static SessionState decodeSession(String row, SessionSpec s, byte[] b) {
+    try {
+      return SessionState.fromBytes(b);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(row + ": stored sessions " + s.name() + " are unreadable: " + e.getMessage(), e);
+    }
+  }
+}
