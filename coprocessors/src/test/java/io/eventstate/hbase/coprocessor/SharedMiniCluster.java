@@ -33,7 +33,10 @@ public final class SharedMiniCluster implements BeforeAllCallback {
     return holder.util;
   }
 
-  /** Fails if any RegionServer has aborted (invariant 3). */
+  /**
+   * Fails if any live RegionServer has aborted (invariant 3), or fewer than two are live. (The one test that aborts
+   * a RegionServer on purpose waits for its thread to end and starts a replacement.)
+   */
   static void assertNoRegionServerAborted() {
     for (JVMClusterUtil.RegionServerThread t : util().getMiniHBaseCluster().getLiveRegionServerThreads()) {
       HRegionServer rs = t.getRegionServer();

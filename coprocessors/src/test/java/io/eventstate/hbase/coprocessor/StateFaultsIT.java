@@ -148,6 +148,35 @@ class StateFaultsIT {
     assertEquals(120, StateTables.assertInvariants(tn, StateTables.spec(props), events));
   }
 
+  /** R11: a RegionServer aborts during ingest; WAL replay keeps acknowledged writes; invariants hold. */
+  @Test
+  void aRegionServerAbortDuringIngestKeepsTheInvariants() throws Exception {
+    Map<String, String> props = StateTables.standardProperties(EntityStateSpec.CONFIG_LATENESS, "3d");
+    TableName tn = StateTables.create("abort", props);
+    List<CanonicalEvent> events = StateTables.histories(new Random(61), 50, 50);
+    Collections.shuffle(events, new Random(62));
+    org.apache.hadoop.hbase.MiniHBaseCluster cluster = SharedMiniCluster.util().getMiniHBaseCluster();
+    int[] batches = {0};
+    int[] victim = {-1};
+    StateTablesIngest.writeWhile(tn, events, 10, () -> {
+      if (++batches[0] == 10) {
+        int meta = cluster.getServerWithMeta();
+        for (int i = 0; i < cluster.getRegionServerThreads().size(); i++) {
+          if (i != meta && cluster.getRegionServer(i).isOnline() && !cluster.getRegionServer(i).getRegions(tn).isEmpty()) {
+            victim[0] = i;
+            break;
+          }
+        }
+        cluster.abortRegionServer(victim[0]);
+        cluster.waitOnRegionServer(victim[0]);
+        cluster.startRegionServer();
+      }
+    });
+    assertTrue(victim[0] >= 0, "a RegionServer holding the table's regions was aborted");
+    SharedMiniCluster.util().waitTableAvailable(tn);
+    assertEquals(100, StateTables.assertInvariants(tn, StateTables.spec(props), events));
+  }
+
   private static void assertEveryEntityInOneRegion(TableName tn, List<CanonicalEvent> events) throws IOException {
     try (RegionLocator l = SharedMiniCluster.util().getConnection().getRegionLocator(tn)) {
       l.clearRegionLocationCache();

@@ -14,6 +14,9 @@ import org.apache.hadoop.hbase.client.Table;
 /** Ingest helpers: the sink's path and plain puts alternating, optionally with an action between batches. */
 final class StateTablesIngest {
 
+  /** Attempts per batch: the client retries inside each, the writer retries the whole batch. */
+  static final int MAX_ATTEMPTS = 5;
+
   interface Action {
     void run() throws Exception;
   }
@@ -39,10 +42,20 @@ final class StateTablesIngest {
           int n = 0;
           for (int i = 0; i < events.size(); i += batch, n++) {
             List<CanonicalEvent> b = events.subList(i, Math.min(events.size(), i + batch));
-            if (n % 2 == 0) {
-              assertEquals(List.of(), sink.write(b));
-            } else {
-              t.put(StateTables.plainPuts(b));
+            for (int attempt = 1; ; attempt++) {
+              try {
+                if (n % 2 == 0) {
+                  assertEquals(List.of(), sink.write(b));
+                } else {
+                  t.put(StateTables.plainPuts(b));
+                }
+                break;
+              } catch (java.io.IOException e) {
+                // like the sink: roll back and write the whole batch again (a RegionServer may have died)
+                if (attempt == MAX_ATTEMPTS) {
+                  throw e;
+                }
+              }
             }
             acked.release();
           }
