@@ -34,6 +34,7 @@ import java.util.TreeMap;
  *       {@code kerberosKeytab}</td></tr>
  *   <tr><td>{@code kerberosKeytab}</td><td></td><td>becomes {@code hbase.client.keytab.file}; the HBase client
  *       logs in from it when {@code hbase.security.authentication=kerberos}</td></tr>
+ *   <tr><td>{@code notify.*}</td><td></td><td>notifications, parsed by {@code io.eventstate.core.notify.NotifySpec}</td></tr>
  * </table>
  */
 public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, int writeThreads,

@@ -68,6 +68,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code zookeeperQuorum}, {@code znodeParent}</td><td>hbase-site.xml</td><td>cluster location</td></tr>
  *   <tr><td>{@code hbase.*}</td><td></td><td>passed to the HBase client</td></tr>
  *   <tr><td>{@code kerberosPrincipal}, {@code kerberosKeytab}</td><td></td><td>client login (both or neither)</td></tr>
+ *   <tr><td>{@code notify.*}</td><td>off</td><td>notifications, see {@link NotifySpec} and below</td></tr>
  * </table>
  * <pre>
  *   a1.sinks.hbase.type = io.eventstate.flume.sink.EventSink
