@@ -155,10 +155,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     try {
       Map<String, Put> own = new HashMap<>();
       apply(region, batch, decode(batch, own), own);
-    } catch (DoNotRetryIOException e) {
-      release(batch);
-      throw e;
-    } catch (IOException e) {
+    } catch (IOException e) { // DoNotRetryIOException for bad input; region errors as they are
       release(batch);
       throw e;
     } catch (RuntimeException | Error e) {

@@ -33,9 +33,22 @@ class ShadedJarIT {
     SharedMiniCluster.assertNoRegionServerAborted();
   }
 
+  /** The jar failsafe names (set in the pom), else the one {@code package} left in target/. */
+  static String shadedJar() throws java.io.IOException {
+    String jar = System.getProperty("eventstate.coprocessor.jar");
+    if (jar != null) {
+      return jar;
+    }
+    Path target = StateTables.repoRoot().resolve("coprocessors/target");
+    try (var files = Files.list(target)) {
+      return files.map(Path::toString).filter(f -> f.matches(".*/eventstate-coprocessors-[^/]*\\.jar")
+          && !f.endsWith("-tests.jar")).findFirst().orElse(null);
+    }
+  }
+
   @Test
   void theShadedJarLoadsFromItsPathAndAdvancesState() throws Exception {
-    String jar = System.getProperty("eventstate.coprocessor.jar");
+    String jar = shadedJar();
     assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "run through failsafe after package: " + jar);
     TableName tn = StateTables.create("jar", EntityStateObserver.class.getName(), Path.of(jar).toUri().toString(),
         StateTables.standardProperties());

@@ -1,5 +1,12 @@
 package io.eventstate.core.state;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -41,6 +48,44 @@ public final class StateShell {
     sb.append("alter ").append(quote(table)).append(", METHOD => 'table_att', 'coprocessor' => ")
         .append(quote(jarUri + "|" + OBSERVER + "|" + PRIORITY + "|")).append('\n');
     return sb.toString();
+  }
+
+  /** The command line (see the class Javadoc); returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    String table = null;
+    String jar = null;
+    Map<String, String> props = new TreeMap<>();
+    List<String> definitions = new ArrayList<>();
+    try {
+      for (String a : args) {
+        if (a.startsWith("table=")) {
+          table = a.substring(6);
+        } else if (a.startsWith("jar=")) {
+          jar = a.substring(4);
+        } else if (a.startsWith("lateness=")) {
+          props.put(EntityStateSpec.CONFIG_LATENESS, a.substring(9));
+        } else {
+          definitions.add(Files.readString(Path.of(a), StandardCharsets.UTF_8));
+        }
+      }
+      if (table == null || jar == null || definitions.isEmpty()) {
+        err.println("usage: StateShell table=NAME jar=URI [lateness=DURATION] DEFINITION.json...");
+        return 2;
+      }
+      props.putAll(EntityStateSpec.properties(definitions));
+      out.print(alterCommands(table, props, jar));
+      return 0;
+    } catch (IOException e) {
+      err.println("cannot read a definition file: " + e);
+      return 2;
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
   }
 
   static String quote(String s) {

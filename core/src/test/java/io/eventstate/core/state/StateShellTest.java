@@ -20,6 +20,26 @@ class StateShellTest {
   }
 
   @Test
+  void theCommandLineReadsTheConfFiles() {
+    var out = new java.io.ByteArrayOutputStream();
+    var err = new java.io.ByteArrayOutputStream();
+    String root = io.eventstate.core.fsm.TestSupport.repoRoot().toString();
+    int code = StateShell.run(new String[] {"table=events", "jar=file:///x.jar", "lateness=2d",
+        root + "/conf/machines/package.json", root + "/conf/machines/sessions.json"},
+        new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+        new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(code == 0 && text.contains("'eventstate.state.machine.package' => '{")
+        && text.contains("'eventstate.state.machine.web' => '{") && text.contains("'eventstate.state.lateness' => '2d'"),
+        code + text + err);
+    code = StateShell.run(new String[] {"table=events", "jar=file:///x.jar", "lateness=soon",
+        root + "/conf/machines/package.json"}, new java.io.PrintStream(out), new java.io.PrintStream(err, true,
+        java.nio.charset.StandardCharsets.UTF_8));
+    assertTrue(code == 2 && err.toString(java.nio.charset.StandardCharsets.UTF_8)
+        .contains("eventstate.state.lateness value was set to 'soon'"), err.toString());
+  }
+
+  @Test
   void shouldRejectAnInvalidConfigurationBeforeWritingCommands() {
     assertThrows(IllegalArgumentException.class, () -> StateShell.alterCommands("events",
         Map.of("eventstate.state.lateness", "2d"), "file:///x.jar"));
