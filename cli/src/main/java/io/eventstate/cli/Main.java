@@ -17,6 +17,18 @@ public final class Main {
       "  normalize --conf FILE [--agent NAME] [--source NAME] [INPUT|-]",
       "      run raw JSON lines through the interceptor chain (and HTTP handler) of one source of an agent",
       "      properties file; print one JSON line per result",
+      "  " + DiagramCommand.USAGE,
+      "      draw a state machine (by file or by name in conf/machines); svg/png need Graphviz's dot",
+      "  " + ValidateCommand.USAGE,
+      "      check every agent properties file, machine definition and the generated schema under conf",
+      "  " + DdlCommand.USAGE,
+      "      print the HBase shell script and the Hive/Impala DDL (--write regenerates conf/hive)",
+      "  " + LookupCommand.USAGE,
+      "      one entity's state row, events or sessions, from the demo's embedded HBase or a cluster",
+      "  " + DemoCommand.USAGE,
+      "      embedded HBase + the example agent in this process, fed with the bundled samples; prints a summary",
+      "  " + HBaseCommand.USAGE,
+      "      run the embedded HBase (data in .eventstate/hbase) with the table and the state coprocessor, until Ctrl-C",
       "  help      this text");
 
   private Main() {
@@ -36,6 +48,20 @@ public final class Main {
       switch (args[0].toLowerCase(Locale.ROOT)) {
         case "normalize":
           return NormalizeCommand.run(rest, out);
+        case "diagram":
+          return DiagramCommand.run(rest, out);
+        case "validate":
+          return ValidateCommand.run(rest, out);
+        case "ddl":
+          return DdlCommand.run(rest, out);
+        case "demo":
+          return DemoCommand.run(rest, out, err);
+        case "hbase":
+          return HBaseCommand.run(rest, out);
+        case "state":
+        case "events":
+        case "sessions":
+          return LookupCommand.run(args[0].toLowerCase(Locale.ROOT), rest, out, err);
         default:
           throw new CliException("unknown command '" + args[0] + "'; run ./eventstate help");
       }

@@ -32,6 +32,7 @@ public final class MurmurHash3 {
   }
 
   /** The 128-bit hash as two longs {@code {h1, h2}}. */
+  @SuppressWarnings("fallthrough") // the tail switch falls through by design of the algorithm
   public static long[] hash128(byte[] data, int offset, int length, long seed) {
     long h1 = seed;
     long h2 = seed;

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -257,8 +256,7 @@ class MappingsTest {
   private static List<byte[]> sequenceEvents(Path file) throws IOException {
     List<byte[]> out = new ArrayList<>();
     JsonNode root = MAPPER.readTree(file.toFile());
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
-      Map.Entry<String, JsonNode> seq = it.next();
+    for (Map.Entry<String, JsonNode> seq : root.properties()) {
       if (seq.getKey().startsWith("testEventSequence_")) {
         for (JsonNode ev : seq.getValue()) {
           out.add(MAPPER.writeValueAsBytes(ev));

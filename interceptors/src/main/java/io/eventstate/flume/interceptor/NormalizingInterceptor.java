@@ -127,14 +127,36 @@ public class NormalizingInterceptor implements Interceptor {
     if (event == null) {
       return null;
     }
-    Map<String, String> headers = writableHeaders(event);
+    Map<String, String> headers = event.getHeaders();
+    if (headers == null) {
+      headers = new HashMap<>();
+      event.setHeaders(headers);
+    }
     try {
       counters.increment(COUNTER_IN);
+    } catch (RuntimeException e) {
+      // counting must never cost an event
+    }
+    try {
+      return mark(event, headers, true);
+    } catch (UnsupportedOperationException e) {
+      // read-only headers from some source: work on a copy
+      Map<String, String> copy = new HashMap<>(headers);
+      event.setHeaders(copy);
+      return mark(event, copy, false);
+    }
+  }
+
+  private Event mark(Event event, Map<String, String> headers, boolean readOnlyMayThrow) {
+    try {
       NormalizeResult r = normalizer.normalize(event.getBody(), headers, clock.millis());
       if (r.isValid()) {
         CanonicalEvent e = r.event();
-        headers.remove(EventHeaders.REASON);
-        headers.remove(EventHeaders.STAGE);
+        if (!headers.isEmpty()) {
+          // an event normalized again (replayed from a dead-letter store, say) loses its old verdict
+          headers.remove(EventHeaders.REASON);
+          headers.remove(EventHeaders.STAGE);
+        }
         EventHeaders.write(e, headers);
         headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
         headers.put(EventHeaders.ROUTE, routeValid);
@@ -147,6 +169,11 @@ public class NormalizingInterceptor implements Interceptor {
       } else {
         markInvalid(headers, r.reasonClass(), r.reason());
       }
+    } catch (UnsupportedOperationException t) {
+      if (readOnlyMayThrow) {
+        throw t;
+      }
+      markInvalid(headers, NormalizeResult.INTERNAL, NormalizeResult.INTERNAL + ": " + t);
     } catch (Throwable t) {
       // never let one event break the batch: it is kept, marked and counted
       markInvalid(headers, NormalizeResult.INTERNAL, NormalizeResult.INTERNAL + ": " + t);
@@ -164,23 +191,6 @@ public class NormalizingInterceptor implements Interceptor {
       counters.increment(COUNTER_INVALID_PREFIX + reasonClass);
     } catch (RuntimeException e) {
       // an undeclared counter is a bug caught by the tests; the event is marked regardless
-    }
-  }
-
-  private static Map<String, String> writableHeaders(Event event) {
-    Map<String, String> h = event.getHeaders();
-    if (h == null) {
-      h = new HashMap<>();
-      event.setHeaders(h);
-      return h;
-    }
-    try {
-      h.remove(EventHeaders.STATUS);
-      return h;
-    } catch (UnsupportedOperationException e) {
-      Map<String, String> copy = new HashMap<>(h);
-      event.setHeaders(copy);
-      return copy;
     }
   }
 

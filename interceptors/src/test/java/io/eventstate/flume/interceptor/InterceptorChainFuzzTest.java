@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,7 +21,6 @@ import java.util.TreeMap;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.interceptor.Interceptor;
-import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.apache.flume.source.http.HTTPBadRequestException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,35 +53,15 @@ class InterceptorChainFuzzTest {
     for (String feed : FEEDS) {
       String base = "a1.sources." + feed + ".";
       JsonHttpHandler h = new JsonHttpHandler();
-      h.configure(new Context(sub(p, base + "handler.")));
+      h.configure(new Context(DataFeeds.sub(p, base + "handler.")));
       HANDLERS.put(feed, h);
-      List<Interceptor> chain = new ArrayList<>();
-      for (String name : p.getProperty(base + "interceptors").trim().split("\\s+")) {
-        Map<String, String> keys = sub(p, base + "interceptors." + name + ".");
-        keys.put("name", "fuzz-" + feed + "-" + name);
-        Interceptor.Builder b = InterceptorBuilderFactory.newInstance(keys.get("type"));
-        b.configure(new Context(keys));
-        Interceptor i = b.build();
-        i.initialize();
-        chain.add(i);
-      }
-      CHAINS.put(feed, chain);
+      CHAINS.put(feed, DataFeeds.buildChain(p, feed, "fuzz"));
     }
   }
 
   @AfterAll
   static void close() {
     CHAINS.values().forEach(c -> c.forEach(Interceptor::close));
-  }
-
-  private static Map<String, String> sub(Properties p, String prefix) {
-    Map<String, String> m = new HashMap<>();
-    for (String k : p.stringPropertyNames()) {
-      if (k.startsWith(prefix)) {
-        m.put(k.substring(prefix.length()), p.getProperty(k).trim());
-      }
-    }
-    return m;
   }
 
   private static List<byte[]> seeds() throws IOException {

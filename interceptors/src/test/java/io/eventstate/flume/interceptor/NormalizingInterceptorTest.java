@@ -192,6 +192,12 @@ class NormalizingInterceptorTest {
     assertEquals("valid", i.intercept(noHeaders).getHeaders().get(EventHeaders.STATUS));
     Event frozen = EventBuilder.withBody(TALK_FLAT.getBytes(StandardCharsets.UTF_8), Collections.unmodifiableMap(new HashMap<>()));
     assertEquals("valid", i.intercept(frozen).getHeaders().get(EventHeaders.STATUS));
+    Event frozenBad = EventBuilder.withBody("{".getBytes(StandardCharsets.UTF_8), Collections.unmodifiableMap(Map.of("k", "v")));
+    assertEquals("invalid", i.intercept(frozenBad).getHeaders().get(EventHeaders.STATUS));
+    assertEquals("v", frozenBad.getHeaders().get("k"));
+    // counted once each, although the read-only headers made the interceptor start over on a copy
+    assertEquals(3, i.counters().get(NormalizingInterceptor.COUNTER_IN));
+    assertEquals(1, i.counters().get(NormalizingInterceptor.COUNTER_INVALID));
     Event nullBody = EventBuilder.withBody((byte[]) null);
     assertEquals("invalid", i.intercept(nullBody).getHeaders().get(EventHeaders.STATUS));
     assertNull(i.intercept((Event) null));

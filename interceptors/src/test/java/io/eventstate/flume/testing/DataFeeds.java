@@ -196,18 +196,28 @@ public final class DataFeeds {
   private static List<Interceptor> chain(Properties p, String source, Map<String, List<Interceptor>> cache) throws Exception {
     List<Interceptor> chain = cache.get(source);
     if (chain == null) {
-      chain = new ArrayList<>();
-      String base = "a1.sources." + source + ".interceptors";
-      for (String name : p.getProperty(base).trim().split("\\s+")) {
-        Map<String, String> keys = sub(p, base + "." + name + ".");
-        keys.put("name", "offline-" + source.replace('_', '-') + "-" + name);
-        Interceptor.Builder b = InterceptorBuilderFactory.newInstance(keys.get("type"));
-        b.configure(new Context(keys));
-        Interceptor i = b.build();
-        i.initialize();
-        chain.add(i);
-      }
+      chain = buildChain(p, source, "offline");
       cache.put(source, chain);
+    }
+    return chain;
+  }
+
+  /**
+   * Builds and initializes a source's interceptor chain from agent properties the way Flume does
+   * ({@link InterceptorBuilderFactory}); counter groups are renamed {@code <counterPrefix>-<source>-<name>} so
+   * they do not collide with a running agent's.
+   */
+  public static List<Interceptor> buildChain(Properties p, String source, String counterPrefix) throws Exception {
+    List<Interceptor> chain = new ArrayList<>();
+    String base = "a1.sources." + source + ".interceptors";
+    for (String name : p.getProperty(base).trim().split("\\s+")) {
+      Map<String, String> keys = sub(p, base + "." + name + ".");
+      keys.put("name", counterPrefix + "-" + source.replace('_', '-') + "-" + name);
+      Interceptor.Builder b = InterceptorBuilderFactory.newInstance(keys.get("type"));
+      b.configure(new Context(keys));
+      Interceptor i = b.build();
+      i.initialize();
+      chain.add(i);
     }
     return chain;
   }
