@@ -57,10 +57,17 @@ public final class LookupDecorator {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.nanoClock = nanoClock;
     this.listener = listener;
-    Loaded first = load();
-    this.table = first.table;
-    this.loadedMtime = first.mtime;
-    this.loadedSize = first.size;
+    if (spec.waitForFile() && !Files.exists(spec.file())) {
+      // ifMissing = wait: start empty; the reload check loads the file once it exists
+      this.table = LookupTable.EMPTY;
+      this.loadedMtime = Long.MIN_VALUE;
+      this.loadedSize = -1;
+    } else {
+      Loaded first = load();
+      this.table = first.table;
+      this.loadedMtime = first.mtime;
+      this.loadedSize = first.size;
+    }
     this.nextCheckNanos = new AtomicLong(nanoClock.getAsLong() + interval());
   }
 
@@ -117,6 +124,11 @@ public final class LookupDecorator {
       try {
         attrs = Files.readAttributes(spec.file(), BasicFileAttributes.class);
       } catch (IOException e) {
+        if (loadedSize == -1) {
+          return; // still waiting for a file that never existed: nothing to report at every interval
+        }
+        loadedSize = -1;
+        loadedMtime = Long.MIN_VALUE;
         listener.refused("lookup file " + spec.file() + " cannot be read (keeping the previous table): " + e);
         return;
       }

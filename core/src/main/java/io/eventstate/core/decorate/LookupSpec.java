@@ -34,13 +34,17 @@ import io.eventstate.core.rule.TaggingSpec;
  *       modification time and size and reloads it if either changed; 0 never reloads</td></tr>
  *   <tr><td>{@code maxEntries}</td><td>100000</td><td>a file with more keys is refused</td></tr>
  *   <tr><td>{@code maxBytes}</td><td>16777216</td><td>a larger file is refused (before it is read)</td></tr>
+ *   <tr><td>{@code ifMissing}</td><td>{@code fail}</td><td>{@code fail}: a file missing at start-up fails the
+ *       component; {@code wait}: start with an empty table (events pass undecorated, counted as missed) and load the
+ *       file when it appears. A file that exists is always validated at start-up.</td></tr>
  *   <tr><td>{@code name}</td><td>{@code lookup}</td><td>counter group name ({@code INTERCEPTOR.<name>})</td></tr>
  * </table>
+ * A relative {@code file} is resolved against the agent's working directory, as Flume does for every path.
  * Flume's {@code type} key is ignored; any other key is an error.
  */
 public record LookupSpec(String name, Path file, Format format, String keyField, String keyHeader, String keyColumn,
     List<String> columns, String headerPrefix, boolean overwrite, long reloadIntervalSec, int maxEntries,
-    long maxBytes) {
+    long maxBytes, boolean waitForFile) {
 
   public static final String CONFIG_FILE = "file";
   public static final String CONFIG_FORMAT = "format";
@@ -53,6 +57,7 @@ public record LookupSpec(String name, Path file, Format format, String keyField,
   public static final String CONFIG_MAX_ENTRIES = "maxEntries";
   public static final String CONFIG_MAX_BYTES = "maxBytes";
   public static final String CONFIG_NAME = "name";
+  public static final String CONFIG_IF_MISSING = "ifMissing";
 
   public static final String DEFAULT_KEY = "entityId";
   public static final String DEFAULT_HEADER_PREFIX = "es.attr.";
@@ -63,7 +68,7 @@ public record LookupSpec(String name, Path file, Format format, String keyField,
 
   private static final Set<String> KNOWN = Set.of(CONFIG_FILE, CONFIG_FORMAT, CONFIG_KEY, CONFIG_KEY_COLUMN,
       CONFIG_COLUMNS, CONFIG_HEADER_PREFIX, CONFIG_OVERWRITE, CONFIG_RELOAD_INTERVAL_SEC, CONFIG_MAX_ENTRIES,
-      CONFIG_MAX_BYTES, CONFIG_NAME, "type");
+      CONFIG_MAX_BYTES, CONFIG_NAME, CONFIG_IF_MISSING, "type");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
   /** Lookup file formats. */
@@ -145,8 +150,16 @@ public record LookupSpec(String name, Path file, Format format, String keyField,
     long reload = longValue(conf, CONFIG_RELOAD_INTERVAL_SEC, DEFAULT_RELOAD_INTERVAL_SEC, 0, 86_400);
     int maxEntries = (int) longValue(conf, CONFIG_MAX_ENTRIES, DEFAULT_MAX_ENTRIES, 1, 50_000_000);
     long maxBytes = longValue(conf, CONFIG_MAX_BYTES, DEFAULT_MAX_BYTES, 1, 1L << 31);
+    String ifMissing = conf.getOrDefault(CONFIG_IF_MISSING, "fail").trim().toLowerCase(Locale.ROOT);
+    if (!ifMissing.equals("fail") && !ifMissing.equals("wait")) {
+      throw error(CONFIG_IF_MISSING, conf.get(CONFIG_IF_MISSING), "must be fail (a missing file stops the start) or"
+          + " wait (start empty, load the file when it appears)");
+    }
+    if (ifMissing.equals("wait") && reload == 0) {
+      throw error(CONFIG_IF_MISSING, "wait", "needs reloadIntervalSec > 0, or the file would never be loaded");
+    }
     return new LookupSpec(name, file, format, keyField, keyHeader, keyColumn, columns, prefix, overwrite, reload,
-        maxEntries, maxBytes);
+        maxEntries, maxBytes, ifMissing.equals("wait"));
   }
 
   static boolean bool(Map<String, String> conf, String key, boolean dflt) {

@@ -145,6 +145,23 @@ class LookupDecoratorTest {
   }
 
   @Test
+  void ifMissingWaitStartsEmptyAndLoadsTheFileWhenItAppears() throws Exception {
+    Path f = dir.resolve("later.csv");
+    LookupDecorator d = new LookupDecorator(spec(f, "ifMissing", "wait", "reloadIntervalSec", "5"), clock::get, listener);
+    assertEquals(LookupDecorator.Outcome.MISSED, d.decorate(headers("es.entityId", "u1")));
+    clock.addAndGet(TimeUnit.SECONDS.toNanos(5));
+    d.decorate(headers("es.entityId", "u1"));
+    assertEquals(List.of(), refused, "waiting for a file is not reported at every interval");
+    write("later.csv", "id,plan\nu1,gold\n", 5000);
+    clock.addAndGet(TimeUnit.SECONDS.toNanos(5));
+    Map<String, String> h = headers("es.entityId", "u1");
+    assertEquals(LookupDecorator.Outcome.DECORATED, d.decorate(h));
+    assertEquals("gold", h.get("es.attr.plan"));
+    assertThrows(IllegalArgumentException.class, () -> spec(f, "ifMissing", "wait", "reloadIntervalSec", "0"));
+    assertThrows(IllegalArgumentException.class, () -> spec(f, "ifMissing", "later"));
+  }
+
+  @Test
   void malformedFilesAreRefusedWithWhereAndWhy() throws Exception {
     assertThrows(LookupException.class, () -> new LookupDecorator(spec(write("a.csv", "id,plan\nu1\n", 1)), clock::get, listener));
     assertThrows(LookupException.class, () -> new LookupDecorator(spec(write("b.csv", "id,plan\nu1,\"open\n", 1)), clock::get, listener));

@@ -35,8 +35,8 @@ import io.eventstate.core.decorate.LookupTable;
  * {@code es.attr.plan}: the sink stores it with the event and a later tagging rule can test {@code attr.plan}.
  *
  * <h2>Start-up and reloads</h2>
- * {@code configure()} parses the keys and loads the file; a missing, malformed or oversized file fails the
- * component with the key, the value and the fix. Afterwards the file is checked on the event path at most every
+ * {@code configure()} parses the keys and loads the file; a missing (unless {@code ifMissing = wait}), malformed
+ * or oversized file fails the component with the key, the value and the fix. Afterwards the file is checked on the event path at most every
  * {@code reloadIntervalSec} (no background thread); a changed file that fails to load or exceeds
  * {@code maxEntries}/{@code maxBytes} is refused, logged at ERROR, counted in {@code reload.refused}, and the
  * previous table stays in use.
@@ -89,6 +89,10 @@ public final class LookupInterceptor implements Interceptor {
     };
     try {
       LookupDecorator d = new LookupDecorator(spec, System::nanoTime, listener);
+      if (spec.waitForFile() && !java.nio.file.Files.exists(spec.file())) {
+        LOG.warn("Lookup {}: {} does not exist (ifMissing = wait): events pass undecorated until it appears",
+            spec.name(), spec.file().toAbsolutePath());
+      }
       return new LookupInterceptor(d, counters);
     } catch (LookupTable.LookupException e) {
       throw new IllegalArgumentException("key '" + LookupSpec.CONFIG_FILE + "' value was set to '" + spec.file()
