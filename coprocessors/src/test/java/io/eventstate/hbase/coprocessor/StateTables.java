@@ -218,13 +218,14 @@ final class StateTables {
 
   /**
    * The coprocessor's cells and the event rows, without what depends on arrival order by design: {@code d:late},
-   * the sink's {@code s:touch}, counters that are zero, and the timestamps of state cells.
+   * {@code d:notify} (a notification belongs to the delivery that applied the event), the sink's {@code s:touch}, counters that are zero, and the timestamps of state cells.
    */
   static TreeMap<String, String> comparable(TableName t) throws IOException {
     TreeMap<String, String> out = new TreeMap<>();
     for (Map.Entry<String, String> c : cells(t).entrySet()) {
       String k = c.getKey();
-      if (k.endsWith(" d:" + StateColumns.LATE) || k.endsWith(" s:" + EventRowCodec.Q_TOUCH)
+      if (k.endsWith(" d:" + StateColumns.LATE) || k.endsWith(" d:" + StateColumns.NOTIFY)
+          || k.endsWith(" s:" + EventRowCodec.Q_TOUCH)
           || k.contains(".c.") && c.getValue().endsWith("=0000000000000000")) {
         continue;
       }

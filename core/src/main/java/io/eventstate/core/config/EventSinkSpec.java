@@ -34,6 +34,7 @@ import java.util.TreeMap;
  *       {@code kerberosKeytab}</td></tr>
  *   <tr><td>{@code kerberosKeytab}</td><td></td><td>becomes {@code hbase.client.keytab.file}; the HBase client
  *       logs in from it when {@code hbase.security.authentication=kerberos}</td></tr>
+ *   <tr><td>{@code notify.*}</td><td></td><td>notifications, parsed by {@code io.eventstate.core.notify.NotifySpec}</td></tr>
  * </table>
  */
 public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, int writeThreads,
@@ -87,12 +88,14 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
       String k = e.getKey();
       if (k.startsWith(HBASE_PREFIX)) {
         passThrough.put(k, e.getValue());
+      } else if (k.startsWith(io.eventstate.core.notify.NotifySpec.PREFIX)) {
+        continue; // validated by NotifySpec
       } else if (!KNOWN.contains(k) && !FLUME_KEYS.contains(k)) {
         unknown.add(k);
       }
     }
     if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("EventSink: unknown key(s) " + unknown + ": valid keys are " + KNOWN.stream().sorted().toList() + " and hbase.* (passed to the HBase client)");
+      throw new IllegalArgumentException("EventSink: unknown key(s) " + unknown + ": valid keys are " + KNOWN.stream().sorted().toList() + ", hbase.* (passed to the HBase client) and notify.* (NotifySpec)");
     }
     String table = text(p, CONFIG_TABLE, DEFAULT_TABLE);
     try {

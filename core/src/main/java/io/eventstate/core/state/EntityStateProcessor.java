@@ -6,6 +6,7 @@ import io.eventstate.core.fsm.Fired;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.fsm.StateMachineEngine;
 import io.eventstate.core.fsm.Step;
+import io.eventstate.core.notify.Notification;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.EventRowCodec.CellValue;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
@@ -312,6 +313,12 @@ public final class EntityStateProcessor {
       Map<String, TreeMap<String, byte[]>> after = new HashMap<>();
       // replay returns one step per distinct id, in event order: aligned with these ids
       List<String> ids = sortedIds(fold);
+      // notifications of the new events' transitions, kept on their rows (d:notify) for the sink to send
+      Map<String, List<Notification>> notifyByEvent = new HashMap<>();
+      Map<String, Long> eventTimes = new HashMap<>();
+      for (CanonicalEvent e : fold) {
+        eventTimes.put(e.eventId(), e.eventTimeNanos());
+      }
       for (MachineDefinition m : machines) {
         List<Step> steps = StateMachineEngine.replay(m, baseMachines.get(m.name()), fold);
         EntityState last = baseMachines.get(m.name());
@@ -325,6 +332,10 @@ public final class EntityStateProcessor {
           if (fresh.contains(eventId)) {
             for (Fired f : st.fired()) {
               effects.add(new Effect(m.name(), f));
+              if (f.notifies()) {
+                notifyByEvent.computeIfAbsent(eventId, k -> new ArrayList<>()).add(Notification.transition(type, id,
+                    eventId, eventTimes.get(eventId), m.name(), f.from(), f.to(), f.trigger()));
+              }
             }
           }
         }
@@ -364,6 +375,10 @@ public final class EntityStateProcessor {
         if (lateIds.contains(e.eventId())) {
           cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.LATE, ts, StateColumns.utf8(StateColumns.FLAG)));
         }
+        List<Notification> notes = notifyByEvent.get(e.eventId());
+        if (notes != null) {
+          cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.NOTIFY, ts, Notification.encodeList(notes)));
+        }
         String row = rowOf(e);
         derived.put(row, new RowWrite(RowKeyCodec.toBytes(row), cells));
       }
@@ -390,6 +405,17 @@ public final class EntityStateProcessor {
       desired.put(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
       desired.put(StateColumns.LAST_ID, StateColumns.utf8(wmId));
       desired.put(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
+      // applied events per UTC day of their event time: exact, since every event id is applied once
+      TreeMap<String, Long> perDay = new TreeMap<>();
+      for (CanonicalEvent e : inOrder) {
+        perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
+      }
+      for (CanonicalEvent e : late) {
+        perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
+      }
+      for (Map.Entry<String, Long> d : perDay.entrySet()) {
+        desired.put(d.getKey(), StateColumns.longBytes(counter(cur, d.getKey()) + d.getValue()));
+      }
       for (MachineDefinition m : machines) {
         EntityState before = curMachines.get(m.name());
         EntityState now = finalMachines.get(m.name());

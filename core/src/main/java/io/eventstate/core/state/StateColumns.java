@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
  *   <tr><td>{@code sess.NAME}</td><td>bytes: the full {@code SessionState}</td></tr>
  *   <tr><td>{@code sess.NAME.id}</td><td>text: the current session id</td></tr>
  *   <tr><td>{@code sess.NAME.count}</td><td>long: sessions so far</td></tr>
+ *   <tr><td>{@code day.YYYY-MM-DD}</td><td>long: events applied whose event time falls on that UTC day</td></tr>
  * </table>
  * A write changes only the state cells whose bytes change, all at one timestamp: the newest applied event time in
  * milliseconds, never lower than the timestamp already stored (monotonic). A cell therefore carries the timestamp of
@@ -41,6 +42,9 @@ import java.nio.charset.StandardCharsets;
  *   <tr><td>{@code late}</td><td>text {@code 1}: the event arrived behind the watermark and was folded in by a
  *       recompute (the only cell that depends on arrival order)</td></tr>
  *   <tr><td>{@code too_late}</td><td>text {@code 1}: older than the allowed lateness; stored, not applied</td></tr>
+ *   <tr><td>{@code notify}</td><td>text: JSON array of the notifications of the transitions this event caused
+ *       that are marked {@code notify} ({@code io.eventstate.core.notify.Notification}); written once, with the
+ *       event's first application, and sent by the sink</td></tr>
  * </table>
  */
 public final class StateColumns {
@@ -58,6 +62,10 @@ public final class StateColumns {
   public static final String FLAG = "1";
   public static final String MACHINE_PREFIX = "m.";
   public static final String SESSION_PREFIX = "sess.";
+  /** Derived cell: the notifications an event caused (JSON). */
+  public static final String NOTIFY = "notify";
+  /** Prefix of the per-day event counters of the state row. */
+  public static final String DAY_PREFIX = "day.";
 
   private StateColumns() {
   }
@@ -89,6 +97,11 @@ public final class StateColumns {
 
   public static String sessionCount(String name) {
     return SESSION_PREFIX + name + ".count";
+  }
+
+  /** The per-day counter qualifier of an event time: {@code day.YYYY-MM-DD} (UTC). */
+  public static String day(long eventTimeNanos) {
+    return DAY_PREFIX + java.time.LocalDate.ofEpochDay(Math.floorDiv(eventTimeNanos, 86_400_000_000_000L));
   }
 
   /** 8-byte big-endian. */

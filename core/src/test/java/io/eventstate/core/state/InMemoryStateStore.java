@@ -119,7 +119,8 @@ final class InMemoryStateStore {
   }
 
   /**
-   * Every written cell as text, except the arrival flag d:late; zero counters read as absent; state cells without
+   * Every written cell as text, except the arrival-dependent d:late and d:notify (notifications belong to the
+   * delivery that applied the event); zero counters read as absent; state cells without
    * their timestamp.
    */
   TreeMap<String, String> snapshot() {
@@ -127,7 +128,7 @@ final class InMemoryStateStore {
     for (Map.Entry<String, TreeMap<String, CellValue>> r : rows.entrySet()) {
       for (Map.Entry<String, CellValue> c : r.getValue().entrySet()) {
         CellValue v = c.getValue();
-        if (c.getKey().equals("d:" + StateColumns.LATE)) {
+        if (c.getKey().equals("d:" + StateColumns.LATE) || c.getKey().equals("d:" + StateColumns.NOTIFY)) {
           continue;
         }
         if (v.qualifierString().contains(".c.") && StateColumns.toLong(v.value()) == 0) {
@@ -136,6 +137,18 @@ final class InMemoryStateStore {
         // state cells keep the timestamp of the write that last changed them (arrival-dependent by design)
         String ts = v.familyString().equals(StateColumns.STATE_FAMILY) ? "" : Long.toString(v.timestamp());
         out.put(r.getKey() + " " + c.getKey(), ts + "=" + java.util.HexFormat.of().formatHex(v.value()));
+      }
+    }
+    return out;
+  }
+
+  /** Every cell, with its timestamp, nothing left out. */
+  TreeMap<String, String> rawSnapshot() {
+    TreeMap<String, String> out = new TreeMap<>();
+    for (Map.Entry<String, TreeMap<String, CellValue>> r : rows.entrySet()) {
+      for (Map.Entry<String, CellValue> c : r.getValue().entrySet()) {
+        CellValue v = c.getValue();
+        out.put(r.getKey() + " " + c.getKey(), v.timestamp() + "=" + java.util.HexFormat.of().formatHex(v.value()));
       }
     }
     return out;

@@ -4,16 +4,23 @@ import io.eventstate.core.config.EventSinkSpec;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.event.MalformedEventException;
+import io.eventstate.core.notify.Notification;
+import io.eventstate.core.notify.NotifySpec;
+import io.eventstate.core.rowkey.RowKeyCodec;
+import io.eventstate.core.state.StateColumns;
+import io.eventstate.flume.interceptor.EventstateCounters;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.TableSchema;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,6 +43,8 @@ import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
 import org.apache.hadoop.hbase.client.Durability;
+import org.apache.hadoop.hbase.client.Get;
+import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.RegionLocator;
 import org.apache.hadoop.hbase.client.Table;
 import org.slf4j.Logger;
@@ -59,6 +68,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code zookeeperQuorum}, {@code znodeParent}</td><td>hbase-site.xml</td><td>cluster location</td></tr>
  *   <tr><td>{@code hbase.*}</td><td></td><td>passed to the HBase client</td></tr>
  *   <tr><td>{@code kerberosPrincipal}, {@code kerberosKeytab}</td><td></td><td>client login (both or neither)</td></tr>
+ *   <tr><td>{@code notify.*}</td><td>off</td><td>notifications, see {@link NotifySpec} and below</td></tr>
  * </table>
  * <pre>
  *   a1.sinks.hbase.type = io.eventstate.flume.sink.EventSink
@@ -83,6 +93,17 @@ import org.slf4j.LoggerFactory;
  *       supervisor calls {@code start()} again every few seconds, so the sink recovers once the table exists.</li>
  * </ul>
  * Counters: Flume's {@code SinkCounter} (type SINK) on every branch, plus {@link EventSinkCounters}.
+ *
+ * <h2>Notifications</h2> (keys {@code notify.*}, see {@link NotifySpec})
+ * With {@code notify.hostname} and {@code notify.port} set, after HBase accepted a batch and before the channel
+ * transaction commits, the sink reads back the coprocessor's {@code d:notify} cells of the event rows it just wrote
+ * (transitions marked {@code notify}) and adds a rule notification for every stored event carrying a tag listed in
+ * {@code notify.tags}; it sends them with an Avro {@code RpcClient} and commits only when the send succeeded. A
+ * failed send rolls the batch back: Flume redelivers it, the coprocessor ignores the duplicate events, their
+ * {@code d:notify} cells are still there, and the same notifications (same {@code es.notify.id}) are sent again.
+ * Nothing is sent for a batch whose HBase write failed, nor for dead-lettered events. Delivery is therefore at
+ * least once; receivers dedupe on {@code es.notify.id}. Counters: {@code SINK.<name>-notify}: {@code sent},
+ * {@code transitions}, {@code rules}, {@code sendFailures}, {@code undecodable}.
  */
 public class EventSink extends AbstractSink implements Configurable, BatchSizeSupported {
 
@@ -105,11 +126,22 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
   private EntityWriter writer;
   private boolean countersStarted;
   private ExecutorService pool;
+  private NotifySpec notifySpec = NotifySpec.DISABLED;
+  private Notifier notifier;
+  private EventstateCounters notifyCounters;
+
+  /** Notification counters ({@code SINK.<name>-notify}). */
+  public static final String NOTIFY_SENT = "sent";
+  public static final String NOTIFY_TRANSITIONS = "transitions";
+  public static final String NOTIFY_RULES = "rules";
+  public static final String NOTIFY_SEND_FAILURES = "sendFailures";
+  public static final String NOTIFY_UNDECODABLE = "undecodable";
 
   @Override
   public void configure(Context context) {
     try {
       spec = EventSinkSpec.parse(context.getParameters());
+      notifySpec = NotifySpec.parse(context.getParameters());
     } catch (IllegalArgumentException e) {
       throw new FlumeException("sink " + getName() + ": " + e.getMessage(), e);
     }
@@ -119,6 +151,16 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       sinkCounter = new SinkCounter(getName());
       counters = new EventSinkCounters(getName());
     }
+    if (notifyCounters == null && notifySpec.enabled()) {
+      notifyCounters = new EventstateCounters(org.apache.flume.instrumentation.MonitoredCounterGroup.Type.SINK,
+          getName() + "-notify", NOTIFY_SENT, NOTIFY_TRANSITIONS, NOTIFY_RULES, NOTIFY_SEND_FAILURES,
+          NOTIFY_UNDECODABLE);
+    }
+  }
+
+  /** The notification counters, or null when notifications are off. */
+  public EventstateCounters notifyCounters() {
+    return notifyCounters;
   }
 
   /** The parsed configuration. */
@@ -157,6 +199,9 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       // supervisor's retries would erase the start failures they are retrying.
       sinkCounter.start();
       counters.start();
+      if (notifyCounters != null) {
+        notifyCounters.start();
+      }
       countersStarted = true;
     }
     try {
@@ -181,6 +226,9 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
         });
       }
       writer = new EntityWriter(table, locator, durability, pool);
+      if (notifySpec.enabled()) {
+        notifier = new Notifier(notifySpec, getName());
+      }
       sinkCounter.incrementConnectionCreatedCount();
     } catch (Exception e) {
       sinkCounter.incrementConnectionFailedCount();
@@ -203,6 +251,9 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     sinkCounter.incrementConnectionClosedCount();
     sinkCounter.stop();
     counters.stop();
+    if (notifyCounters != null) {
+      notifyCounters.stop();
+    }
     countersStarted = false;
     super.stop();
   }
@@ -220,6 +271,10 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     if (pool != null) {
       pool.shutdownNow();
     }
+    if (notifier != null) {
+      notifier.close();
+    }
+    notifier = null;
     pool = null;
     locator = null;
     table = null;
@@ -252,7 +307,10 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
           sinkCounter.incrementBatchCompleteCount();
         }
         sinkCounter.addToEventDrainAttemptCount(batch.size());
-        write(batch);
+        List<CanonicalEvent> stored = write(batch);
+        if (notifier != null) {
+          sendNotifications(stored);
+        }
       }
       beforeCommit(batch);
       txn.commit();
@@ -316,7 +374,63 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
   void beforeCommit(List<Event> batch) throws Exception {
   }
 
-  private void write(List<Event> batch) throws IOException {
+  /**
+   * The notifications of the stored events: the coprocessor's d:notify cells, read back, and tag topics. Sent before
+   * the commit; a failure throws and rolls the batch back.
+   */
+  private void sendNotifications(List<CanonicalEvent> stored) throws IOException, EventDeliveryException {
+    List<Notification> out = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    if (notifySpec.transitions() && !stored.isEmpty()) {
+      byte[] family = StateColumns.utf8(StateColumns.DERIVED_FAMILY);
+      byte[] qualifier = StateColumns.utf8(StateColumns.NOTIFY);
+      List<Get> gets = new ArrayList<>(stored.size());
+      for (CanonicalEvent e : stored) {
+        gets.add(new Get(RowKeyCodec.toBytes(RowKeyCodec.eventRowKey(e.entityType(), e.entityId(), e.eventTimeNanos(),
+            e.eventId()))).addColumn(family, qualifier));
+      }
+      Result[] results = table.get(gets);
+      for (Result r : results) {
+        byte[] v = r == null ? null : r.getValue(family, qualifier);
+        if (v == null) {
+          continue;
+        }
+        try {
+          for (Notification n : Notification.decodeList(v)) {
+            if (ids.add(n.id())) {
+              out.add(n);
+              notifyCounters.increment(NOTIFY_TRANSITIONS);
+            }
+          }
+        } catch (IllegalArgumentException bad) {
+          // Resending cannot repair a cell: count and log it rather than loop on the batch.
+          notifyCounters.increment(NOTIFY_UNDECODABLE);
+          LOG.error("Sink {}: row {}: {}", getName(), RowKeyCodec.fromBytes(r.getRow()), bad.getMessage());
+        }
+      }
+    }
+    for (CanonicalEvent e : stored) {
+      for (String tag : notifySpec.tags()) {
+        if (e.tags().contains(tag)) {
+          Notification n = Notification.rule(e.entityType(), e.entityId(), e.eventId(), e.eventTimeNanos(), tag);
+          if (ids.add(n.id())) {
+            out.add(n);
+            notifyCounters.increment(NOTIFY_RULES);
+          }
+        }
+      }
+    }
+    try {
+      notifier.send(out);
+    } catch (EventDeliveryException e) {
+      notifyCounters.increment(NOTIFY_SEND_FAILURES);
+      throw e;
+    }
+    notifyCounters.add(NOTIFY_SENT, out.size());
+  }
+
+  /** Writes the batch; returns the events stored as events (not dead-lettered). */
+  private List<CanonicalEvent> write(List<Event> batch) throws IOException {
     if (writer == null) {
       throw new IOException("sink " + getName() + " is not connected to HBase");
     }
@@ -355,5 +469,19 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     counters.add(EventSinkCounters.DEAD_LETTERED, deadLetters.size());
     counters.add(EventSinkCounters.DEAD_LETTERED_UNENCODABLE, unencodable);
     counters.add(EventSinkCounters.DEAD_LETTERED_REJECTED, outcome.rejected().size());
+    if (outcome.rejected().isEmpty()) {
+      return events;
+    }
+    Set<CanonicalEvent> rejected = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (EntityWriter.Rejected r : outcome.rejected()) {
+      rejected.add(r.event());
+    }
+    List<CanonicalEvent> stored = new ArrayList<>(events.size());
+    for (CanonicalEvent e : events) {
+      if (!rejected.contains(e)) {
+        stored.add(e);
+      }
+    }
+    return stored;
   }
 }
