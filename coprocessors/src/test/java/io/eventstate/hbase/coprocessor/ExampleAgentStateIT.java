@@ -61,9 +61,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>the whole feed delivered again leaves every event row, derived cell and state row unchanged.</li>
  * </ul>
  *
- * <p>Departure from the shipped agent: the example agent gives Eyevinn and OTTO events the entity type
- * {@code session}, while conf/machines/video-playback.json applies to {@code video_session} and sessions.json to
- * {@code user}; the two normalizers' {@code entity.type} are overridden accordingly (so no definition is changed).
+ * <p>The shipped agent maps Eyevinn events to entity type {@code video_session} (video-playback.json) and OTTO's
+ * multi-week histories to {@code user} (sessions.json), so both feeds reach their machines unchanged.
  */
 @ExtendWith(SharedMiniCluster.class)
 class ExampleAgentStateIT {
@@ -93,8 +92,6 @@ class ExampleAgentStateIT {
         .override("sinks.hbase.zookeeperQuorum", "127.0.0.1")
         .override("sinks.hbase.hbase.zookeeper.property.clientPort",
             Integer.toString(SharedMiniCluster.util().getZkCluster().getClientPort()))
-        .override("sources.eyevinn.interceptors.normalize.entity.type", "video_session")
-        .override("sources.otto.interceptors.normalize.entity.type", "user")
         .start()) {
       List<Event> offline = DataFeeds.offline(agent.propertiesFile(), data, VARIANT);
       List<CanonicalEvent> valid = new ArrayList<>();

@@ -155,14 +155,14 @@ class MappingsTest {
     Set<String> ids = new HashSet<>();
     for (CanonicalEvent e : es) {
       ids.add(e.eventId());
-      assertEquals("session", e.entityType());
+      assertEquals("user", e.entityType());
     }
     assertEquals(862, ids.size());
     Map<String, Long> byType = new TreeMap<>(es.stream().collect(Collectors.groupingBy(CanonicalEvent::eventType, Collectors.counting())));
     assertEquals(Map.of("carts", 52L, "clicks", 800L, "orders", 10L), byType);
     assertEquals(20, es.stream().map(CanonicalEvent::entityId).distinct().count());
     CanonicalEvent e0 = es.get(0);
-    assertEquals("session:0", e0.entity());
+    assertEquals("user:0", e0.entity());
     assertEquals("clicks", e0.eventType());
     assertEquals(1659304800025_000000L, e0.eventTimeNanos());
     assertEquals("1517085", e0.attributes().get("aid"));
@@ -280,7 +280,7 @@ class MappingsTest {
     for (byte[] b : both) {
       NormalizeResult r = n.normalize(b, Map.of(), 0L);
       assertTrue(r.isValid(), r.reason());
-      assertEquals("session:123-214-234", r.event().entity());
+      assertEquals("video_session:123-214-234", r.event().entity());
       assertTrue(r.event().eventTimeNanos() >= 1640193000_000000000L && r.event().eventTimeNanos() < 1640193100_000000000L);
     }
     CanonicalEvent error = n.normalize(valid.get(3), Map.of(), 0L).event();

@@ -77,7 +77,7 @@ class RealDataThroughAgentIT {
     assertEquals(expectedIds, storedIds);
     // Spot checks across the feeds: the talk's exact time, a package, a session, a device, a Wikimedia user.
     assertTrue(rows.stream().anyMatch(r -> r.contains("|1457741907959400112|")));
-    for (String entity : List.of(":package:EZ4000000004|", ":session:0|", ":device:fijnstofmeter|", ":user:87.12.215.232|")) {
+    for (String entity : List.of(":package:EZ4000000004|", ":user:0|", ":device:fijnstofmeter|", ":user:87.12.215.232|")) {
       assertTrue(rows.stream().anyMatch(r -> r.contains(entity)), entity);
     }
   }
