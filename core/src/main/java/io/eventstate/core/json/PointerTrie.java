@@ -1,5 +1,6 @@
 package io.eventstate.core.json;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,6 +27,7 @@ final class PointerTrie {
      * normalize in profiles. Rebuilt on every add; the trie is immutable once the normalizer is built.
      */
     private String[] keys = new String[0];
+    private byte[][] keyBytes = new byte[0][];
     private int[] hashes = NO_SLOTS;
     private Node[] children = NO_NODES;
     Node[] indexes = NO_NODES;
@@ -48,8 +50,33 @@ final class PointerTrie {
       return null;
     }
 
+    /**
+     * The child for a field name given as its raw UTF-8 bytes without escapes ({@code body[from..from+len)}),
+     * compared without decoding it.
+     */
+    Node field(byte[] body, int from, int len) {
+      byte[][] k = keyBytes;
+      if (k.length > 16) {
+        return fields.get(new String(body, from, len, StandardCharsets.UTF_8));
+      }
+      for (int i = 0; i < k.length; i++) {
+        byte[] key = k[i];
+        if (key.length == len && Arrays.equals(key, 0, len, body, from, from + len)) {
+          return children[i];
+        }
+      }
+      return null;
+    }
+
+    /** True when no field of this node is configured (only array indexes, or a leaf). */
+    boolean hasNoFields() {
+      return keys.length == 0;
+    }
+
     void put(String name, Node child) {
       fields.put(name, child);
+      keyBytes = Arrays.copyOf(keyBytes, keyBytes.length + 1);
+      keyBytes[keyBytes.length - 1] = name.getBytes(StandardCharsets.UTF_8);
       keys = Arrays.copyOf(keys, keys.length + 1);
       hashes = Arrays.copyOf(hashes, hashes.length + 1);
       children = Arrays.copyOf(children, children.length + 1);

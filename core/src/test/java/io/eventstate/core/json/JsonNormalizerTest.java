@@ -356,4 +356,94 @@ class JsonNormalizerTest {
     NormalizeResult r = run(props(), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"junk\":{\"a\":[{\"b\":\"\\uZZZZ\"}]}}");
     assertEquals(NormalizeResult.JSON, r.reasonClass(), r.reason());
   }
+
+  @Test
+  void scannerDecodesEscapesAndUnicodeLikeJson() {
+    NormalizeResult r = run(props("attributes", "a:/a, q:/q, e:/e"),
+        "{\"user\\u005fid\":\"u\\u00e9\\n\\\"x\\/\",\"type\":\"t\\ud83d\\ude00\",\"t\":1,\"a\":\"caf\u00e9 \ud83d\ude00\","
+            + "\"q\":-0.5E+3,\"e\":\"\"}");
+    assertTrue(r.isValid(), r.reason());
+    assertEquals("u\u00e9\n\"x/", r.event().entityId()); // an escaped field name matches its pointer too
+    assertEquals("t\ud83d\ude00", r.event().eventType());
+    assertEquals("caf\u00e9 \ud83d\ude00", r.event().attributes().get("a"));
+    assertEquals("-0.5E+3", r.event().attributes().get("q"));
+    assertFalse(r.event().attributes().containsKey("e")); // empty counts as missing by default
+    // whitespace of every kind around every token
+    r = run(props(), " \t\r\n{ \"user_id\" :\t\"u\" ,\n\"type\":\"x\" , \"t\" : 1 , \"s\" : [ { } , [ ] ] }\r\n");
+    assertTrue(r.isValid(), r.reason());
+  }
+
+  @Test
+  void scannerRefusesWhatJsonRefusesWithAPosition() {
+    String ok = "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"v\":";
+    String[][] cases = {
+        {ok + "-}", "digit after '-'"},
+        {ok + "1.}", "decimal point"},
+        {ok + "1e}", "exponent"},
+        {ok + "00}", "leading zeros"},
+        {ok + "tru}", "unrecognized token 'tru'"},
+        {ok + "\"a\u0001\"}", "control character"},
+        {ok + "\"\\x\"}", "unrecognized escape"},
+        {ok + "\"\\u12G4\"}", "4 hex digits"},
+        {ok + "[1 2]}", "expected ',' or ']'"},
+        {ok + "1 \"w\":2}", "expected ',' or '}'"},
+        {"{\"user_id\" \"u\"}", "expected ':'"},
+        {"{\"user_id\":\"u\",}", "field name"},
+        {ok + "\"unterminated}", "end of input inside a string"},
+    };
+    for (String[] c : cases) {
+      NormalizeResult r = run(props(), c[0]);
+      assertEquals(NormalizeResult.JSON, r.reasonClass(), c[0] + " -> " + r.reason());
+      assertTrue(r.reason().contains(c[1]) && r.reason().contains("line 1, column "), c[0] + " -> " + r.reason());
+    }
+    NormalizeResult r = run(props(), "{\"user_id\":\"u\",\n\"type\":\"x\",\n\"t\":1,\"v\":x}");
+    assertTrue(r.reason().endsWith("line 3, column 11 (byte 38)"), r.reason());
+  }
+
+  @Test
+  void scannerRefusesInvalidUtf8AnywhereEvenInSkippedStrings() {
+    JsonNormalizer n = new JsonNormalizer(NormalizerSpec.parse(props()));
+    byte[][] bad = {
+        {(byte) 0xC0, (byte) 0xAF}, // overlong '/'
+        {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}, // overlong
+        {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // UTF-8-encoded surrogate
+        {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+        {(byte) 0xFF},
+        {(byte) 0xE2, (byte) 0x82}, // truncated
+        {(byte) 0x80}, // lone continuation byte
+    };
+    for (byte[] seq : bad) {
+      byte[] head = "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"skipped\":\"".getBytes(StandardCharsets.UTF_8);
+      byte[] body = new byte[head.length + seq.length + 2];
+      System.arraycopy(head, 0, body, 0, head.length);
+      System.arraycopy(seq, 0, body, head.length, seq.length);
+      body[body.length - 2] = '"';
+      body[body.length - 1] = '}';
+      NormalizeResult r = n.normalize(body, Map.of(), 0L);
+      assertEquals(NormalizeResult.JSON, r.reasonClass(), java.util.Arrays.toString(seq) + " -> " + r.reason());
+      assertTrue(r.reason().contains("UTF-8"), r.reason());
+    }
+    // the largest code point and a 3-byte one are fine
+    assertTrue(run(props(), "{\"user_id\":\"\udbff\udfff\u20ac\",\"type\":\"x\",\"t\":1}").isValid());
+  }
+
+  @Test
+  void specialBytesAreFoundAtEveryOffsetOfAWordScan() {
+    JsonNormalizer n = new JsonNormalizer(NormalizerSpec.parse(props("attributes", "s:/s")));
+    for (int at = 0; at < 24; at++) {
+      String pad = "abcdefghijklmnopqrstuvwxyz".substring(0, at);
+      // a control character, a stray high byte and an escape, each at offset `at` of a string value
+      byte[] control = ("{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"s\":\"" + pad + "\u0001tail-of-the-string\"}")
+          .getBytes(StandardCharsets.UTF_8);
+      NormalizeResult r = n.normalize(control, Map.of(), 0L);
+      assertTrue(r.reason() != null && r.reason().contains("control character"), at + ": " + r.reason());
+      byte[] high = control.clone();
+      high[new String(control, StandardCharsets.UTF_8).indexOf('\u0001')] = (byte) 0xBF;
+      r = n.normalize(high, Map.of(), 0L);
+      assertTrue(r.reason() != null && r.reason().contains("UTF-8"), at + ": " + r.reason());
+      r = run(props("attributes", "s:/s"), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"s\":\"" + pad
+          + "\\\"\u00e9tail-of-the-string\"}");
+      assertEquals(pad + "\"\u00e9tail-of-the-string", r.event().attributes().get("s"), "at " + at);
+    }
+  }
 }

@@ -1,6 +1,9 @@
 package io.eventstate.flume.interceptor;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -35,12 +38,32 @@ public class EventstateCounters extends MonitoredCounterGroup implements Dynamic
 
   private final String groupName;
   private final String[] names;
+  /*
+   * The values live here, not in the parent's map: a hot path resolves its counters once ({@link #handle}) and
+   * then pays one atomic add per event, instead of a name check and a map lookup. The parent still registers
+   * the MBean and keeps the start and stop times; every read (JMX attributes, {@link #get}) comes from here.
+   */
+  private final Map<String, AtomicLong> values;
 
   public EventstateCounters(Type type, String name, String... counterNames) {
     super(type, name, counterNames);
     this.groupName = name;
     this.names = counterNames.clone();
     Arrays.sort(this.names);
+    Map<String, AtomicLong> v = new HashMap<>();
+    for (String c : counterNames) {
+      v.put(c, new AtomicLong());
+    }
+    this.values = Map.copyOf(v);
+  }
+
+  /** Starts the group: registers it in JMX and zeroes every counter, as Flume's groups do. */
+  @Override
+  public void start() {
+    super.start();
+    for (AtomicLong a : values.values()) {
+      a.set(0L);
+    }
   }
 
   /** Creates an interceptor counter group. */
@@ -48,30 +71,47 @@ public class EventstateCounters extends MonitoredCounterGroup implements Dynamic
     return new EventstateCounters(Type.INTERCEPTOR, name, counterNames);
   }
 
+  @Override
   public long increment(String counter) {
-    check(counter);
-    return super.increment(counter);
+    return handle(counter).incrementAndGet();
   }
 
   public long add(String counter, long delta) {
-    check(counter);
-    return super.addAndGet(counter, delta);
+    return handle(counter).addAndGet(delta);
   }
 
+  @Override
   public long get(String counter) {
-    check(counter);
-    return super.get(counter);
+    return handle(counter).get();
+  }
+
+  @Override
+  protected void set(String counter, long value) {
+    handle(counter).set(value);
+  }
+
+  @Override
+  protected long addAndGet(String counter, long delta) {
+    return handle(counter).addAndGet(delta);
+  }
+
+  /**
+   * The live value of a declared counter, for hot paths: resolve once, then {@code incrementAndGet()} per event.
+   * A group that is started again is zeroed in place, so a handle stays valid.
+   *
+   * @throws IllegalArgumentException for an undeclared counter
+   */
+  public AtomicLong handle(String counter) {
+    AtomicLong a = values.get(counter);
+    if (a == null) {
+      throw new IllegalArgumentException("undeclared counter " + counter + " in group " + getType() + "." + groupName);
+    }
+    return a;
   }
 
   /** The group's name, as in its JMX object name. */
   public String groupName() {
     return groupName;
-  }
-
-  private void check(String counter) {
-    if (Arrays.binarySearch(names, counter) < 0) {
-      throw new IllegalArgumentException("undeclared counter " + counter + " in group " + getType() + "." + groupName);
-    }
   }
 
   @Override
@@ -84,10 +124,11 @@ public class EventstateCounters extends MonitoredCounterGroup implements Dynamic
       case TYPE:
         return getType();
       default:
-        if (Arrays.binarySearch(names, attribute) < 0) {
+        AtomicLong a = values.get(attribute);
+        if (a == null) {
           throw new AttributeNotFoundException("no counter " + attribute + " in group " + getType() + "." + groupName);
         }
-        return super.get(attribute);
+        return a.get();
     }
   }
 

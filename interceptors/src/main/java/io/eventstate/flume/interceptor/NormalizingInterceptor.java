@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import org.apache.flume.Context;
@@ -93,6 +94,8 @@ public class NormalizingInterceptor implements Interceptor {
   private final String routeInvalid;
   private final EventstateCounters counters;
   private final Clock clock;
+  private final AtomicLong in;
+  private final AtomicLong valid;
 
   NormalizingInterceptor(NormalizerSpec spec, String name, String routeValid, String routeInvalid, Clock clock) {
     this.normalizer = new JsonNormalizer(spec);
@@ -110,6 +113,8 @@ public class NormalizingInterceptor implements Interceptor {
       names[i++] = COUNTER_INVALID_PREFIX + c;
     }
     this.counters = EventstateCounters.forInterceptor(name, java.util.Arrays.copyOf(names, i));
+    this.in = counters.handle(COUNTER_IN);
+    this.valid = counters.handle(COUNTER_VALID);
   }
 
   /** The counter group (for tests and the command line). */
@@ -132,11 +137,7 @@ public class NormalizingInterceptor implements Interceptor {
       headers = new HashMap<>();
       event.setHeaders(headers);
     }
-    try {
-      counters.increment(COUNTER_IN);
-    } catch (RuntimeException e) {
-      // counting must never cost an event
-    }
+    in.incrementAndGet();
     try {
       return mark(event, headers, true);
     } catch (UnsupportedOperationException e) {
@@ -160,7 +161,7 @@ public class NormalizingInterceptor implements Interceptor {
         EventHeaders.write(e, headers);
         headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
         headers.put(EventHeaders.ROUTE, routeValid);
-        counters.increment(COUNTER_VALID);
+        valid.incrementAndGet();
         if (e.timeSource() == TimeSource.HEADER) {
           counters.increment(COUNTER_FALLBACK_HEADER);
         } else if (e.timeSource() == TimeSource.ARRIVAL) {
