@@ -201,15 +201,17 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     final List<CanonicalEvent> events = new ArrayList<>();
     final List<String> rows = new ArrayList<>();
     final int firstIndex;
+    final String stateRow;
     boolean stateRowLockedByBatch;
 
-    EntityBatch(DecodedKey key, int firstIndex) {
+    EntityBatch(DecodedKey key, int firstIndex, String stateRow) {
       this.key = key;
       this.firstIndex = firstIndex;
+      this.stateRow = stateRow;
     }
 
     String stateRow() {
-      return RowKeyCodec.stateRowKey(key.entityType(), key.entityId());
+      return stateRow;
     }
   }
 
@@ -271,8 +273,9 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
         throw new DoNotRetryIOException("Eventstate refused " + bad.getMessage());
       }
       final int index = i;
-      EntityBatch eb = byStateRow.computeIfAbsent(RowKeyCodec.stateRowKey(key.entityType(), key.entityId()),
-          k -> new EntityBatch(key, index));
+      // the event row starts with the entity prefix that decode just checked: no need to hash the entity again
+      String stateRow = RowKeyCodec.stateRowKeyUnder(row.substring(0, row.indexOf(RowKeyCodec.DELIMITER) + 1));
+      EntityBatch eb = byStateRow.computeIfAbsent(stateRow, k -> new EntityBatch(key, index, k));
       eb.events.add(event);
       eb.rows.add(row);
       own.putIfAbsent(row, put);

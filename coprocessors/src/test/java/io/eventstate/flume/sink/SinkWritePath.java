@@ -17,6 +17,11 @@ public final class SinkWritePath {
     this.writer = new EntityWriter(table, locator, Durability.SYNC_WAL);
   }
 
+  /** As EventSink with {@code writeThreads}: the region groups of a batch written in parallel on {@code pool}. */
+  public SinkWritePath(Table table, RegionLocator locator, java.util.concurrent.ExecutorService pool) {
+    this.writer = new EntityWriter(table, locator, Durability.SYNC_WAL, pool);
+  }
+
   /** Writes the events; returns the rejected ones as "eventId: reason". */
   public List<String> write(List<CanonicalEvent> events) throws IOException {
     List<String> out = new ArrayList<>();

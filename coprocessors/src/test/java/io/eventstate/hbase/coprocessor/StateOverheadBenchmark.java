@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Table;
@@ -23,7 +25,9 @@ import org.apache.hadoop.hbase.client.Table;
  * the sink's path (one MultiRowMutationEndpoint call per region and batch) in batches of {@code batch}; rounds
  * alternate between the tables and the median is reported.
  *
- * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3}.
+ * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3 writeThreads=4} ({@code writeThreads}
+ * as EventSink's key of the same name and default: the region groups of a batch are written in parallel; 1 writes
+ * them one after the other).
  */
 public final class StateOverheadBenchmark {
 
@@ -31,7 +35,8 @@ public final class StateOverheadBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3", "entities", "1000"));
+    Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3", "entities", "1000",
+        "writeThreads", "4"));
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
       a.put(kv[0], kv[1]);
@@ -40,6 +45,8 @@ public final class StateOverheadBenchmark {
     int batch = Integer.parseInt(a.get("batch"));
     int rounds = Integer.parseInt(a.get("rounds"));
     int entities = Integer.parseInt(a.get("entities"));
+    int writeThreads = Integer.parseInt(a.get("writeThreads"));
+    ExecutorService pool = writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads) : null;
     SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
     HBaseTestingUtility util = holder.util;
     try {
@@ -47,22 +54,25 @@ public final class StateOverheadBenchmark {
       double[] state = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         List<CanonicalEvent> workload = workload(events, entities, r);
-        plain[r] = run(util, "bench_plain_" + r, null, workload, batch);
-        state[r] = run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch);
+        plain[r] = run(util, "bench_plain_" + r, null, workload, batch, pool);
+        state[r] = run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch, pool);
         System.out.printf(Locale.ROOT, "round %d: without observer %.0f events/s, with observer %.0f events/s%n", r,
             plain[r], state[r]);
       }
       double p = median(plain);
       double s = median(state);
-      System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d batch=%d rounds=%d: without %.0f events/s, with %.0f"
-          + " events/s, overhead %.1f%%%n", events, entities, batch, rounds, p, s, 100.0 * (p - s) / p);
+      System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d batch=%d writeThreads=%d rounds=%d: without %.0f events/s, with %.0f"
+          + " events/s, overhead %.1f%%%n", events, entities, batch, writeThreads, rounds, p, s, 100.0 * (p - s) / p);
     } finally {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
       holder.close();
     }
   }
 
   static double run(HBaseTestingUtility util, String name, Map<String, String> props, List<CanonicalEvent> workload,
-      int batch) throws Exception {
+      int batch, ExecutorService pool) throws Exception {
     TableSchema schema = new TableSchema(name, 4);
     if (props == null) {
       util.getAdmin().createTable(SchemaTool.descriptor(schema), SchemaTool.splitKeys(schema));
@@ -73,7 +83,8 @@ public final class StateOverheadBenchmark {
     TableName tn = TableName.valueOf(name);
     util.waitTableAvailable(tn);
     try (Table t = util.getConnection().getTable(tn)) {
-      SinkWritePath sink = new SinkWritePath(t, util.getConnection().getRegionLocator(tn));
+      SinkWritePath sink = pool == null ? new SinkWritePath(t, util.getConnection().getRegionLocator(tn))
+          : new SinkWritePath(t, util.getConnection().getRegionLocator(tn), pool);
       long t0 = System.nanoTime();
       for (int i = 0; i < workload.size(); i += batch) {
         List<String> rejected = sink.write(workload.subList(i, Math.min(workload.size(), i + batch)));
@@ -81,7 +92,8 @@ public final class StateOverheadBenchmark {
           throw new IllegalStateException("rejected: " + rejected);
         }
       }
-      return workload.size() / ((System.nanoTime() - t0) / 1e9);
+      long el = System.nanoTime() - t0;
+      return workload.size() / (el / 1e9);
     }
   }
 

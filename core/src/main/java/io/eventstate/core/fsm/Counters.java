@@ -68,6 +68,51 @@ public final class Counters {
     return names;
   }
 
+  /** Receives one counter whose value changed. */
+  @FunctionalInterface
+  public interface ChangeVisitor {
+    void changed(String name, long before, long now);
+  }
+
+  /**
+   * Visits, in name order, every counter whose value differs between {@code before} and these counters (an absent
+   * counter is 0). One merge walk over the two sorted layouts, or a plain index walk when they share one.
+   */
+  public void forEachChange(Counters before, ChangeVisitor visitor) {
+    String[] bn = before.names;
+    long[] bv = before.values;
+    if (bn == names) {
+      for (int i = 0; i < names.length; i++) {
+        if (bv[i] != values[i]) {
+          visitor.changed(names[i], bv[i], values[i]);
+        }
+      }
+      return;
+    }
+    int i = 0;
+    int j = 0;
+    while (i < names.length || j < bn.length) {
+      int c = i >= names.length ? 1 : j >= bn.length ? -1 : names[i].compareTo(bn[j]);
+      if (c < 0) {
+        if (values[i] != 0) {
+          visitor.changed(names[i], 0, values[i]);
+        }
+        i++;
+      } else if (c > 0) {
+        if (bv[j] != 0) {
+          visitor.changed(bn[j], bv[j], 0);
+        }
+        j++;
+      } else {
+        if (values[i] != bv[j]) {
+          visitor.changed(names[i], bv[j], values[i]);
+        }
+        i++;
+        j++;
+      }
+    }
+  }
+
   long[] values() {
     return values;
   }

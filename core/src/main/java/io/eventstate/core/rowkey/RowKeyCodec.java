@@ -79,7 +79,7 @@ public final class RowKeyCodec {
 
   /** The two-hex-digit salt of an entity. */
   public static String salt(String entityType, String entityId) {
-    MessageDigest md5 = digest("MD5");
+    MessageDigest md5 = MD5.get(); // getInstance costs more than the hash of a short key
     byte[] hash = md5.digest((entityType + SEPARATOR + entityId).getBytes(StandardCharsets.UTF_8));
     int b = hash[0] & 0xff;
     return new String(new char[] {HEX_LOWER[b >>> 4], HEX_LOWER[b & 0xf]});
@@ -104,8 +104,19 @@ public final class RowKeyCodec {
 
   /** The event row of one event. */
   public static String eventRowKey(String entityType, String entityId, long eventTimeNanos, String eventId) {
+    return eventRowKeyUnder(entityPrefix(entityType, entityId), eventTimeNanos, eventId);
+  }
+
+  /** The state row under an entity prefix from {@link #entityPrefix} (saves hashing the entity again). */
+  public static String stateRowKeyUnder(String entityPrefix) {
+    return entityPrefix + STATE_SUFFIX;
+  }
+
+  /** The event row of one event under its entity's prefix from {@link #entityPrefix}. */
+  public static String eventRowKeyUnder(String entityPrefix, long eventTimeNanos, String eventId) {
     requireText(eventId, "eventId");
-    StringBuilder sb = new StringBuilder(entityPrefix(entityType, entityId));
+    StringBuilder sb = new StringBuilder(entityPrefix.length() + 48 + eventId.length());
+    sb.append(entityPrefix);
     appendTime(eventTimeNanos, sb);
     sb.append(DELIMITER);
     escape(eventId, sb);
@@ -288,6 +299,8 @@ public final class RowKeyCodec {
       throw new IllegalArgumentException(name + " must be a non-empty string");
     }
   }
+
+  private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> digest("MD5"));
 
   static MessageDigest digest(String algorithm) {
     try {

@@ -221,7 +221,8 @@ public final class EntityStateProcessor {
   public Result process(Plan plan, Set<String> storedIds, StoredEvent snapshot, List<StoredEvent> history) {
     String type = plan.entityType();
     String id = plan.entityId();
-    String stateRow = plan.stateRow();
+    String prefix = RowKeyCodec.entityPrefix(type, id); // hashed once per entity and batch
+    String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     if (plan.inert()) {
       return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), Collections.emptySortedMap());
     }
@@ -257,7 +258,8 @@ public final class EntityStateProcessor {
     // derived cells per event row, in event order
     Map<String, RowWrite> derived = new LinkedHashMap<>();
     for (CanonicalEvent e : tooLate) {
-      derived.put(rowOf(e), new RowWrite(RowKeyCodec.toBytes(rowOf(e)), List.of(cell(StateColumns.DERIVED_FAMILY,
+      String row = rowOf(prefix, e);
+      derived.put(row, new RowWrite(RowKeyCodec.toBytes(row), List.of(cell(StateColumns.DERIVED_FAMILY,
           StateColumns.TOO_LATE, EventRowCodec.cellTimestamp(e.eventTimeNanos()), StateColumns.utf8(StateColumns.FLAG)))));
     }
 
@@ -379,7 +381,7 @@ public final class EntityStateProcessor {
         if (notes != null) {
           cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.NOTIFY, ts, Notification.encodeList(notes)));
         }
-        String row = rowOf(e);
+        String row = rowOf(prefix, e);
         derived.put(row, new RowWrite(RowKeyCodec.toBytes(row), cells));
       }
     }
@@ -421,21 +423,12 @@ public final class EntityStateProcessor {
         EntityState now = finalMachines.get(m.name());
         desired.put(StateColumns.machine(m.name()), now.toBytes());
         desired.put(StateColumns.machineState(m.name()), StateColumns.utf8(now.path()));
-        TreeSet<String> names = new TreeSet<>(now.counters().asMap().keySet());
-        String prefix = StateColumns.machineCounterPrefix(m.name());
-        for (String q : cur.keySet()) {
-          if (q.startsWith(prefix)) {
-            names.add(q.substring(prefix.length()));
-          }
-        }
-        for (String c : names) {
-          long v = now.counter(c);
-          desired.put(StateColumns.machineCounter(m.name(), c), StateColumns.longBytes(v));
-          long dlt = v - before.counter(c);
-          if (dlt != 0) {
-            deltas.put(m.name() + "." + c, dlt);
-          }
-        }
+        // the counters that changed (the state row's counter cells were written with the state they belong to)
+        String name = m.name();
+        now.counters().forEachChange(before.counters(), (c, was, v) -> {
+          desired.put(StateColumns.machineCounter(name, c), StateColumns.longBytes(v));
+          deltas.put(name + "." + c, v - was);
+        });
       }
       for (SessionSpec ss : sessions) {
         SessionState now = finalSessions.get(ss.name());
@@ -483,8 +476,8 @@ public final class EntityStateProcessor {
     return b == null ? 0L : StateColumns.toLong(b);
   }
 
-  private static String rowOf(CanonicalEvent e) {
-    return RowKeyCodec.eventRowKey(e.entityType(), e.entityId(), e.eventTimeNanos(), e.eventId());
+  private static String rowOf(String entityPrefix, CanonicalEvent e) {
+    return RowKeyCodec.eventRowKeyUnder(entityPrefix, e.eventTimeNanos(), e.eventId());
   }
 
   private static CellValue cell(String family, String qualifier, long ts, byte[] value) {

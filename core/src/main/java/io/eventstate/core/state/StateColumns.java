@@ -106,7 +106,12 @@ public final class StateColumns {
 
   /** 8-byte big-endian. */
   public static byte[] longBytes(long v) {
-    return ByteBuffer.allocate(Long.BYTES).putLong(v).array();
+    byte[] b = new byte[Long.BYTES];
+    for (int i = Long.BYTES - 1; i >= 0; i--) {
+      b[i] = (byte) v;
+      v >>>= 8;
+    }
+    return b;
   }
 
   /** Reads an 8-byte big-endian long. */
