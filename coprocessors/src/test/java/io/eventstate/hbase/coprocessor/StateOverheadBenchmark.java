@@ -23,9 +23,10 @@ import org.apache.hadoop.hbase.client.Table;
  * second with {@link EntityStateObserver} (package machine + web sessions). Workload: {@code events} events of
  * ~500 bytes over {@code entities} entities (half packages, half users), each entity's events in time order, written through
  * the sink's path (one MultiRowMutationEndpoint call per region and batch) in batches of {@code batch}; rounds
- * alternate between the tables and the median is reported.
+ * alternate between the tables (each dropped after its run; {@code warmup} uncounted rounds of each first) and the median
+ * is reported.
  *
- * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3 writeThreads=4} ({@code writeThreads}
+ * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3 writeThreads=4 warmup=3} ({@code writeThreads}
  * as EventSink's key of the same name and default: the region groups of a batch are written in parallel; 1 writes
  * them one after the other).
  */
@@ -36,7 +37,7 @@ public final class StateOverheadBenchmark {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3", "entities", "1000",
-        "writeThreads", "4"));
+        "writeThreads", "4", "warmup", "3"));
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
       a.put(kv[0], kv[1]);
@@ -46,12 +47,21 @@ public final class StateOverheadBenchmark {
     int rounds = Integer.parseInt(a.get("rounds"));
     int entities = Integer.parseInt(a.get("entities"));
     int writeThreads = Integer.parseInt(a.get("writeThreads"));
+    int warmup = Integer.parseInt(a.get("warmup"));
     ExecutorService pool = writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads) : null;
     SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
     HBaseTestingUtility util = holder.util;
     try {
       double[] plain = new double[rounds];
       double[] state = new double[rounds];
+      // warm-up rounds of each, not counted: the region server's code takes long to reach steady speed
+      for (int w = 0; w < warmup; w++) {
+        List<CanonicalEvent> warm = workload(events, entities, -1 - w);
+        double wp = run(util, "bench_warm_plain", null, warm, batch, pool);
+        double ws = run(util, "bench_warm_state", StateTables.standardProperties(), warm, batch, pool);
+        System.out.printf(Locale.ROOT, "warm-up %d: without observer %.0f events/s, with observer %.0f events/s%n", w,
+            wp, ws);
+      }
       for (int r = 0; r < rounds; r++) {
         List<CanonicalEvent> workload = workload(events, entities, r);
         plain[r] = run(util, "bench_plain_" + r, null, workload, batch, pool);
@@ -94,6 +104,10 @@ public final class StateOverheadBenchmark {
       }
       long el = System.nanoTime() - t0;
       return workload.size() / (el / 1e9);
+    } finally {
+      // every run starts from the same empty region server: no memstores of earlier tables left to flush
+      util.getAdmin().disableTable(tn);
+      util.getAdmin().deleteTable(tn);
     }
   }
 
