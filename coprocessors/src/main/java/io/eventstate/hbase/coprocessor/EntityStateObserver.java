@@ -369,9 +369,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       if (from.isPresent()) {
         String prefix = RowKeyCodec.entityPrefix(type, id);
         byte[] start = Bytes.toBytes(prefix + RowKeyCodec.timeField(from.getAsLong()));
-        snapshot = snapshotBefore(region, start, Bytes.toBytes(stateRow));
-        history = scan(region, new Scan().withStartRow(start, true).withStopRow(Bytes.toBytes(prefix + "~"), false)
-            .addFamily(E).addFamily(D), Integer.MAX_VALUE);
+        // back from the late event's time to the newest state snapshot (its events are contiguous in the region)
+        List<StoredEvent> replay = new ArrayList<>();
+        snapshot = snapshotBefore(region, start, Bytes.toBytes(stateRow), replay);
+        replay.addAll(scan(region, new Scan().withStartRow(start, true).withStopRow(Bytes.toBytes(prefix + "~"), false)
+            .addFamily(E).addFamily(D), Integer.MAX_VALUE));
+        history = replay;
       }
       result = decide(plan, stored, snapshot, history);
     } catch (RuntimeException e) {
@@ -412,7 +415,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return processor.process(plan, stored, snapshot, history);
   }
 
-  private StoredEvent snapshotBefore(Region region, byte[] start, byte[] stateRow) throws IOException {
+  /**
+   * The newest stored event before {@code start} that keeps a state snapshot, or null; the events passed on the way
+   * go into {@code passed} (they are replayed from the snapshot).
+   */
+  private StoredEvent snapshotBefore(Region region, byte[] start, byte[] stateRow, List<StoredEvent> passed)
+      throws IOException {
     Scan reverse = new Scan().withStartRow(start, false).withStopRow(stateRow, false).setReversed(true)
         .addFamily(E).addFamily(D);
     try (RegionScanner scanner = region.getScanner(reverse)) {
@@ -422,8 +430,11 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
         cells.clear();
         more = scanner.next(cells);
         StoredEvent se = storedEvent(cells);
-        if (se != null && se.applied()) {
-          return se;
+        if (se != null) {
+          if (processor.isSnapshot(se)) {
+            return se;
+          }
+          passed.add(se);
         }
       } while (more);
     }

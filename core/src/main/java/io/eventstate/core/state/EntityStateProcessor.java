@@ -42,8 +42,9 @@ import java.util.TreeSet;
  *       stored event passed through here and moved the watermark past itself; only events at or before it
  *       ({@link Plan#atOrBeforeWatermark()}) need an existence check against the stored rows.</li>
  *   <li>{@link Plan#recomputeFrom(Set)}: if an event that is not stored lies behind the watermark but within the
- *       allowed lateness, the caller reads the entity's stored events from that time on (and the last applied one
- *       before it, the snapshot) and passes them to {@link #process}.</li>
+ *       allowed lateness, the caller finds the newest stored event before that time that keeps a state snapshot
+ *       ({@link #isSnapshot}; about one event in {@code snapshotEvery} does), reads the entity's stored events after
+ *       it, and passes both to {@link #process}.</li>
  *   <li>{@link #process}: in order events are folded into the stored state; late ones make every machine and the
  *       sessions replay from the snapshot, and the derived cells of stored events whose state or session changed
  *       are rewritten. Events older than the allowed lateness are flagged {@code too_late}, counted, and change
@@ -211,12 +212,36 @@ public final class EntityStateProcessor {
   }
 
   /**
+   * True if a stored event can be the starting point of a recompute: it was applied, it is one of the events that
+   * keep a state snapshot ({@link EntityStateSpec#snapshotAt}), and its derived cells hold one. A snapshot cell on any
+   * other event (left from a smaller {@code snapshotEvery}) is never trusted: it is not rewritten when a late event
+   * changes the state after that event.
+   */
+  public boolean isSnapshot(StoredEvent stored) {
+    if (!stored.applied() || !spec.snapshotAt(stored.event().eventId())) {
+      return false;
+    }
+    for (MachineDefinition m : spec.machinesFor(stored.event().entityType())) {
+      if (stored.derived().containsKey(StateColumns.machine(m.name()))) {
+        return true;
+      }
+    }
+    for (SessionSpec s : spec.sessionsFor(stored.event().entityType())) {
+      if (stored.derived().containsKey(StateColumns.session(s.name()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Second step.
    *
    * @param storedIds ids of the plan's events that are already stored (duplicates: left out)
-   * @param snapshot  the last applied stored event before {@link Plan#recomputeFrom}, or null if there is none
-   *                  (or no recompute is needed)
-   * @param history   the stored events from {@link Plan#recomputeFrom} on, in any order (empty if not needed)
+   * @param snapshot  the newest stored event before {@link Plan#recomputeFrom} that {@link #isSnapshot} accepts, or
+   *                  null if there is none (or no recompute is needed)
+   * @param history   the stored events after the snapshot (from the entity's first event if there is none), in any
+   *                  order; empty if no recompute is needed
    */
   public Result process(Plan plan, Set<String> storedIds, StoredEvent snapshot, List<StoredEvent> history) {
     String type = plan.entityType();
@@ -329,7 +354,9 @@ public final class EntityStateProcessor {
           last = st.state();
           String eventId = ids.get(i);
           TreeMap<String, byte[]> d = after.computeIfAbsent(eventId, k -> new TreeMap<>());
-          d.put(StateColumns.machine(m.name()), st.state().toBytes());
+          if (spec.snapshotAt(eventId)) {
+            d.put(StateColumns.machine(m.name()), st.state().toBytes());
+          }
           d.put(StateColumns.machineState(m.name()), StateColumns.utf8(st.state().path()));
           if (fresh.contains(eventId)) {
             for (Fired f : st.fired()) {
@@ -348,7 +375,9 @@ public final class EntityStateProcessor {
         for (SessionEngine.Assigned a : SessionEngine.replay(s, baseSessions.get(s.name()), fold)) {
           last = a.step().state();
           TreeMap<String, byte[]> d = after.computeIfAbsent(a.event().eventId(), k -> new TreeMap<>());
-          d.put(StateColumns.session(s.name()), a.step().state().toBytes());
+          if (spec.snapshotAt(a.event().eventId())) {
+            d.put(StateColumns.session(s.name()), a.step().state().toBytes());
+          }
           String sid = a.step().sessionId() != null ? a.step().sessionId() : a.step().state().sessionId();
           d.put(StateColumns.sessionId(s.name()), StateColumns.utf8(sid));
         }

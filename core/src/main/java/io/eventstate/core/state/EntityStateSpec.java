@@ -27,6 +27,10 @@ import java.util.TreeMap;
  *       definitions that apply</td><td>a duration ({@code 90m}, {@code 2d}) overriding every definition's allowed
  *       lateness: an event this far behind its entity's newest event is still folded in; older ones are flagged
  *       {@code too_late} and leave state unchanged</td></tr>
+ *   <tr><td>{@code eventstate.state.snapshotEvery}</td><td>16</td><td>about one event in this many (chosen by a hash of
+ *       its event id, so the choice does not depend on arrival order) keeps the full state after it in its derived cells
+ *       ({@code d:m.NAME}, {@code d:sess.NAME}); a late event is folded in by replaying from the nearest such snapshot
+ *       before it. 1 keeps a snapshot on every event (more bytes per write, shortest replays); 1 to 1024</td></tr>
  * </table>
  * Example (HBase shell): {@code alter 'events', METHOD => 'table_att', 'eventstate.state.machine.package' =>
  * File.read('conf/machines/package.json')}.
@@ -34,20 +38,47 @@ import java.util.TreeMap;
  * @param machines             the state machines, in key order
  * @param sessions             the session specs, in key order
  * @param latenessOverrideNanos the {@code lateness} override, or -1
+ * @param snapshotEvery        one event in about this many keeps a state snapshot in its derived cells
  */
 public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec> sessions,
-    long latenessOverrideNanos) {
+    long latenessOverrideNanos, int snapshotEvery) {
 
   /** Every key of this spec starts with this. */
   public static final String PREFIX = "eventstate.state.";
   public static final String CONFIG_MACHINE_PREFIX = PREFIX + "machine.";
   public static final String CONFIG_LATENESS = PREFIX + "lateness";
+  public static final String CONFIG_SNAPSHOT_EVERY = PREFIX + "snapshotEvery";
+  /** Default of {@link #CONFIG_SNAPSHOT_EVERY}. */
+  public static final int DEFAULT_SNAPSHOT_EVERY = 16;
+  /** Upper bound of {@link #CONFIG_SNAPSHOT_EVERY}. */
+  public static final int MAX_SNAPSHOT_EVERY = 1024;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public EntityStateSpec {
     machines = List.copyOf(machines);
     sessions = List.copyOf(sessions);
+    if (snapshotEvery < 1 || snapshotEvery > MAX_SNAPSHOT_EVERY) {
+      throw new IllegalArgumentException("snapshotEvery must be 1 to " + MAX_SNAPSHOT_EVERY + ", got " + snapshotEvery);
+    }
+  }
+
+  /** A spec with the default {@link #DEFAULT_SNAPSHOT_EVERY}. */
+  public EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec> sessions, long latenessOverrideNanos) {
+    this(machines, sessions, latenessOverrideNanos, DEFAULT_SNAPSHOT_EVERY);
+  }
+
+  /**
+   * True if the event keeps a snapshot of the state after it in its derived cells: about one event id in
+   * {@link #snapshotEvery}, by a hash of the id ({@link String#hashCode}, specified by the language, mixed), so the
+   * choice is the same whatever the arrival order, batch or region server.
+   */
+  public boolean snapshotAt(String eventId) {
+    if (snapshotEvery == 1) {
+      return true;
+    }
+    int h = eventId.hashCode() * 0x9E3779B9;
+    return Math.floorMod(h ^ (h >>> 16), snapshotEvery) == 0;
   }
 
   /**
@@ -65,11 +96,23 @@ public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec
     List<MachineDefinition> machines = new ArrayList<>();
     List<SessionSpec> sessions = new ArrayList<>();
     long lateness = -1;
+    int snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
     List<String> problems = new ArrayList<>();
     for (Map.Entry<String, String> e : keys.entrySet()) {
       String key = e.getKey();
       String value = e.getValue() == null ? "" : e.getValue().trim();
-      if (key.equals(CONFIG_LATENESS)) {
+      if (key.equals(CONFIG_SNAPSHOT_EVERY)) {
+        try {
+          snapshotEvery = Integer.parseInt(value);
+        } catch (NumberFormatException ex) {
+          snapshotEvery = -1;
+        }
+        if (snapshotEvery < 1 || snapshotEvery > MAX_SNAPSHOT_EVERY) {
+          problems.add("key " + key + " value was set to '" + value + "': use a whole number from 1 (a snapshot on every"
+              + " event) to " + MAX_SNAPSHOT_EVERY + "; the default is " + DEFAULT_SNAPSHOT_EVERY);
+          snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
+        }
+      } else if (key.equals(CONFIG_LATENESS)) {
         try {
           lateness = Durations.parseNanos(value);
         } catch (IllegalArgumentException ex) {
@@ -104,8 +147,8 @@ public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec
           problems.add("key " + key + ": " + ex.getMessage());
         }
       } else {
-        problems.add("unknown key " + key + "; valid keys are " + CONFIG_MACHINE_PREFIX + "<name> and "
-            + CONFIG_LATENESS);
+        problems.add("unknown key " + key + "; valid keys are " + CONFIG_MACHINE_PREFIX + "<name>, "
+            + CONFIG_LATENESS + " and " + CONFIG_SNAPSHOT_EVERY);
       }
     }
     if (problems.isEmpty() && machines.isEmpty() && sessions.isEmpty()) {
@@ -115,7 +158,7 @@ public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid Eventstate state configuration: " + String.join("; ", problems));
     }
-    return new EntityStateSpec(machines, sessions, lateness);
+    return new EntityStateSpec(machines, sessions, lateness, snapshotEvery);
   }
 
   /** The properties that configure the given definition files' contents (name from each JSON). */

@@ -31,9 +31,15 @@ class EntityStateProcessorTest {
       + "\"gap\":\"30m\",\"allowed_lateness\":\"3d\"}";
 
   static EntityStateSpec spec() {
+    return spec(EntityStateSpec.DEFAULT_SNAPSHOT_EVERY);
+  }
+
+  static EntityStateSpec spec(int snapshotEvery) {
     try {
       String pkg = Files.readString(TestSupport.repoRoot().resolve("conf/machines/package.json"), StandardCharsets.UTF_8);
-      return EntityStateSpec.parse(EntityStateSpec.properties(List.of(pkg, SESSIONS)));
+      Map<String, String> props = new TreeMap<>(EntityStateSpec.properties(List.of(pkg, SESSIONS)));
+      props.put(EntityStateSpec.CONFIG_SNAPSHOT_EVERY, Integer.toString(snapshotEvery));
+      return EntityStateSpec.parse(props);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -59,7 +65,11 @@ class EntityStateProcessorTest {
   }
 
   static InMemoryStateStore deliver(List<CanonicalEvent> events, Random r, int maxBatch) {
-    InMemoryStateStore store = new InMemoryStateStore(new EntityStateProcessor(spec()));
+    return deliver(spec(), events, r, maxBatch);
+  }
+
+  static InMemoryStateStore deliver(EntityStateSpec spec, List<CanonicalEvent> events, Random r, int maxBatch) {
+    InMemoryStateStore store = new InMemoryStateStore(new EntityStateProcessor(spec));
     for (int i = 0; i < events.size(); ) {
       int n = 1 + r.nextInt(maxBatch);
       store.write(events.subList(i, Math.min(events.size(), i + n)));
@@ -76,16 +86,24 @@ class EntityStateProcessorTest {
 
   @Test
   void anyArrivalOrderWithinLatenessGivesTheSameCells() {
+    // snapshots on every event, on about one in three (short replays), and the default one in 16 (most of these
+    // short histories have none: replays start from the entity's first event)
+    for (int every : new int[] {1, 3, EntityStateSpec.DEFAULT_SNAPSHOT_EVERY}) {
+      anyArrivalOrderWithinLatenessGivesTheSameCells(spec(every));
+    }
+  }
+
+  private void anyArrivalOrderWithinLatenessGivesTheSameCells(EntityStateSpec spec) {
     Random r = new Random(42);
     List<CanonicalEvent> events = history(r, 120);
-    TreeMap<String, String> expected = deliver(inOrder(events), new Random(1), 50).snapshot();
+    TreeMap<String, String> expected = deliver(spec, inOrder(events), new Random(1), 50).snapshot();
     int late = 0;
     int rewritten = 0;
     for (int round = 0; round < 15; round++) {
       List<CanonicalEvent> shuffled = new ArrayList<>(events);
       Collections.shuffle(shuffled, new Random(round));
-      InMemoryStateStore store = deliver(shuffled, new Random(round + 100), 1 + round * 7);
-      assertEquals(expected, store.snapshot(), "round " + round);
+      InMemoryStateStore store = deliver(spec, shuffled, new Random(round + 100), 1 + round * 7);
+      assertEquals(expected, store.snapshot(), "snapshotEvery " + spec.snapshotEvery() + ", round " + round);
       for (EntityStateProcessor.Result res : store.results) {
         late += res.late();
         rewritten += res.rewritten();
@@ -142,7 +160,12 @@ class EntityStateProcessorTest {
     assertEquals(3L, StateColumns.toLong(s.get("sess.visits.count")));
     Map<String, byte[]> d = store.derived(InMemoryStateStore.rowOf(es.get(1)));
     assertEquals("tracking/in_transit/at_facility", StateColumns.text(d.get("m.package.state")));
-    assertEquals("tracking/in_transit/at_facility", EntityState.fromBytes(d.get("m.package")).path());
+    // the full state after the event is kept only on about one event in snapshotEvery, chosen by the id
+    assertEquals(spec().snapshotAt("b"), d.containsKey("m.package"));
+    InMemoryStateStore everyEvent = new InMemoryStateStore(new EntityStateProcessor(spec(1)));
+    everyEvent.write(es);
+    Map<String, byte[]> every = everyEvent.derived(InMemoryStateStore.rowOf(es.get(1)));
+    assertEquals("tracking/in_transit/at_facility", EntityState.fromBytes(every.get("m.package")).path());
     assertTrue(StateColumns.text(d.get("sess.visits.id")).endsWith(
         io.eventstate.core.session.SessionEngine.sessionId("package", "p1", T0 + HOUR, "b").substring(26)));
     for (var c : store.rows.get(RowKeyCodec.stateRowKey("package", "p1")).values()) {
@@ -192,7 +215,8 @@ class EntityStateProcessorTest {
     store.write(List.of(TestSupport.event("package", "p3", "in_transit", T0 + 25 * MIN, "b")));
     EntityStateProcessor.Result res = store.results.get(1);
     assertEquals(1, res.late());
-    assertEquals(2, res.recomputed());
+    // replayed: b and c, and a too unless a keeps a snapshot to start from
+    assertEquals(spec().snapshotAt("a") ? 2 : 3, res.recomputed());
     assertEquals(1, res.rewritten());
     assertEquals(aSession, StateColumns.text(store.derived(cRow).get("sess.visits.id")));
     assertEquals("1", StateColumns.text(store.derived(InMemoryStateStore.rowOf(
@@ -234,5 +258,28 @@ class EntityStateProcessorTest {
         "eventstate.state.lateness", "90m", "eventstate.schema.version", "1"));
     assertEquals(90 * MIN, ok.latenessNanos("package"));
     assertEquals(3 * DAY, spec().latenessNanos("package"));
+  }
+
+  @Test
+  void snapshotEveryIsValidatedAndPicksAboutOneEventInN() {
+    for (String bad : new String[] {"0", "1025", "many", ""}) {
+      Map<String, String> props = new TreeMap<>(EntityStateSpec.properties(List.of(SESSIONS)));
+      props.put(EntityStateSpec.CONFIG_SNAPSHOT_EVERY, bad);
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> EntityStateSpec.parse(props));
+      assertTrue(e.getMessage().contains("eventstate.state.snapshotEvery value was set to '" + bad + "'")
+          && e.getMessage().contains("1024"), e.getMessage());
+    }
+    EntityStateSpec one = spec(1);
+    EntityStateSpec sixteen = spec();
+    int chosen = 0;
+    for (int i = 0; i < 16_000; i++) {
+      String id = "evt-" + i;
+      assertTrue(one.snapshotAt(id));
+      if (sixteen.snapshotAt(id)) {
+        chosen++;
+      }
+    }
+    assertTrue(chosen > 800 && chosen < 1200, "about 1 in 16 of 16,000 sequential ids, got " + chosen);
   }
 }

@@ -52,6 +52,7 @@ final class InMemoryStateStore {
       StoredEvent snapshot = null;
       List<StoredEvent> history = new ArrayList<>();
       if (from.isPresent()) {
+        // as EntityStateObserver: back from the late event's time to the newest snapshot, then everything after it
         String prefix = RowKeyCodec.entityPrefix(first.entityType(), first.entityId());
         String start = prefix + RowKeyCodec.timeField(from.getAsLong());
         for (Map.Entry<String, CanonicalEvent> r : events.headMap(start, false).descendingMap().entrySet()) {
@@ -59,10 +60,11 @@ final class InMemoryStateStore {
             break;
           }
           StoredEvent se = new StoredEvent(r.getValue(), derived(r.getKey()));
-          if (se.applied()) {
+          if (processor.isSnapshot(se)) {
             snapshot = se;
             break;
           }
+          history.add(se);
         }
         for (Map.Entry<String, CanonicalEvent> r : events.tailMap(start, true).entrySet()) {
           if (!r.getKey().startsWith(prefix)) {
