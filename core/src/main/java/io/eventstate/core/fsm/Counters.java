@@ -37,6 +37,19 @@ public final class Counters {
     return new Counters(layout, new long[layout.length]);
   }
 
+  /** No counters. */
+  public static final Counters NONE = new Counters(new String[0], new long[0]);
+
+  /** True if every counter is zero (or there are none). */
+  public boolean isZero() {
+    for (long v : values) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Builds counters from a map (any names). */
   public static Counters of(SortedMap<String, Long> map) {
     String[] n = map.keySet().toArray(new String[0]);

@@ -52,6 +52,11 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
     Objects.requireNonNull(counters, "counters");
   }
 
+  /** The same state with other counters. */
+  public EntityState withCounters(Counters c) {
+    return new EntityState(path, enteredAt, lastEventTimeNanos, recentIds, c);
+  }
+
   /** True once an event has been applied. */
   public boolean started() {
     return lastEventTimeNanos != NO_TIME;
