@@ -165,7 +165,7 @@ public record TableSchema(String tableName, int regions) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Eventstate table, schema version ").append(SCHEMA_VERSION).append(".\n");
     sb.append("# GENERATED from io.eventstate.core.rowkey.TableSchema: do not edit; regenerate with\n");
-    sb.append("#   SchemaTool print table=... regions=...  (docs/store.md); a test keeps this file equal to it.\n");
+    sb.append("#   SchemaTool print table=... regions=...  (README.md); a test keeps this file equal to it.\n");
     sb.append("# Equivalent to: SchemaTool create table=").append(tableName).append(" regions=").append(regions)
         .append('\n');
     sb.append("# Run: hbase shell -n conf/hbase/create-events.hbase\n");

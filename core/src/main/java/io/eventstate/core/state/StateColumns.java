@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The column layout of the cells the coprocessor writes, defined once (docs/coproc.md prints the same tables).
+ * The column layout of the cells the coprocessor writes, defined once (the README prints the same tables).
  * Text is UTF-8; counters are 8-byte big-endian signed longs (Hive/Impala {@code #b} columns, HBase shell
  * {@code Bytes.toLong}). Machine and session names match {@code [a-z0-9][a-z0-9_-]*}, so they never contain a dot.
  *
@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  *   <tr><td>{@code last_id}</td><td>text: its event id</td></tr>
  *   <tr><td>{@code events}</td><td>long: events applied to the entity's state (duplicates and too-late excluded)</td></tr>
  *   <tr><td>{@code too_late}</td><td>long: events stored but older than the allowed lateness (absent until one)</td></tr>
- *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's full {@code EntityState} (format in that class)</td></tr>
+ *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's {@code EntityState} (format in that class) without its
+ *       counters, which are the {@code m.NAME.c.*} cells</td></tr>
  *   <tr><td>{@code m.NAME.state}</td><td>text: the current state path, e.g. {@code tracking/in_transit/moving}</td></tr>
  *   <tr><td>{@code m.NAME.c.COUNTER}</td><td>long: each counter of the machine; absent or 0 when zero</td></tr>
  *   <tr><td>{@code sess.NAME}</td><td>bytes: the full {@code SessionState}</td></tr>
@@ -34,10 +35,11 @@ import java.nio.charset.StandardCharsets;
  * <table>
  *   <caption>derived cells</caption>
  *   <tr><th>qualifier</th><th>value</th></tr>
- *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's {@code EntityState} right after this event (a recompute
- *       restarts from it)</td></tr>
+ *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's full {@code EntityState} right after this event (a recompute
+ *       restarts from it); only on snapshot events, about one in {@code eventstate.state.snapshotEvery}
+ *       ({@link EntityStateSpec#snapshotAt})</td></tr>
  *   <tr><td>{@code m.NAME.state}</td><td>text: the state path after this event</td></tr>
- *   <tr><td>{@code sess.NAME}</td><td>bytes: the {@code SessionState} after this event</td></tr>
+ *   <tr><td>{@code sess.NAME}</td><td>bytes: the {@code SessionState} after this event; snapshot events only</td></tr>
  *   <tr><td>{@code sess.NAME.id}</td><td>text: the session the event belongs to</td></tr>
  *   <tr><td>{@code late}</td><td>text {@code 1}: the event arrived behind the watermark and was folded in by a
  *       recompute (the only cell that depends on arrival order)</td></tr>
