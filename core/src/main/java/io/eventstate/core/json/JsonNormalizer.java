@@ -45,9 +45,9 @@ import io.eventstate.core.event.TimeSource;
  */
 public final class JsonNormalizer {
 
-  private static final byte KIND_STRING = 1;
-  private static final byte KIND_NUMBER = 2;
-  private static final byte KIND_BOOLEAN = 3;
+  static final byte KIND_STRING = 1;
+  static final byte KIND_NUMBER = 2;
+  static final byte KIND_BOOLEAN = 3;
   /** Numbers with more digits are over a limit (Jackson's default read constraint, kept). */
   static final int MAX_NUMBER_DIGITS = 1000;
   private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
@@ -149,38 +149,21 @@ public final class JsonNormalizer {
    * RFC 3629), plus the captured values. Values nobody asked for are validated but never decoded; field names
    * are matched against the pointer trie as raw bytes.
    */
-  private final class Walk {
+  private final class Walk extends Captures {
     final byte[] b;
     final int end;
     final int maxDepth;
-    final String[] values;
-    final byte[] kinds;
-    final int maxAttributes;
-    List<String> flat;
     /** The cursor: the next unread byte. */
     int pos;
     int depth;
     /** Set by {@link #scanString}: the string just scanned has escapes. */
     boolean escaped;
 
-    Walk(byte[] body, int slots) {
+    Walk(byte[] body) {
+      super(slotCount, spec);
       b = body;
       end = body.length;
       maxDepth = spec.maxDepth();
-      values = new String[slots];
-      kinds = new byte[slots];
-      maxAttributes = spec.maxAttributes();
-    }
-
-    void addFlat(String name, String value) throws BadJson {
-      if (flat == null) {
-        flat = new ArrayList<>();
-      }
-      flat.add(name);
-      flat.add(value);
-      if (flat.size() / 2 > maxAttributes) {
-        throw new BadJson("more than limits.maxAttributes=" + maxAttributes + " attributes", -1, true);
-      }
     }
 
     /** Walks the body: one object, optional BOM and whitespace around it. */
@@ -280,7 +263,9 @@ public final class JsonNormalizer {
         int close = scanString(i + 1);
         PointerTrie.Node child;
         String name = null;
-        if (escaped) {
+        if (node == null && own == null) {
+          child = null; // skipping: the name is never decoded
+        } else if (escaped) {
           name = unescape(i + 1, close);
           child = node == null ? null : node.field(name);
         } else {
@@ -347,71 +332,19 @@ public final class JsonNormalizer {
       }
     }
 
-    /** Validates the value at {@code pos} and moves past it, decoding nothing. */
+    /** Validates the value at {@code pos} and moves past it, decoding nothing (containers: no node, no prefix). */
     private void skipValue() throws BadJson {
       if (pos >= end) {
         throw new BadJson("end of input where a value was expected", pos, false);
       }
       byte c = b[pos];
       switch (c) {
-        case '{': {
-          enter();
-          int i = ws(pos + 1);
-          if (i < end && b[i] == '}') {
-            pos = i + 1;
-            depth--;
-            return;
-          }
-          while (true) {
-            if (i >= end || b[i] != '"') {
-              throw new BadJson(i >= end ? "end of input inside an object" : "expected a field name in double quotes, "
-                  + "found " + describeByte(b[i]), i, false);
-            }
-            i = ws(scanString(i + 1) + 1);
-            if (i >= end || b[i] != ':') {
-              throw new BadJson("expected ':' after a field name", i, false);
-            }
-            pos = ws(i + 1);
-            skipValue();
-            i = ws(pos);
-            if (i < end && b[i] == ',') {
-              i = ws(i + 1);
-              continue;
-            }
-            if (i < end && b[i] == '}') {
-              pos = i + 1;
-              depth--;
-              return;
-            }
-            throw new BadJson(i >= end ? "end of input inside an object" : "expected ',' or '}' after a field value, "
-                + "found " + describeByte(b[i]), i, false);
-          }
-        }
-        case '[': {
-          enter();
-          int i = ws(pos + 1);
-          if (i < end && b[i] == ']') {
-            pos = i + 1;
-            depth--;
-            return;
-          }
-          while (true) {
-            pos = i;
-            skipValue();
-            i = ws(pos);
-            if (i < end && b[i] == ',') {
-              i = ws(i + 1);
-              continue;
-            }
-            if (i < end && b[i] == ']') {
-              pos = i + 1;
-              depth--;
-              return;
-            }
-            throw new BadJson(i >= end ? "end of input inside an array" : "expected ',' or ']' after an array element, "
-                + "found " + describeByte(b[i]), i, false);
-          }
-        }
+        case '{':
+          object(null, null);
+          return;
+        case '[':
+          array(null, null);
+          return;
         case '"':
           pos = scanString(pos + 1) + 1;
           return;
@@ -663,8 +596,29 @@ public final class JsonNormalizer {
       return i + word.length;
     }
 
-    private void capture(String text, byte kind, PointerTrie.Node node, String prefix) throws BadJson {
-      if (text.isEmpty() && spec.emptyAsMissing()) {
+  }
+
+  /**
+   * What one walk captured: per slot the first non-empty value and its kind, and the flattened attributes. Shared with
+   * the tests' Jackson-based walk, which feeds the same captures to {@link #assemble}.
+   */
+  static class Captures {
+    final String[] values;
+    final byte[] kinds;
+    private final int maxAttributes;
+    private final boolean emptyAsMissing;
+    List<String> flat;
+
+    Captures(int slots, NormalizerSpec spec) {
+      values = new String[slots];
+      kinds = new byte[slots];
+      maxAttributes = spec.maxAttributes();
+      emptyAsMissing = spec.emptyAsMissing();
+    }
+
+    /** A scalar value at a trie node (or null) and/or under a flatten prefix (or null). */
+    final void capture(String text, byte kind, PointerTrie.Node node, String prefix) throws BadJson {
+      if (text.isEmpty() && emptyAsMissing) {
         return;
       }
       if (node != null) {
@@ -676,13 +630,20 @@ public final class JsonNormalizer {
         }
       }
       if (prefix != null) {
-        addFlat(prefix, text);
+        if (flat == null) {
+          flat = new ArrayList<>();
+        }
+        flat.add(prefix);
+        flat.add(text);
+        if (flat.size() / 2 > maxAttributes) {
+          throw new BadJson("more than limits.maxAttributes=" + maxAttributes + " attributes", -1, true);
+        }
       }
     }
   }
 
   /** Malformed JSON or a limit, found inside the walk; no stack trace, it is an expected outcome. */
-  private static final class BadJson extends Exception {
+  static final class BadJson extends Exception {
     private static final long serialVersionUID = 1L;
     /** Byte offset of the problem, or -1. */
     final int offset;
@@ -750,6 +711,22 @@ public final class JsonNormalizer {
   }
 
   private NormalizeResult doNormalize(byte[] body, Map<String, String> headers, long arrivalMillis) {
+    NormalizeResult refused = precheck(body);
+    if (refused != null) {
+      return refused;
+    }
+    Walk w = new Walk(body);
+    try {
+      w.document();
+    } catch (BadJson e) {
+      String detail = e.offset < 0 ? e.getMessage() : e.getMessage() + " at " + where(body, e.offset);
+      return NormalizeResult.invalid(e.limit ? NormalizeResult.LIMIT : NormalizeResult.JSON, detail);
+    }
+    return assemble(body, headers, arrivalMillis, w);
+  }
+
+  /** The checks before any walk (no body, over the size limit, not UTF-8 at the start): a reason, or null. */
+  NormalizeResult precheck(byte[] body) {
     if (body == null) {
       return NormalizeResult.invalid(NormalizeResult.JSON, "no body");
     }
@@ -763,17 +740,20 @@ public final class JsonNormalizer {
         return NormalizeResult.invalid(NormalizeResult.JSON, "body is not UTF-8 (NUL byte at offset " + i + ")");
       }
     }
-    Walk w = new Walk(body, slotCount);
-    try {
-      w.document();
-    } catch (BadJson e) {
-      String detail = e.offset < 0 ? e.getMessage() : e.getMessage() + " at " + where(body, e.offset);
-      return NormalizeResult.invalid(e.limit ? NormalizeResult.LIMIT : NormalizeResult.JSON, detail);
-    }
-    return assemble(body, headers, arrivalMillis, w);
+    return null;
   }
 
-  private int first(Walk w, int from, int to) {
+  /** Empty captures for one walk over this normalizer's pointer trie ({@link #root()}). */
+  Captures captures() {
+    return new Captures(slotCount, spec);
+  }
+
+  /** The configured pointers merged into one trie. */
+  PointerTrie.Node root() {
+    return root;
+  }
+
+  private int first(Captures w, int from, int to) {
     for (int i = from; i < to; i++) {
       if (w.values[i] != null) {
         return i;
@@ -782,7 +762,8 @@ public final class JsonNormalizer {
     return -1;
   }
 
-  private NormalizeResult assemble(byte[] body, Map<String, String> headers, long arrivalMillis, Walk w) {
+  /** The canonical event, or the reason, from what a walk captured. */
+  NormalizeResult assemble(byte[] body, Map<String, String> headers, long arrivalMillis, Captures w) {
     int e = first(w, entityStart, typeStart);
     if (e < 0) {
       return NormalizeResult.invalid(NormalizeResult.MISSING_FIELD, "no entity id at " + candidates(entityStart, typeStart));
