@@ -263,9 +263,7 @@ public final class JsonNormalizer {
         int close = scanString(i + 1);
         PointerTrie.Node child;
         String name = null;
-        if (node == null && own == null) {
-          child = null; // skipping: the name is never decoded
-        } else if (escaped) {
+        if (escaped) {
           name = unescape(i + 1, close);
           child = node == null ? null : node.field(name);
         } else {
@@ -332,19 +330,75 @@ public final class JsonNormalizer {
       }
     }
 
-    /** Validates the value at {@code pos} and moves past it, decoding nothing (containers: no node, no prefix). */
+    /**
+     * Validates the value at {@code pos} and moves past it, decoding nothing. Its container loops mirror
+     * {@link #object} and {@link #array} on purpose: skipping takes one stack frame per nesting level (going through
+     * them takes two, and {@code limits.maxDepth} may be 1000), and nothing in them looks up a node or a name.
+     */
     private void skipValue() throws BadJson {
       if (pos >= end) {
         throw new BadJson("end of input where a value was expected", pos, false);
       }
       byte c = b[pos];
       switch (c) {
-        case '{':
-          object(null, null);
-          return;
-        case '[':
-          array(null, null);
-          return;
+        case '{': {
+          enter();
+          int i = ws(pos + 1);
+          if (i < end && b[i] == '}') {
+            pos = i + 1;
+            depth--;
+            return;
+          }
+          while (true) {
+            if (i >= end || b[i] != '"') {
+              throw new BadJson(i >= end ? "end of input inside an object" : "expected a field name in double quotes, "
+                  + "found " + describeByte(b[i]), i, false);
+            }
+            i = ws(scanString(i + 1) + 1);
+            if (i >= end || b[i] != ':') {
+              throw new BadJson("expected ':' after a field name", i, false);
+            }
+            pos = ws(i + 1);
+            skipValue();
+            i = ws(pos);
+            if (i < end && b[i] == ',') {
+              i = ws(i + 1);
+              continue;
+            }
+            if (i < end && b[i] == '}') {
+              pos = i + 1;
+              depth--;
+              return;
+            }
+            throw new BadJson(i >= end ? "end of input inside an object" : "expected ',' or '}' after a field value, "
+                + "found " + describeByte(b[i]), i, false);
+          }
+        }
+        case '[': {
+          enter();
+          int i = ws(pos + 1);
+          if (i < end && b[i] == ']') {
+            pos = i + 1;
+            depth--;
+            return;
+          }
+          while (true) {
+            pos = i;
+            skipValue();
+            i = ws(pos);
+            if (i < end && b[i] == ',') {
+              i = ws(i + 1);
+              continue;
+            }
+            if (i < end && b[i] == ']') {
+              pos = i + 1;
+              depth--;
+              return;
+            }
+            throw new BadJson(i >= end ? "end of input inside an array" : "expected ',' or ']' after an array element, "
+                + "found " + describeByte(b[i]), i, false);
+          }
+        }
         case '"':
           pos = scanString(pos + 1) + 1;
           return;
