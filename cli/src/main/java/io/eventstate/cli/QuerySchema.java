@@ -120,9 +120,7 @@ public final class QuerySchema {
   public HiveTable stateTable() {
     List<Column> c = new ArrayList<>();
     c.add(new Column("row_key", "STRING", ":key", "salt:type:id|!state"));
-    c.add(s("touch_ns", "BIGINT", EventRowCodec.Q_TOUCH, false, "newest event time written by the sink"));
     c.add(s("last_ns", "BIGINT", StateColumns.LAST_NS, false, "event time of the newest applied event (the watermark)"));
-    c.add(s("last_id", "STRING", StateColumns.LAST_ID, false, "its event id"));
     c.add(s("events", "BIGINT", StateColumns.EVENTS, true, "events applied to the state"));
     c.add(s("too_late", "BIGINT", StateColumns.TOO_LATE, true, "events older than the allowed lateness, NULL until one"));
     for (MachineDefinition m : machines) {

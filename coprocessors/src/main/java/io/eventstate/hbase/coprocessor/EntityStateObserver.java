@@ -110,6 +110,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   private static final byte[] S = Bytes.toBytes(TableSchema.FAMILY_STATE);
   private static final byte[] Q_EVENT_ID = Bytes.toBytes(EventRowCodec.Q_EVENT_ID);
   private static final byte[] Q_TOUCH = Bytes.toBytes(EventRowCodec.Q_TOUCH);
+  private static final byte[] Q_BODY = Bytes.toBytes(EventRowCodec.Q_BODY);
 
   private volatile EntityStateProcessor processor;
   private volatile String configError = "not started";
@@ -251,12 +252,15 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       if (key.kind() != RowKeyCodec.Kind.EVENT || !(m instanceof Put put)) {
         continue;
       }
-      Map<String, byte[]> cells = new HashMap<>();
-      for (Cell cell : put.getFamilyCellMap().getOrDefault(E, List.of())) {
-        cells.put(Bytes.toString(CellUtil.cloneQualifier(cell)), CellUtil.cloneValue(cell));
-      }
-      if (cells.isEmpty()) {
+      List<Cell> eventCells = put.getFamilyCellMap().getOrDefault(E, List.of());
+      if (eventCells.isEmpty()) {
         continue; // not an event write (e.g. derived cells only)
+      }
+      Map<String, byte[]> cells = new HashMap<>();
+      for (Cell cell : eventCells) {
+        if (!CellUtil.matchingQualifier(cell, Q_BODY)) { // the state never reads the body: not copied
+          cells.put(Bytes.toString(CellUtil.cloneQualifier(cell)), CellUtil.cloneValue(cell));
+        }
       }
       if (configError != null) {
         throw new DoNotRetryIOException("Eventstate cannot apply event row '" + row
@@ -312,6 +316,18 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return true;
   }
 
+  /** Removes the {@code s:touch} cell from the batch's Put of a state row (HBase reads its family map later). */
+  private static void dropTouch(Put statePut) {
+    List<Cell> cells = statePut.getFamilyCellMap().get(S);
+    if (cells != null) {
+      cells.removeIf(EntityStateObserver::isTouch); // an empty list writes nothing; state cells may be added to it
+    }
+  }
+
+  private static boolean isTouch(Cell cell) {
+    return CellUtil.matchingQualifier(cell, Q_TOUCH);
+  }
+
   /** True inside a coprocessor-endpoint call: MultiRowMutationEndpoint runs mutateRowsWithLocks (exclusive locks). */
   private static boolean atomicCall() {
     return RpcServer.getCurrentCall().map(call -> call.getMethod() != null
@@ -356,6 +372,9 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     EntityStateProcessor.Result result;
     try {
       Plan plan = processor.plan(type, id, current, eb.events);
+      if (plan.needsWatermarkId()) {
+        plan = plan.withWatermarkId(watermarkId(region, RowKeyCodec.entityPrefix(type, id), plan.watermarkNanos()));
+      }
       Set<String> stored = new HashSet<>();
       for (CanonicalEvent e : plan.atOrBeforeWatermark()) {
         byte[] row = Bytes.toBytes(RowKeyCodec.eventRowKey(type, id, e.eventTimeNanos(), e.eventId()));
@@ -382,15 +401,49 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
           + eb.rows + ": " + e, e);
     }
     metrics.record(result);
-    ctx.written.put(stateRow, StateRowCache.after(current, result.stateCells()));
+    ctx.written.put(stateRow, result.stateAfter());
     List<Mutation> out = new ArrayList<>();
+    Put statePut = own.get(result.stateRow());
+    if (statePut != null) {
+      // the sink's s:touch only made the atomic write lock the state row: it is not stored (one cell less per entity
+      // and write; a write of nothing but duplicates leaves the state row as it was)
+      dropTouch(statePut);
+    }
     if (!result.stateCells().isEmpty()) {
-      write(own.get(result.stateRow()), Bytes.toBytes(result.stateRow()), result.stateCells(), out);
+      write(statePut, Bytes.toBytes(result.stateRow()), result.stateCells(), out);
     }
     for (RowWrite w : result.derivedWrites()) {
       write(own.get(w.rowString()), w.row(), w.cells(), out);
     }
     return out;
+  }
+
+  /**
+   * The watermark's event id: the greatest id among the entity's stored events at the watermark's time (all of them
+   * were applied), or null if there is none.
+   */
+  private static String watermarkId(Region region, String entityPrefix, long watermarkNanos) throws IOException {
+    String timePrefix = entityPrefix + RowKeyCodec.timeField(watermarkNanos) + RowKeyCodec.DELIMITER;
+    Scan scan = new Scan().withStartRow(Bytes.toBytes(timePrefix), true)
+        .withStopRow(Bytes.toBytes(entityPrefix + RowKeyCodec.timeField(watermarkNanos)
+            + (char) (RowKeyCodec.DELIMITER + 1)), false)
+        .addColumn(E, Q_EVENT_ID);
+    String max = null;
+    try (RegionScanner scanner = region.getScanner(scan)) {
+      List<Cell> cells = new ArrayList<>();
+      boolean more;
+      do {
+        cells.clear();
+        more = scanner.next(cells);
+        for (Cell cell : cells) {
+          String id = Bytes.toString(CellUtil.cloneValue(cell));
+          if (max == null || id.compareTo(max) > 0) {
+            max = id;
+          }
+        }
+      } while (more);
+    }
+    return max;
   }
 
   private static StoredState readState(Region region, String stateRow) throws IOException {

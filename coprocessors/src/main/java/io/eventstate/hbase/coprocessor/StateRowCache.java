@@ -1,12 +1,8 @@
 package io.eventstate.hbase.coprocessor;
 
-import io.eventstate.core.rowkey.EventRowCodec.CellValue;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
-import io.eventstate.core.state.StateColumns;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The state rows of one region, most recently used first, so that a write does not read the state row back. It is
@@ -43,21 +39,5 @@ final class StateRowCache {
 
   synchronized void remove(String stateRow) {
     entries.remove(stateRow);
-  }
-
-  /** The stored state after writing {@code cells} over {@code before}. */
-  static StoredState after(StoredState before, List<CellValue> cells) {
-    if (cells.isEmpty()) {
-      return before;
-    }
-    TreeMap<String, byte[]> m = new TreeMap<>(before.cells());
-    long ts = before.timestamp();
-    for (CellValue c : cells) {
-      m.put(c.qualifierString(), c.value());
-      if (c.qualifierString().equals(StateColumns.LAST_NS)) {
-        ts = c.timestamp();
-      }
-    }
-    return new StoredState(m, ts);
   }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.core.state.StateColumns;
@@ -115,6 +116,44 @@ class EntityStateObserverIT {
     assertEquals(expected, plain);
     assertTrue(late.sum() - lateBefore > 200, "the shuffles must produce late events");
     assertEquals(120, StateTables.assertInvariants(viaPuts, StateTables.spec(props), events));
+  }
+
+  /**
+   * Events sharing a time with the entity's watermark, across writes: the state row keeps no event id, the observer
+   * reads the greatest one of that time from the region. Times cut to the hour, so most entities have several events
+   * at one time; in order (one event per write: every write meets the watermark's time), shuffled, and replayed give
+   * the same cells. The sink's {@code s:touch} is replaced by the state cells.
+   */
+  @Test
+  void eventsAtTheWatermarksTimeAreOrderedByIdAcrossWrites() throws Exception {
+    Map<String, String> props = StateTables.standardProperties(EntityStateSpec.CONFIG_LATENESS, "3d");
+    List<CanonicalEvent> events = new ArrayList<>();
+    for (CanonicalEvent e : StateTables.histories(new Random(31), 20, 20)) {
+      events.add(new CanonicalEvent(e.eventId(), e.entityType(), e.entityId(), e.eventType(),
+          e.eventTimeNanos() / HOUR * HOUR, e.timeSource(), e.attributes(), e.tags(), e.body()));
+    }
+    List<CanonicalEvent> sorted = new ArrayList<>(events);
+    sorted.sort(io.eventstate.core.fsm.StateMachineEngine.EVENT_ORDER);
+    TableName inOrder = StateTables.create("same_time_ordered", props);
+    ObserverMetrics late = ObserverMetrics.of(inOrder, m -> m.late);
+    long lateBefore = late.sum();
+    writeInBatches(StateTables.sink(inOrder), sorted, 1);
+    TreeMap<String, String> expected = StateTables.comparable(inOrder);
+    for (Map.Entry<String, Map<String, byte[]>> r : StateTables.rows(inOrder).entrySet()) {
+      if (r.getKey().endsWith("!state")) {
+        assertTrue(r.getValue().containsKey("s:" + StateColumns.LAST_NS), r.getKey());
+        assertFalse(r.getValue().containsKey("s:" + EventRowCodec.Q_TOUCH), r.getKey() + " keeps the sink's touch");
+      }
+    }
+    assertEquals(lateBefore, late.sum(), "in order, events at the watermark's time with greater ids are not late");
+
+    TableName shuffled = StateTables.create("same_time_shuffled", props);
+    List<CanonicalEvent> mixed = new ArrayList<>(events);
+    Collections.shuffle(mixed, new Random(32));
+    writeInBatches(StateTables.sink(shuffled), mixed, 7);
+    writeInBatches(StateTables.sink(shuffled), mixed.subList(0, 40), 3); // replayed: nothing changes
+    assertEquals(expected, StateTables.comparable(shuffled));
+    assertEquals(40, StateTables.assertInvariants(shuffled, StateTables.spec(props), events));
   }
 
   /** R9: 8 writers (half through the sink, half plain puts) on one hot entity and on many entities. */

@@ -21,14 +21,18 @@ import org.apache.hadoop.hbase.client.Table;
  * Sink write throughput with and without the state observer, in the same run (not a test; see README.md for
  * the command). One mini cluster (no DFS, 2 RegionServers), two tables made by the schema tool (4 regions), the
  * second with {@link EntityStateObserver} (package machine + web sessions). Workload: {@code events} events of
- * ~500 bytes over {@code entities} entities (half packages, half users), each entity's events in time order, written through
- * the sink's path (one MultiRowMutationEndpoint call per region and batch) in batches of {@code batch}; rounds
- * alternate between the tables (each dropped after its run; {@code warmup} uncounted rounds of each first) and the median
- * is reported.
+ * ~500 bytes over {@code entities} entities (half packages, half users), each entity's events in time order, written
+ * through the sink's path (one MultiRowMutationEndpoint call per region and batch) in batches of {@code batch}; rounds
+ * alternate between the tables (each dropped after its run; {@code warmup} uncounted rounds of each first). Reported:
+ * the medians of each table's rounds, and the median of the rounds' own overheads (a round's two runs follow each
+ * other, so that slow drifts of the machine cancel).
  *
- * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3 writeThreads=4 warmup=3} ({@code writeThreads}
- * as EventSink's key of the same name and default: the region groups of a batch are written in parallel; 1 writes
- * them one after the other).
+ * <p>Arguments (defaults): {@code events=100000 entities=1000 batch=100 rounds=3 writeThreads=4 warmup=3 burst=1
+ * only=both}. {@code writeThreads} as EventSink's key of the same name and default: the region groups of a batch are
+ * written in parallel; 1 writes them one after the other. {@code burst}: events an entity sends in a row before the
+ * stream moves to another random entity (1: every event from a random entity, the worst case for the state row, which
+ * is then written once per event; 10: an entity's events arrive ten at a time, as a player's heartbeats or a user's
+ * clicks do). {@code only=plain} or {@code only=state} runs one table (for profiling).
  */
 public final class StateOverheadBenchmark {
 
@@ -37,7 +41,7 @@ public final class StateOverheadBenchmark {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3", "entities", "1000",
-        "writeThreads", "4", "warmup", "3"));
+        "writeThreads", "4", "warmup", "3", "only", "both", "burst", "1"));
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
       a.put(kv[0], kv[1]);
@@ -48,6 +52,10 @@ public final class StateOverheadBenchmark {
     int entities = Integer.parseInt(a.get("entities"));
     int writeThreads = Integer.parseInt(a.get("writeThreads"));
     int warmup = Integer.parseInt(a.get("warmup"));
+    int burst = Integer.parseInt(a.get("burst"));
+    String only = a.get("only");
+    boolean withPlain = !only.equals("state");
+    boolean withState = !only.equals("plain");
     ExecutorService pool = writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads) : null;
     SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
     HBaseTestingUtility util = holder.util;
@@ -56,23 +64,30 @@ public final class StateOverheadBenchmark {
       double[] state = new double[rounds];
       // warm-up rounds of each, not counted: the region server's code takes long to reach steady speed
       for (int w = 0; w < warmup; w++) {
-        List<CanonicalEvent> warm = workload(events, entities, -1 - w);
-        double wp = run(util, "bench_warm_plain", null, warm, batch, pool);
-        double ws = run(util, "bench_warm_state", StateTables.standardProperties(), warm, batch, pool);
+        List<CanonicalEvent> warm = workload(events, entities, burst, -1 - w);
+        double wp = withPlain ? run(util, "bench_warm_plain", null, warm, batch, pool) : Double.NaN;
+        double ws = withState ? run(util, "bench_warm_state", StateTables.standardProperties(), warm, batch, pool)
+            : Double.NaN;
         System.out.printf(Locale.ROOT, "warm-up %d: without observer %.0f events/s, with observer %.0f events/s%n", w,
             wp, ws);
       }
       for (int r = 0; r < rounds; r++) {
-        List<CanonicalEvent> workload = workload(events, entities, r);
-        plain[r] = run(util, "bench_plain_" + r, null, workload, batch, pool);
-        state[r] = run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch, pool);
+        List<CanonicalEvent> workload = workload(events, entities, burst, r);
+        plain[r] = withPlain ? run(util, "bench_plain_" + r, null, workload, batch, pool) : Double.NaN;
+        state[r] = withState ? run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch, pool)
+            : Double.NaN;
         System.out.printf(Locale.ROOT, "round %d: without observer %.0f events/s, with observer %.0f events/s%n", r,
             plain[r], state[r]);
       }
       double p = median(plain);
       double s = median(state);
-      System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d batch=%d writeThreads=%d rounds=%d: without %.0f events/s, with %.0f"
-          + " events/s, overhead %.1f%%%n", events, entities, batch, writeThreads, rounds, p, s, 100.0 * (p - s) / p);
+      double[] paired = new double[rounds];
+      for (int r = 0; r < rounds; r++) {
+        paired[r] = 100.0 * (plain[r] - state[r]) / plain[r];
+      }
+      System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d burst=%d batch=%d writeThreads=%d rounds=%d: without %.0f"
+          + " events/s, with %.0f events/s, overhead %.1f%% (median of the rounds' own overheads %.1f%%)%n", events,
+          entities, burst, batch, writeThreads, rounds, p, s, 100.0 * (p - s) / p, median(paired));
     } finally {
       if (pool != null) {
         pool.shutdownNow();
@@ -111,15 +126,18 @@ public final class StateOverheadBenchmark {
     }
   }
 
-  static List<CanonicalEvent> workload(int n, int entities, int seed) {
+  static List<CanonicalEvent> workload(int n, int entities, int burst, int seed) {
     Random r = new Random(seed);
     String pad = "x".repeat(380);
     long[] clock = new long[entities];
     Arrays.fill(clock, StateTables.T0);
     List<CanonicalEvent> out = new ArrayList<>(n);
     String[] types = {"pre_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"};
+    int e = 0;
     for (int i = 0; i < n; i++) {
-      int e = r.nextInt(entities);
+      if (i % burst == 0) {
+        e = r.nextInt(entities); // the next entity; it sends `burst` events in a row
+      }
       clock[e] += (1 + r.nextInt(600)) * 1_000_000_000L;
       boolean pkg = e % 2 == 0;
       String id = (pkg ? "pkg-" : "user-") + e;

@@ -38,7 +38,9 @@ import java.util.TreeMap;
  *
  * <h2>State-row touch</h2> One cell {@code s:touch} on the entity's state row, holding the newest event time
  * (decimal nanoseconds) of the write, at that time's millisecond timestamp. The sink writes it in the same
- * atomic operation as the entity's events so that a RegionObserver sees events and state row together.
+ * atomic operation as the entity's events so that a RegionObserver sees events and state row together, under the
+ * state row's lock. The state coprocessor drops the cell from the write (it only took the lock) and writes the
+ * entity's state cells instead.
  *
  * <h2>Dead letter</h2> Row {@link RowKeyCodec#deadLetterRowKey}, family {@code e}: {@code body} (raw),
  * {@code reason}, {@code stage} and one {@code h.NAME} cell per Flume header. The timestamp is Flume's

@@ -41,7 +41,9 @@ import java.util.TreeSet;
  *   <li>{@link #plan}: sorts the entity's new events in event order and drops repeated ids. Events after the
  *       entity's watermark (newest applied event time, then id) cannot have been stored before, because every
  *       stored event passed through here and moved the watermark past itself; only events at or before it
- *       ({@link Plan#atOrBeforeWatermark()}) need an existence check against the stored rows.</li>
+ *       ({@link Plan#atOrBeforeWatermark()}) need an existence check against the stored rows. The state row keeps
+       the watermark's time only; if a new event has exactly that time ({@link Plan#needsWatermarkId()}), the caller
+       looks up the watermark's id among the stored events of that time ({@link Plan#withWatermarkId}).</li>
  *   <li>{@link Plan#recomputeFrom(Set)}: if an event that is not stored lies behind the watermark but within the
  *       allowed lateness, the caller finds the newest stored event before that time that keeps a state snapshot
  *       ({@link #isSnapshot}; about one event in {@code snapshotEvery} does), reads the entity's stored events after
@@ -52,7 +54,7 @@ import java.util.TreeSet;
  *       nothing else.</li>
  * </ol>
  * The state after any set of events within the allowed lateness is the same whatever order they arrive in (and
- * so are all cells except the arrival flag {@code d:late} and the sink's {@code s:touch}); see the tests.
+ * so are all cells except the arrival flag {@code d:late}); see the tests.
  */
 public final class EntityStateProcessor {
 
@@ -67,16 +69,65 @@ public final class EntityStateProcessor {
   }
 
   /**
-   * The stored state row.
-   *
-   * @param cells     family {@code s}, qualifier → value
-   * @param timestamp the timestamp of the stored {@code last_ns} cell (0 when there is none)
+   * The stored state row: its cells (family {@code s}, qualifier → value) and the timestamp of its {@code last_ns}
+   * cell (0 when there is none). A state produced by {@link Result#stateAfter()} also keeps the machine and session
+   * states it was encoded from, so that the next write of the entity (the coprocessor caches the row) does not decode
+   * them again; they are equal to what the cells decode to.
    */
-  public record StoredState(SortedMap<String, byte[]> cells, long timestamp) {
+  public static final class StoredState {
     public static final StoredState EMPTY = new StoredState(new TreeMap<>(), 0L);
 
-    public StoredState {
-      cells = Collections.unmodifiableSortedMap(new TreeMap<>(cells));
+    private final SortedMap<String, byte[]> cells;
+    private final long timestamp;
+    private final Map<String, EntityState> machines;
+    private final Map<String, SessionState> sessions;
+
+    public StoredState(SortedMap<String, byte[]> cells, long timestamp) {
+      this(new TreeMap<>(cells), timestamp, Map.of(), Map.of());
+    }
+
+    private StoredState(TreeMap<String, byte[]> owned, long timestamp, Map<String, EntityState> machines,
+        Map<String, SessionState> sessions) {
+      this.cells = Collections.unmodifiableSortedMap(owned);
+      this.timestamp = timestamp;
+      this.machines = machines;
+      this.sessions = sessions;
+    }
+
+    /** Family {@code s}, qualifier → value. */
+    public SortedMap<String, byte[]> cells() {
+      return cells;
+    }
+
+    /** The timestamp of the stored {@code last_ns} cell, 0 when there is none. */
+    public long timestamp() {
+      return timestamp;
+    }
+
+    /** The state after writing {@code written} (family {@code s}) over this one; decoded states are not kept. */
+    public StoredState after(List<CellValue> written) {
+      return after(written, Map.of(), Map.of());
+    }
+
+    StoredState after(List<CellValue> written, Map<String, EntityState> machines, Map<String, SessionState> sessions) {
+      if (written.isEmpty() && machines.isEmpty() && sessions.isEmpty()) {
+        return this;
+      }
+      TreeMap<String, byte[]> m = new TreeMap<>(cells);
+      long ts = timestamp;
+      for (CellValue c : written) {
+        String q = c.qualifierString();
+        m.put(q, c.value());
+        if (q.equals(StateColumns.LAST_NS)) {
+          ts = c.timestamp();
+        }
+      }
+      return new StoredState(m, ts, machines, sessions);
+    }
+
+    @Override
+    public String toString() {
+      return "StoredState" + cells.keySet() + "@" + timestamp;
     }
   }
 
@@ -120,8 +171,41 @@ public final class EntityStateProcessor {
       return out;
     }
 
+    /**
+     * True if an event shares the watermark's time and the watermark's event id is not known: the caller looks it up
+     * among the stored events ({@link #withWatermarkId}). The state row keeps only the watermark's time
+     * ({@code last_ns}); the id is needed only to order events of equal time, which is rare.
+     */
+    public boolean needsWatermarkId() {
+      if (watermarkNanos == EntityState.NO_TIME || watermarkId != null) {
+        return false;
+      }
+      for (CanonicalEvent e : events) {
+        if (e.eventTimeNanos() == watermarkNanos) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * The same plan with the watermark's event id: the greatest id (in {@link StateMachineEngine#compare} order) among
+     * the entity's stored events at {@link #watermarkNanos}, all of which were applied.
+     */
+    public Plan withWatermarkId(String id) {
+      return new Plan(entityType, entityId, state, watermarkNanos, id, latenessNanos, events, batchDuplicates);
+    }
+
     boolean afterWatermark(CanonicalEvent e) {
-      return watermarkNanos == EntityState.NO_TIME || StateMachineEngine.compare(e, watermarkNanos, watermarkId) > 0;
+      if (watermarkNanos == EntityState.NO_TIME) {
+        return true;
+      }
+      if (watermarkId == null) {
+        // id unknown (not looked up): an event at the watermark's time counts as at or before it, which is safe — a
+        // stored one is a duplicate, a new one is replayed with the stored events of that time
+        return e.eventTimeNanos() > watermarkNanos;
+      }
+      return StateMachineEngine.compare(e, watermarkNanos, watermarkId) > 0;
     }
 
     boolean tooLate(CanonicalEvent e) {
@@ -160,10 +244,11 @@ public final class EntityStateProcessor {
    * @param rewritten      stored events whose derived cells were rewritten
    * @param transitions    transitions the new events caused
    * @param counterDeltas  {@code machine.counter} → change
+   * @param stateAfter     the stored state once {@code stateCells} are written (what a cache of state rows keeps)
    */
   public record Result(String stateRow, List<CellValue> stateCells, List<RowWrite> derivedWrites, int applied,
       int late, int tooLate, int duplicates, int recomputed, int rewritten, List<Effect> transitions,
-      SortedMap<String, Long> counterDeltas) {
+      SortedMap<String, Long> counterDeltas, StoredState stateAfter) {
 
     /** The transitions whose definition asks for a notification. */
     public List<Effect> notifications() {
@@ -180,17 +265,15 @@ public final class EntityStateProcessor {
   /** First step: sort, drop repeated ids, find the watermark. */
   public Plan plan(String entityType, String entityId, StoredState state, Collection<CanonicalEvent> newEvents) {
     long wm = EntityState.NO_TIME;
-    String wmId = null;
+    String wmId = null; // not stored: see Plan#needsWatermarkId
     byte[] lastNs = state.cells().get(StateColumns.LAST_NS);
-    byte[] lastId = state.cells().get(StateColumns.LAST_ID);
-    if (lastNs != null && lastId != null) {
+    if (lastNs != null) {
       try {
         wm = Long.parseLong(StateColumns.text(lastNs));
       } catch (NumberFormatException e) {
         throw new IllegalStateException("state row " + RowKeyCodec.stateRowKey(entityType, entityId) + ": cell s:"
             + StateColumns.LAST_NS + " is not a number: " + StateColumns.text(lastNs), e);
       }
-      wmId = StateColumns.text(lastId);
     }
     if (!spec.appliesTo(entityType)) {
       return new Plan(entityType, entityId, state, wm, wmId, 0, List.of(), 0);
@@ -250,7 +333,8 @@ public final class EntityStateProcessor {
     String prefix = RowKeyCodec.entityPrefix(type, id); // hashed once per entity and batch
     String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     if (plan.inert()) {
-      return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), Collections.emptySortedMap());
+      return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), Collections.emptySortedMap(),
+          plan.state());
     }
     List<MachineDefinition> machines = spec.machinesFor(type);
     List<SessionSpec> sessions = spec.sessionsFor(type);
@@ -272,14 +356,21 @@ public final class EntityStateProcessor {
     SortedMap<String, byte[]> cur = plan.state().cells();
     Map<String, EntityState> curMachines = new HashMap<>();
     for (MachineDefinition m : machines) {
-      byte[] b = cur.get(StateColumns.machine(m.name()));
-      curMachines.put(m.name(), b == null ? StateMachineEngine.initial(m) : withStoredCounters(cur, m,
-          decodeMachine(stateRow, m, b)));
+      EntityState known = plan.state().machines.get(m.name());
+      if (known == null) {
+        byte[] b = cur.get(StateColumns.machine(m.name()));
+        known = b == null ? StateMachineEngine.initial(m) : withStoredCounters(cur, m, decodeMachine(stateRow, m, b));
+      }
+      curMachines.put(m.name(), known);
     }
     Map<String, SessionState> curSessions = new HashMap<>();
     for (SessionSpec s : sessions) {
-      byte[] b = cur.get(StateColumns.session(s.name()));
-      curSessions.put(s.name(), b == null ? SessionState.initial() : decodeSession(stateRow, s, b));
+      SessionState known = plan.state().sessions.get(s.name());
+      if (known == null) {
+        byte[] b = cur.get(StateColumns.session(s.name()));
+        known = b == null ? SessionState.initial() : decodeSession(stateRow, s, b);
+      }
+      curSessions.put(s.name(), known);
     }
 
     // derived cells per event row, in event order
@@ -421,11 +512,8 @@ public final class EntityStateProcessor {
     List<CellValue> stateCells = new ArrayList<>();
     int applied = inOrder.size() + late.size();
     long wm = plan.watermarkNanos();
-    String wmId = plan.watermarkId();
     if (!inOrder.isEmpty()) {
-      CanonicalEvent newest = inOrder.get(inOrder.size() - 1);
-      wm = newest.eventTimeNanos();
-      wmId = newest.eventId();
+      wm = inOrder.get(inOrder.size() - 1).eventTimeNanos();
     }
     long ts = plan.state().timestamp();
     if (wm != EntityState.NO_TIME) {
@@ -436,7 +524,6 @@ public final class EntityStateProcessor {
     TreeMap<String, byte[]> desired = new TreeMap<>();
     if (applied > 0) {
       desired.put(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
-      desired.put(StateColumns.LAST_ID, StateColumns.utf8(wmId));
       desired.put(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
       // applied events per UTC day of their event time: exact, since every event id is applied once
       TreeMap<String, Long> perDay = new TreeMap<>();
@@ -478,8 +565,10 @@ public final class EntityStateProcessor {
         stateCells.add(cell(StateColumns.STATE_FAMILY, c.getKey(), ts, c.getValue()));
       }
     }
+    // the states the cells encode, kept for the next write of the entity (equal to decoding the cells)
+    StoredState stateAfter = plan.state().after(stateCells, Map.copyOf(finalMachines), Map.copyOf(finalSessions));
     return new Result(stateRow, stateCells, new ArrayList<>(derived.values()), applied, late.size(), tooLate.size(),
-        duplicates, recomputed, rewritten, effects, Collections.unmodifiableSortedMap(deltas));
+        duplicates, recomputed, rewritten, effects, Collections.unmodifiableSortedMap(deltas), stateAfter);
   }
 
   private static List<String> sortedIds(List<CanonicalEvent> fold) {

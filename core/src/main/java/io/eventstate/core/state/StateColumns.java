@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
  *   <caption>state-row cells</caption>
  *   <tr><th>qualifier</th><th>value</th></tr>
  *   <tr><td>{@code last_ns}</td><td>text: event time (ns) of the newest applied event (the watermark)</td></tr>
- *   <tr><td>{@code last_id}</td><td>text: its event id</td></tr>
  *   <tr><td>{@code events}</td><td>long: events applied to the entity's state (duplicates and too-late excluded)</td></tr>
  *   <tr><td>{@code too_late}</td><td>long: events stored but older than the allowed lateness (absent until one)</td></tr>
  *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's {@code EntityState} (format in that class) without its
@@ -57,7 +56,6 @@ public final class StateColumns {
   public static final String DERIVED_FAMILY = TableSchema.FAMILY_DERIVED;
 
   public static final String LAST_NS = "last_ns";
-  public static final String LAST_ID = "last_id";
   public static final String EVENTS = "events";
   public static final String TOO_LATE = "too_late";
   public static final String LATE = "late";
