@@ -392,7 +392,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
         List<StoredEvent> replay = new ArrayList<>();
         snapshot = snapshotBefore(region, start, Bytes.toBytes(stateRow), replay);
         replay.addAll(scan(region, new Scan().withStartRow(start, true).withStopRow(Bytes.toBytes(prefix + "~"), false)
-            .addFamily(E).addFamily(D), Integer.MAX_VALUE));
+            .addFamily(E).addFamily(D)));
         history = replay;
       }
       result = decide(plan, stored, snapshot, history);
@@ -423,27 +423,20 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
    * were applied), or null if there is none.
    */
   private static String watermarkId(Region region, String entityPrefix, long watermarkNanos) throws IOException {
-    String timePrefix = entityPrefix + RowKeyCodec.timeField(watermarkNanos) + RowKeyCodec.DELIMITER;
-    Scan scan = new Scan().withStartRow(Bytes.toBytes(timePrefix), true)
-        .withStopRow(Bytes.toBytes(entityPrefix + RowKeyCodec.timeField(watermarkNanos)
-            + (char) (RowKeyCodec.DELIMITER + 1)), false)
-        .addColumn(E, Q_EVENT_ID);
-    String max = null;
-    try (RegionScanner scanner = region.getScanner(scan)) {
-      List<Cell> cells = new ArrayList<>();
-      boolean more;
-      do {
-        cells.clear();
-        more = scanner.next(cells);
-        for (Cell cell : cells) {
-          String id = Bytes.toString(CellUtil.cloneValue(cell));
-          if (max == null || id.compareTo(max) > 0) {
-            max = id;
-          }
+    String time = entityPrefix + RowKeyCodec.timeField(watermarkNanos);
+    Scan scan = new Scan().withStartRow(Bytes.toBytes(time + RowKeyCodec.DELIMITER), true)
+        .withStopRow(Bytes.toBytes(time + (char) (RowKeyCodec.DELIMITER + 1)), false).addColumn(E, Q_EVENT_ID);
+    String[] max = new String[1];
+    forEachRow(region, scan, cells -> {
+      for (Cell cell : cells) {
+        String id = Bytes.toString(CellUtil.cloneValue(cell));
+        if (max[0] == null || id.compareTo(max[0]) > 0) {
+          max[0] = id;
         }
-      } while (more);
-    }
-    return max;
+      }
+      return true;
+    });
+    return max[0];
   }
 
   private static StoredState readState(Region region, String stateRow) throws IOException {
@@ -476,39 +469,48 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       throws IOException {
     Scan reverse = new Scan().withStartRow(start, false).withStopRow(stateRow, false).setReversed(true)
         .addFamily(E).addFamily(D);
-    try (RegionScanner scanner = region.getScanner(reverse)) {
-      List<Cell> cells = new ArrayList<>();
-      boolean more;
-      do {
-        cells.clear();
-        more = scanner.next(cells);
-        StoredEvent se = storedEvent(cells);
-        if (se != null) {
-          if (processor.isSnapshot(se)) {
-            return se;
-          }
-          passed.add(se);
-        }
-      } while (more);
-    }
-    return null;
+    StoredEvent[] snapshot = new StoredEvent[1];
+    forEachRow(region, reverse, cells -> {
+      StoredEvent se = storedEvent(cells);
+      if (se != null && processor.isSnapshot(se)) {
+        snapshot[0] = se;
+        return false;
+      }
+      if (se != null) {
+        passed.add(se);
+      }
+      return true;
+    });
+    return snapshot[0];
   }
 
-  private static List<StoredEvent> scan(Region region, Scan scan, int limit) throws IOException {
+  /** The stored events the scan reads, in its order. */
+  private static List<StoredEvent> scan(Region region, Scan scan) throws IOException {
     List<StoredEvent> out = new ArrayList<>();
+    forEachRow(region, scan, cells -> {
+      StoredEvent se = storedEvent(cells);
+      if (se != null) {
+        out.add(se);
+      }
+      return true;
+    });
+    return out;
+  }
+
+  /** Hands each row's cells to {@code row} until it returns false or the scan ends. */
+  private static void forEachRow(Region region, Scan scan, java.util.function.Predicate<List<Cell>> row)
+      throws IOException {
     try (RegionScanner scanner = region.getScanner(scan)) {
       List<Cell> cells = new ArrayList<>();
       boolean more;
       do {
         cells.clear();
         more = scanner.next(cells);
-        StoredEvent se = storedEvent(cells);
-        if (se != null) {
-          out.add(se);
+        if (!cells.isEmpty() && !row.test(cells)) {
+          return;
         }
-      } while (more && out.size() < limit);
+      } while (more);
     }
-    return out;
   }
 
   private static StoredEvent storedEvent(List<Cell> cells) {

@@ -104,11 +104,7 @@ public final class EntityStateProcessor {
       return timestamp;
     }
 
-    /** The state after writing {@code written} (family {@code s}) over this one; decoded states are not kept. */
-    public StoredState after(List<CellValue> written) {
-      return after(written, Map.of(), Map.of());
-    }
-
+    /** The state after writing {@code written} (family {@code s}) over this one, with the states they encode. */
     StoredState after(List<CellValue> written, Map<String, EntityState> machines, Map<String, SessionState> sessions) {
       if (written.isEmpty() && machines.isEmpty() && sessions.isEmpty()) {
         return this;
