@@ -259,7 +259,8 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       Map<String, byte[]> cells = new HashMap<>();
       for (Cell cell : eventCells) {
         if (!CellUtil.matchingQualifier(cell, Q_BODY)) { // the state never reads the body: not copied
-          cells.put(Bytes.toString(CellUtil.cloneQualifier(cell)), CellUtil.cloneValue(cell));
+          cells.put(Bytes.toString(cell.getQualifierArray(), cell.getQualifierOffset(), cell.getQualifierLength()),
+              CellUtil.cloneValue(cell));
         }
       }
       if (configError != null) {
@@ -441,7 +442,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
 
   private static StoredState readState(Region region, String stateRow) throws IOException {
     Result state = region.get(new Get(Bytes.toBytes(stateRow)).addFamily(S));
-    TreeMap<String, byte[]> cells = new TreeMap<>();
+    Map<String, byte[]> cells = new HashMap<>();
     long ts = 0;
     for (Cell cell : state.rawCells()) {
       String q = Bytes.toString(CellUtil.cloneQualifier(cell));

@@ -74,8 +74,10 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
 
   /** True if the event id is among the recent ids. */
   public boolean hasSeen(String eventId) {
+    int h = eventId.hashCode();
     for (int i = recentIds.size() - 1; i >= 0; i--) {
-      if (recentIds.get(i).equals(eventId)) {
+      String seen = recentIds.get(i);
+      if (seen.hashCode() == h && seen.equals(eventId)) { // the hash is kept in the String: no byte compare for others
         return true;
       }
     }

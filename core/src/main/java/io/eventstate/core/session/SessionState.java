@@ -61,8 +61,10 @@ public record SessionState(String sessionId, long startNanos, long lastEventTime
   }
 
   public boolean hasSeen(String id) {
+    int h = id.hashCode();
     for (int i = recentIds.size() - 1; i >= 0; i--) {
-      if (recentIds.get(i).equals(id)) {
+      String seen = recentIds.get(i);
+      if (seen.hashCode() == h && seen.equals(id)) { // the hash is kept in the String: no byte compare for others
         return true;
       }
     }

@@ -59,9 +59,45 @@ import java.util.TreeSet;
 public final class EntityStateProcessor {
 
   private final EntityStateSpec spec;
+  /** The qualifiers of each machine's and each session's cells, built once (the same String on every write). */
+  private final Map<String, Columns> machineColumns = new HashMap<>();
+  private final Map<String, Columns> sessionColumns = new HashMap<>();
 
   public EntityStateProcessor(EntityStateSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
+    for (MachineDefinition m : spec.machines()) {
+      machineColumns.put(m.name(), new Columns(StateColumns.machine(m.name()), StateColumns.machineState(m.name()),
+          null, StateColumns.machineCounterPrefix(m.name())));
+    }
+    for (SessionSpec ss : spec.sessions()) {
+      sessionColumns.put(ss.name(), new Columns(StateColumns.session(ss.name()), StateColumns.sessionId(ss.name()),
+          StateColumns.sessionCount(ss.name()), null));
+    }
+  }
+
+  /**
+   * The state-row qualifiers of one machine ({@code m.NAME}, {@code m.NAME.state}, {@code m.NAME.c.*}) or one session
+   * ({@code sess.NAME}, {@code sess.NAME.id}, {@code sess.NAME.count}). Built once: a write looks up about ten
+   * qualifiers in the stored row, and a qualifier that is the very String stored there hashes and compares at once.
+   */
+  private static final class Columns {
+    final String whole;
+    final String text;
+    final String count;
+    final String counterPrefix;
+    private final Map<String, String> counters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    Columns(String whole, String text, String count, String counterPrefix) {
+      this.whole = whole;
+      this.text = text;
+      this.count = count;
+      this.counterPrefix = counterPrefix;
+    }
+
+    /** {@code m.NAME.c.COUNTER}; counter names come from the definition, so the map stays small. */
+    String counter(String name) {
+      return counters.computeIfAbsent(name, c -> counterPrefix + c);
+    }
   }
 
   public EntityStateSpec spec() {
@@ -75,27 +111,32 @@ public final class EntityStateProcessor {
    * them again; they are equal to what the cells decode to.
    */
   public static final class StoredState {
-    public static final StoredState EMPTY = new StoredState(new TreeMap<>(), 0L);
+    public static final StoredState EMPTY = new StoredState(Map.of(), 0L);
 
-    private final SortedMap<String, byte[]> cells;
+    private final Map<String, byte[]> cells;
     private final long timestamp;
+    /** {@code last_ns} parsed ({@link EntityState#NO_TIME} when absent); null if it is not a number. */
+    private final Long watermark;
     private final Map<String, EntityState> machines;
     private final Map<String, SessionState> sessions;
 
-    public StoredState(SortedMap<String, byte[]> cells, long timestamp) {
-      this(new TreeMap<>(cells), timestamp, Map.of(), Map.of());
+    public StoredState(Map<String, byte[]> cells, long timestamp) {
+      this(new HashMap<>(cells), timestamp, Map.of(), Map.of());
     }
 
-    private StoredState(TreeMap<String, byte[]> owned, long timestamp, Map<String, EntityState> machines,
+    private StoredState(HashMap<String, byte[]> owned, long timestamp, Map<String, EntityState> machines,
         Map<String, SessionState> sessions) {
-      this.cells = Collections.unmodifiableSortedMap(owned);
+      // a hash map: the processor looks up about ten qualifiers per write, most of them sharing long prefixes
+      // (m.NAME.c.…), which a sorted map compares character by character
+      this.cells = Collections.unmodifiableMap(owned);
       this.timestamp = timestamp;
+      this.watermark = parseWatermark(owned.get(StateColumns.LAST_NS));
       this.machines = machines;
       this.sessions = sessions;
     }
 
-    /** Family {@code s}, qualifier → value. */
-    public SortedMap<String, byte[]> cells() {
+    /** Family {@code s}, qualifier → value (unordered). */
+    public Map<String, byte[]> cells() {
       return cells;
     }
 
@@ -104,26 +145,35 @@ public final class EntityStateProcessor {
       return timestamp;
     }
 
-    /** The state after writing {@code written} (family {@code s}) over this one, with the states they encode. */
-    StoredState after(List<CellValue> written, Map<String, EntityState> machines, Map<String, SessionState> sessions) {
+    private static Long parseWatermark(byte[] lastNs) {
+      if (lastNs == null) {
+        return EntityState.NO_TIME;
+      }
+      try {
+        return Long.parseLong(StateColumns.text(lastNs));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+
+    /**
+     * The state after writing {@code written} (family {@code s}, qualifier → value, all at {@code writtenAt}) over this
+     * one, with the states they encode.
+     */
+    StoredState after(Map<String, byte[]> written, long writtenAt, Map<String, EntityState> machines,
+        Map<String, SessionState> sessions) {
       if (written.isEmpty() && machines.isEmpty() && sessions.isEmpty()) {
         return this;
       }
-      TreeMap<String, byte[]> m = new TreeMap<>(cells);
-      long ts = timestamp;
-      for (CellValue c : written) {
-        String q = c.qualifierString();
-        m.put(q, c.value());
-        if (q.equals(StateColumns.LAST_NS)) {
-          ts = c.timestamp();
-        }
-      }
+      HashMap<String, byte[]> m = new HashMap<>(cells);
+      m.putAll(written);
+      long ts = written.containsKey(StateColumns.LAST_NS) ? writtenAt : timestamp;
       return new StoredState(m, ts, machines, sessions);
     }
 
     @Override
     public String toString() {
-      return "StoredState" + cells.keySet() + "@" + timestamp;
+      return "StoredState" + new TreeMap<>(cells).keySet() + "@" + timestamp;
     }
   }
 
@@ -239,12 +289,11 @@ public final class EntityStateProcessor {
    * @param recomputed     events replayed for late events (stored and new), 0 on the in-order path
    * @param rewritten      stored events whose derived cells were rewritten
    * @param transitions    transitions the new events caused
-   * @param counterDeltas  {@code machine.counter} → change
    * @param stateAfter     the stored state once {@code stateCells} are written (what a cache of state rows keeps)
    */
   public record Result(String stateRow, List<CellValue> stateCells, List<RowWrite> derivedWrites, int applied,
       int late, int tooLate, int duplicates, int recomputed, int rewritten, List<Effect> transitions,
-      SortedMap<String, Long> counterDeltas, StoredState stateAfter) {
+      StoredState stateAfter) {
 
     /** The transitions whose definition asks for a notification. */
     public List<Effect> notifications() {
@@ -260,17 +309,12 @@ public final class EntityStateProcessor {
 
   /** First step: sort, drop repeated ids, find the watermark. */
   public Plan plan(String entityType, String entityId, StoredState state, Collection<CanonicalEvent> newEvents) {
-    long wm = EntityState.NO_TIME;
     String wmId = null; // not stored: see Plan#needsWatermarkId
-    byte[] lastNs = state.cells().get(StateColumns.LAST_NS);
-    if (lastNs != null) {
-      try {
-        wm = Long.parseLong(StateColumns.text(lastNs));
-      } catch (NumberFormatException e) {
-        throw new IllegalStateException("state row " + RowKeyCodec.stateRowKey(entityType, entityId) + ": cell s:"
-            + StateColumns.LAST_NS + " is not a number: " + StateColumns.text(lastNs), e);
-      }
+    if (state.watermark == null) {
+      throw new IllegalStateException("state row " + RowKeyCodec.stateRowKey(entityType, entityId) + ": cell s:"
+          + StateColumns.LAST_NS + " is not a number: " + StateColumns.text(state.cells().get(StateColumns.LAST_NS)));
     }
+    long wm = state.watermark;
     if (!spec.appliesTo(entityType)) {
       return new Plan(entityType, entityId, state, wm, wmId, 0, List.of(), 0);
     }
@@ -329,8 +373,7 @@ public final class EntityStateProcessor {
     String prefix = RowKeyCodec.entityPrefix(type, id); // hashed once per entity and batch
     String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     if (plan.inert()) {
-      return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), Collections.emptySortedMap(),
-          plan.state());
+      return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), plan.state());
     }
     List<MachineDefinition> machines = spec.machinesFor(type);
     List<SessionSpec> sessions = spec.sessionsFor(type);
@@ -349,7 +392,7 @@ public final class EntityStateProcessor {
         late.add(e);
       }
     }
-    SortedMap<String, byte[]> cur = plan.state().cells();
+    Map<String, byte[]> cur = plan.state().cells();
     Map<String, EntityState> curMachines = new HashMap<>();
     for (MachineDefinition m : machines) {
       EntityState known = plan.state().machines.get(m.name());
@@ -436,6 +479,7 @@ public final class EntityStateProcessor {
         eventTimes.put(e.eventId(), e.eventTimeNanos());
       }
       for (MachineDefinition m : machines) {
+        Columns q = machineColumns.get(m.name());
         List<Step> steps = StateMachineEngine.replay(m, baseMachines.get(m.name()), fold);
         EntityState last = baseMachines.get(m.name());
         for (int i = 0; i < steps.size(); i++) {
@@ -444,9 +488,9 @@ public final class EntityStateProcessor {
           String eventId = ids.get(i);
           TreeMap<String, byte[]> d = after.computeIfAbsent(eventId, k -> new TreeMap<>());
           if (spec.snapshotAt(eventId)) {
-            d.put(StateColumns.machine(m.name()), st.state().toBytes());
+            d.put(q.whole, st.state().toBytes());
           }
-          d.put(StateColumns.machineState(m.name()), StateColumns.utf8(st.state().path()));
+          d.put(q.text, StateColumns.utf8(st.state().path()));
           if (fresh.contains(eventId)) {
             for (Fired f : st.fired()) {
               effects.add(new Effect(m.name(), f));
@@ -460,15 +504,16 @@ public final class EntityStateProcessor {
         finalMachines.put(m.name(), last);
       }
       for (SessionSpec s : sessions) {
+        Columns q = sessionColumns.get(s.name());
         SessionState last = baseSessions.get(s.name());
         for (SessionEngine.Assigned a : SessionEngine.replay(s, baseSessions.get(s.name()), fold)) {
           last = a.step().state();
           TreeMap<String, byte[]> d = after.computeIfAbsent(a.event().eventId(), k -> new TreeMap<>());
           if (spec.snapshotAt(a.event().eventId())) {
-            d.put(StateColumns.session(s.name()), a.step().state().toBytes());
+            d.put(q.whole, a.step().state().toBytes());
           }
           String sid = a.step().sessionId() != null ? a.step().sessionId() : a.step().state().sessionId();
-          d.put(StateColumns.sessionId(s.name()), StateColumns.utf8(sid));
+          d.put(q.text, StateColumns.utf8(sid));
         }
         finalSessions.put(s.name(), last);
       }
@@ -515,12 +560,11 @@ public final class EntityStateProcessor {
     if (wm != EntityState.NO_TIME) {
       ts = Math.max(ts, EventRowCodec.cellTimestamp(wm));
     }
-    SortedMap<String, Long> deltas = new TreeMap<>();
-    // the full state row this write leads to; only cells whose bytes change are written
-    TreeMap<String, byte[]> desired = new TreeMap<>();
+    // the state-row cells this write may change (qualifier, value, ...); only those whose bytes change are written
+    List<Object> desired = new ArrayList<>(24);
     if (applied > 0) {
-      desired.put(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
-      desired.put(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
+      want(desired, StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
+      want(desired, StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
       // applied events per UTC day of their event time: exact, since every event id is applied once
       TreeMap<String, Long> perDay = new TreeMap<>();
       for (CanonicalEvent e : inOrder) {
@@ -530,41 +574,44 @@ public final class EntityStateProcessor {
         perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
       }
       for (Map.Entry<String, Long> d : perDay.entrySet()) {
-        desired.put(d.getKey(), StateColumns.longBytes(counter(cur, d.getKey()) + d.getValue()));
+        want(desired, d.getKey(), StateColumns.longBytes(counter(cur, d.getKey()) + d.getValue()));
       }
       for (MachineDefinition m : machines) {
         EntityState before = curMachines.get(m.name());
         EntityState now = finalMachines.get(m.name());
+        Columns q = machineColumns.get(m.name());
         // the state row's counters are cells of their own: its machine cell leaves them out (about 350 bytes less
         // per write for the package machine); snapshots in derived cells keep them
-        desired.put(StateColumns.machine(m.name()), now.withCounters(Counters.NONE).toBytes());
-        desired.put(StateColumns.machineState(m.name()), StateColumns.utf8(now.path()));
+        want(desired, q.whole, now.withCounters(Counters.NONE).toBytes());
+        want(desired, q.text, StateColumns.utf8(now.path()));
         // the counters that changed (the state row's counter cells were written with the state they belong to)
-        String name = m.name();
-        now.counters().forEachChange(before.counters(), (c, was, v) -> {
-          desired.put(StateColumns.machineCounter(name, c), StateColumns.longBytes(v));
-          deltas.put(name + "." + c, v - was);
-        });
+        now.counters().forEachChange(before.counters(),
+            (c, was, v) -> want(desired, q.counter(c), StateColumns.longBytes(v)));
       }
       for (SessionSpec ss : sessions) {
         SessionState now = finalSessions.get(ss.name());
-        desired.put(StateColumns.session(ss.name()), now.toBytes());
-        desired.put(StateColumns.sessionId(ss.name()), StateColumns.utf8(now.sessionId()));
-        desired.put(StateColumns.sessionCount(ss.name()), StateColumns.longBytes(now.sessionCount()));
+        Columns q = sessionColumns.get(ss.name());
+        want(desired, q.whole, now.toBytes());
+        want(desired, q.text, StateColumns.utf8(now.sessionId()));
+        want(desired, q.count, StateColumns.longBytes(now.sessionCount()));
       }
     }
     if (!tooLate.isEmpty()) {
-      desired.put(StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
+      want(desired, StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
     }
-    for (Map.Entry<String, byte[]> c : desired.entrySet()) {
-      if (!Arrays.equals(cur.get(c.getKey()), c.getValue())) {
-        stateCells.add(cell(StateColumns.STATE_FAMILY, c.getKey(), ts, c.getValue()));
+    Map<String, byte[]> changed = new HashMap<>();
+    for (int i = 0; i < desired.size(); i += 2) {
+      String q = (String) desired.get(i);
+      byte[] v = (byte[]) desired.get(i + 1);
+      if (!Arrays.equals(cur.get(q), v)) {
+        stateCells.add(cell(StateColumns.STATE_FAMILY, q, ts, v));
+        changed.put(q, v);
       }
     }
     // the states the cells encode, kept for the next write of the entity (equal to decoding the cells)
-    StoredState stateAfter = plan.state().after(stateCells, Map.copyOf(finalMachines), Map.copyOf(finalSessions));
+    StoredState stateAfter = plan.state().after(changed, ts, Map.copyOf(finalMachines), Map.copyOf(finalSessions));
     return new Result(stateRow, stateCells, new ArrayList<>(derived.values()), applied, late.size(), tooLate.size(),
-        duplicates, recomputed, rewritten, effects, Collections.unmodifiableSortedMap(deltas), stateAfter);
+        duplicates, recomputed, rewritten, effects, stateAfter);
   }
 
   private static List<String> sortedIds(List<CanonicalEvent> fold) {
@@ -589,7 +636,12 @@ public final class EntityStateProcessor {
     return true;
   }
 
-  private static long counter(SortedMap<String, byte[]> cells, String q) {
+  private static void want(List<Object> desired, String qualifier, byte[] value) {
+    desired.add(qualifier);
+    desired.add(value);
+  }
+
+  private static long counter(Map<String, byte[]> cells, String q) {
     byte[] b = cells.get(q);
     return b == null ? 0L : StateColumns.toLong(b);
   }
@@ -606,13 +658,16 @@ public final class EntityStateProcessor {
    * The machine state of a state row: the counters come from the {@code m.NAME.c.*} cells when the machine cell has
    * none (rows written before this layout keep them in both places, equal).
    */
-  private static EntityState withStoredCounters(SortedMap<String, byte[]> cells, MachineDefinition m, EntityState st) {
+  private static EntityState withStoredCounters(Map<String, byte[]> cells, MachineDefinition m, EntityState st) {
     if (!st.counters().isZero()) {
       return st;
     }
     String prefix = StateColumns.machineCounterPrefix(m.name());
     TreeMap<String, Long> counters = new TreeMap<>();
-    for (Map.Entry<String, byte[]> c : cells.subMap(prefix, prefix + Character.MAX_VALUE).entrySet()) {
+    for (Map.Entry<String, byte[]> c : cells.entrySet()) {
+      if (!c.getKey().startsWith(prefix)) {
+        continue;
+      }
       long v = StateColumns.toLong(c.getValue());
       if (v != 0) {
         counters.put(c.getKey().substring(prefix.length()), v);

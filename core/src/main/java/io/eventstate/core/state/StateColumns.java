@@ -101,8 +101,19 @@ public final class StateColumns {
 
   /** The per-day counter qualifier of an event time: {@code day.YYYY-MM-DD} (UTC). */
   public static String day(long eventTimeNanos) {
-    return DAY_PREFIX + java.time.LocalDate.ofEpochDay(Math.floorDiv(eventTimeNanos, 86_400_000_000_000L));
+    long epochDay = Math.floorDiv(eventTimeNanos, 86_400_000_000_000L);
+    Day last = lastDay;
+    if (last.epochDay != epochDay) { // most events of a stream fall on a few days: keep the last one's name
+      last = new Day(epochDay, DAY_PREFIX + java.time.LocalDate.ofEpochDay(epochDay));
+      lastDay = last;
+    }
+    return last.qualifier;
   }
+
+  private record Day(long epochDay, String qualifier) {
+  }
+
+  private static volatile Day lastDay = new Day(Long.MIN_VALUE, "");
 
   /** 8-byte big-endian. */
   public static byte[] longBytes(long v) {
