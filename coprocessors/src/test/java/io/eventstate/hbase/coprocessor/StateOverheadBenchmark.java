@@ -62,11 +62,14 @@ public final class StateOverheadBenchmark {
     try {
       double[] plain = new double[rounds];
       double[] state = new double[rounds];
+      double[] plainCpu = new double[rounds];
+      double[] stateCpu = new double[rounds];
       // warm-up rounds of each, not counted: the region server's code takes long to reach steady speed
       for (int w = 0; w < warmup; w++) {
         List<CanonicalEvent> warm = workload(events, entities, burst, -1 - w);
-        double wp = withPlain ? run(util, "bench_warm_plain", null, warm, batch, pool) : Double.NaN;
-        double ws = withState ? run(util, "bench_warm_state", StateTables.standardProperties(), warm, batch, pool)
+        double[] cpu = new double[1];
+        double wp = withPlain ? run(util, "bench_warm_plain", null, warm, batch, pool, cpu) : Double.NaN;
+        double ws = withState ? run(util, "bench_warm_state", StateTables.standardProperties(), warm, batch, pool, cpu)
             : Double.NaN;
         System.out.printf(Locale.ROOT, "warm-up %d: without observer %.0f events/s, with observer %.0f events/s%n", w,
             wp, ws);
@@ -75,26 +78,35 @@ public final class StateOverheadBenchmark {
         List<CanonicalEvent> workload = workload(events, entities, burst, r);
         // odd rounds run the table with the observer first: whatever the first run leaves to the second (WAL roll,
         // garbage) falls on both sides equally
+        double[] cpu = new double[1];
         if (r % 2 == 1 && withState) {
-          state[r] = run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch, pool);
+          state[r] = run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch, pool, cpu);
+          stateCpu[r] = cpu[0];
         }
-        plain[r] = withPlain ? run(util, "bench_plain_" + r, null, workload, batch, pool) : Double.NaN;
+        plain[r] = withPlain ? run(util, "bench_plain_" + r, null, workload, batch, pool, cpu) : Double.NaN;
+        plainCpu[r] = withPlain ? cpu[0] : Double.NaN;
         if (r % 2 == 0 || !withState) {
-          state[r] = withState ? run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch, pool)
-              : Double.NaN;
+          state[r] = withState ? run(util, "bench_state_" + r, StateTables.standardProperties(), workload, batch, pool,
+              cpu) : Double.NaN;
+          stateCpu[r] = withState ? cpu[0] : Double.NaN;
         }
-        System.out.printf(Locale.ROOT, "round %d: without observer %.0f events/s, with observer %.0f events/s%n", r,
-            plain[r], state[r]);
+        System.out.printf(Locale.ROOT, "round %d: without observer %.0f events/s (%.1f CPU-µs/event), with observer %.0f"
+            + " events/s (%.1f CPU-µs/event)%n", r, plain[r], plainCpu[r], state[r], stateCpu[r]);
       }
       double p = median(plain);
       double s = median(state);
       double[] paired = new double[rounds];
+      double[] pairedCpu = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         paired[r] = 100.0 * (plain[r] - state[r]) / plain[r];
+        pairedCpu[r] = 100.0 * (stateCpu[r] - plainCpu[r]) / plainCpu[r];
       }
       System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d burst=%d batch=%d writeThreads=%d rounds=%d: without %.0f"
           + " events/s, with %.0f events/s, overhead %.1f%% (median of the rounds' own overheads %.1f%%)%n", events,
           entities, burst, batch, writeThreads, rounds, p, s, 100.0 * (p - s) / p, median(paired));
+      System.out.printf(Locale.ROOT, "RESULT CPU (whole JVM: client, region servers, master): without %.1f µs/event, with"
+          + " %.1f µs/event, median of the rounds' own CPU overheads %.1f%%%n", median(plainCpu), median(stateCpu),
+          median(pairedCpu));
     } finally {
       if (pool != null) {
         pool.shutdownNow();
@@ -103,8 +115,13 @@ public final class StateOverheadBenchmark {
     }
   }
 
+  /**
+   * Writes the workload into a new table and drops it; returns events per second, and in {@code cpuMicrosPerEvent[0]}
+   * the CPU time of the whole JVM (all threads: the writer, the region servers, the master) per event during the
+   * writes, which the scheduling noise of a shared machine disturbs less than wall-clock throughput.
+   */
   static double run(HBaseTestingUtility util, String name, Map<String, String> props, List<CanonicalEvent> workload,
-      int batch, ExecutorService pool) throws Exception {
+      int batch, ExecutorService pool, double[] cpuMicrosPerEvent) throws Exception {
     TableSchema schema = new TableSchema(name, 4);
     if (props == null) {
       util.getAdmin().createTable(SchemaTool.descriptor(schema), SchemaTool.splitKeys(schema));
@@ -117,6 +134,9 @@ public final class StateOverheadBenchmark {
     try (Table t = util.getConnection().getTable(tn)) {
       SinkWritePath sink = pool == null ? new SinkWritePath(t, util.getConnection().getRegionLocator(tn))
           : new SinkWritePath(t, util.getConnection().getRegionLocator(tn), pool);
+      com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      long c0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       for (int i = 0; i < workload.size(); i += batch) {
         List<String> rejected = sink.write(workload.subList(i, Math.min(workload.size(), i + batch)));
@@ -125,6 +145,7 @@ public final class StateOverheadBenchmark {
         }
       }
       long el = System.nanoTime() - t0;
+      cpuMicrosPerEvent[0] = (os.getProcessCpuTime() - c0) / 1e3 / workload.size();
       return workload.size() / (el / 1e9);
     } finally {
       // every run starts from the same empty region server: no memstores of earlier tables left to flush
