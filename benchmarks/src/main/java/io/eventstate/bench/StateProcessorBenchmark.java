@@ -132,9 +132,10 @@ public class StateProcessorBenchmark {
       }
     }
     CanonicalEvent event = EventRowReader.read(row, key, byQualifier);
-    String stateRow = RowKeyCodec.stateRowKeyUnder(row.substring(0, row.indexOf(RowKeyCodec.DELIMITER) + 1));
+    String prefix = row.substring(0, row.indexOf(RowKeyCodec.DELIMITER) + 1); // checked by decode
+    String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     StoredState current = cache.getOrDefault(stateRow, StoredState.EMPTY);
-    Plan plan = processor.plan(key.entityType(), key.entityId(), current, List.of(event));
+    Plan plan = processor.plan(prefix, key.entityType(), key.entityId(), current, List.of(event));
     EntityStateProcessor.Result result = processor.process(plan, Set.of(), null, List.of());
     cache.put(stateRow, result.stateAfter());
     return result;

@@ -202,12 +202,15 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     final List<CanonicalEvent> events = new ArrayList<>();
     final List<String> rows = new ArrayList<>();
     final int firstIndex;
+    /** {@code SS:TYPE:ID|}, checked against the entity by {@link RowKeyCodec#decode}. */
+    final String prefix;
     final String stateRow;
     boolean stateRowLockedByBatch;
 
-    EntityBatch(DecodedKey key, int firstIndex, String stateRow) {
+    EntityBatch(DecodedKey key, int firstIndex, String prefix, String stateRow) {
       this.key = key;
       this.firstIndex = firstIndex;
+      this.prefix = prefix;
       this.stateRow = stateRow;
     }
 
@@ -233,13 +236,11 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       if (RowKeyCodec.isDeadLetter(row)) {
         continue;
       }
-      DecodedKey key;
-      try {
-        key = RowKeyCodec.decode(row);
-      } catch (IllegalArgumentException notOurs) {
-        continue;
-      }
-      if (key.kind() == RowKeyCodec.Kind.STATE) {
+      int prefixEnd = row.indexOf(RowKeyCodec.DELIMITER) + 1;
+      if (prefixEnd > 0 && row.length() == prefixEnd + RowKeyCodec.STATE_SUFFIX.length()
+          && row.endsWith(RowKeyCodec.STATE_SUFFIX)) {
+        // a state row: not decoded (its entity prefix is hashed for the batch's event rows of the entity, the only
+        // ones it is matched with below)
         stateRowsInBatch.add(row);
         if (m instanceof Put p) {
           own.putIfAbsent(row, p);
@@ -247,6 +248,12 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
         if (!onlyTouch(m)) {
           cache.remove(row); // someone else writes our state cells: read them from the region next time
         }
+        continue;
+      }
+      DecodedKey key;
+      try {
+        key = RowKeyCodec.decode(row);
+      } catch (IllegalArgumentException notOurs) {
         continue;
       }
       if (key.kind() != RowKeyCodec.Kind.EVENT || !(m instanceof Put put)) {
@@ -267,7 +274,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
         throw new DoNotRetryIOException("Eventstate cannot apply event row '" + row
             + "': the table's state configuration is invalid: " + configError);
       }
-      if (!processor.spec().appliesTo(key.entityType())) {
+      if (!processor.appliesTo(key.entityType())) {
         continue;
       }
       CanonicalEvent event;
@@ -279,8 +286,9 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       final int index = i;
       // the event row starts with the entity prefix that decode just checked: no need to hash the entity again
-      String stateRow = RowKeyCodec.stateRowKeyUnder(row.substring(0, row.indexOf(RowKeyCodec.DELIMITER) + 1));
-      EntityBatch eb = byStateRow.computeIfAbsent(stateRow, k -> new EntityBatch(key, index, k));
+      String prefix = row.substring(0, prefixEnd);
+      String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
+      EntityBatch eb = byStateRow.computeIfAbsent(stateRow, k -> new EntityBatch(key, index, prefix, k));
       eb.events.add(event);
       eb.rows.add(row);
       own.putIfAbsent(row, put);
@@ -372,13 +380,13 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
     EntityStateProcessor.Result result;
     try {
-      Plan plan = processor.plan(type, id, current, eb.events);
+      Plan plan = processor.plan(eb.prefix, type, id, current, eb.events);
       if (plan.needsWatermarkId()) {
-        plan = plan.withWatermarkId(watermarkId(region, RowKeyCodec.entityPrefix(type, id), plan.watermarkNanos()));
+        plan = plan.withWatermarkId(watermarkId(region, eb.prefix, plan.watermarkNanos()));
       }
       Set<String> stored = new HashSet<>();
       for (CanonicalEvent e : plan.atOrBeforeWatermark()) {
-        byte[] row = Bytes.toBytes(RowKeyCodec.eventRowKey(type, id, e.eventTimeNanos(), e.eventId()));
+        byte[] row = Bytes.toBytes(RowKeyCodec.eventRowKeyUnder(eb.prefix, e.eventTimeNanos(), e.eventId()));
         if (!region.get(new Get(row).addColumn(E, Q_EVENT_ID)).isEmpty()) {
           stored.add(e.eventId());
         }
@@ -387,7 +395,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       StoredEvent snapshot = null;
       List<StoredEvent> history = List.of();
       if (from.isPresent()) {
-        String prefix = RowKeyCodec.entityPrefix(type, id);
+        String prefix = eb.prefix;
         byte[] start = Bytes.toBytes(prefix + RowKeyCodec.timeField(from.getAsLong()));
         // back from the late event's time to the newest state snapshot (its events are contiguous in the region)
         List<StoredEvent> replay = new ArrayList<>();

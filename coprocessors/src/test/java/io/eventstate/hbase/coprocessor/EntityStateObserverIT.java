@@ -88,6 +88,31 @@ class EntityStateObserverIT {
     assertTrue(dup.sum() - dupBefore >= 2L * events.size());
   }
 
+  /**
+   * The observer recognizes state rows by their key without decoding it (SS:TYPE:ID|!state); an event whose id is
+   * {@code !state} has a key that ends the same way and must still be applied as an event.
+   */
+  @Test
+  void anEventIdThatLooksLikeTheStateSuffixIsStillAnEvent() throws Exception {
+    TableName tn = StateTables.create("bang_state", StateTables.standardProperties());
+    CanonicalEvent first = StateTables.event("package", "p-bang", "pre_transit", T0, "!state");
+    CanonicalEvent second = StateTables.event("package", "p-bang", "in_transit", T0 + HOUR, "e2");
+    CanonicalEvent third = StateTables.event("package", "p-bang", "out_for_delivery", T0 + 2 * HOUR, "!state!");
+    assertTrue(RowKeyCodec.eventRowKey("package", "p-bang", T0, "!state").endsWith(RowKeyCodec.STATE_SUFFIX));
+    assertEquals(List.of(), StateTables.sink(tn).write(List.of(first)));
+    try (Table t = StateTables.table(tn)) {
+      t.put(StateTables.plainPuts(List.of(second)));
+    }
+    assertEquals(List.of(), StateTables.sink(tn).write(List.of(third, first))); // the first one again: a duplicate
+    Map<String, Map<String, byte[]>> rows = StateTables.rows(tn);
+    Map<String, byte[]> state = rows.get(RowKeyCodec.stateRowKey("package", "p-bang"));
+    assertEquals(3L, StateTables.counter(state, StateColumns.EVENTS));
+    assertEquals("tracking/in_transit/out_for_delivery",
+        Bytes.toString(state.get("s:" + StateColumns.machineState("package"))));
+    assertEquals("tracking/pre_transit", Bytes.toString(rows.get(RowKeyCodec.eventRowKey("package", "p-bang", T0,
+        "!state")).get("d:" + StateColumns.machineState("package"))));
+  }
+
   /** DESIGN 5: any arrival order within the allowed lateness gives the same state rows and derived cells. */
   @Test
   void shuffledDeliveryGivesTheSameCellsAsInOrder() throws Exception {

@@ -62,6 +62,9 @@ public final class EntityStateProcessor {
   /** The qualifiers of each machine's and each session's cells, built once (the same String on every write). */
   private final Map<String, Columns> machineColumns = new HashMap<>();
   private final Map<String, Columns> sessionColumns = new HashMap<>();
+  /** The definitions of each entity type seen, built once (at most {@link #MAX_TYPES} kept). */
+  private final Map<String, TypeRules> byType = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_TYPES = 1024;
 
   public EntityStateProcessor(EntityStateSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
@@ -73,6 +76,30 @@ public final class EntityStateProcessor {
       sessionColumns.put(ss.name(), new Columns(StateColumns.session(ss.name()), StateColumns.sessionId(ss.name()),
           StateColumns.sessionCount(ss.name()), null));
     }
+  }
+
+  /** The machines, sessions and allowed lateness of one entity type. */
+  private record TypeRules(List<MachineDefinition> machines, List<SessionSpec> sessions, long latenessNanos) {
+    boolean applies() {
+      return !machines.isEmpty() || !sessions.isEmpty();
+    }
+  }
+
+  private TypeRules rules(String entityType) {
+    TypeRules r = byType.get(entityType);
+    if (r == null) {
+      r = new TypeRules(List.copyOf(spec.machinesFor(entityType)), List.copyOf(spec.sessionsFor(entityType)),
+          spec.latenessNanos(entityType));
+      if (byType.size() < MAX_TYPES) { // entity types come from the data: keep the map bounded
+        byType.put(entityType, r);
+      }
+    }
+    return r;
+  }
+
+  /** True if a definition applies to the entity type ({@link EntityStateSpec#appliesTo}, looked up once per type). */
+  public boolean appliesTo(String entityType) {
+    return rules(entityType).applies();
   }
 
   /**
@@ -198,8 +225,8 @@ public final class EntityStateProcessor {
   }
 
   /** The first step's result: see the class Javadoc. */
-  public record Plan(String entityType, String entityId, StoredState state, long watermarkNanos, String watermarkId,
-      long latenessNanos, List<CanonicalEvent> events, int batchDuplicates) {
+  public record Plan(String entityType, String entityId, String entityPrefix, StoredState state, long watermarkNanos,
+      String watermarkId, long latenessNanos, List<CanonicalEvent> events, int batchDuplicates) {
 
     /** True if no definition applies to the entity: nothing to do at all. */
     public boolean inert() {
@@ -239,7 +266,8 @@ public final class EntityStateProcessor {
      * the entity's stored events at {@link #watermarkNanos}, all of which were applied.
      */
     public Plan withWatermarkId(String id) {
-      return new Plan(entityType, entityId, state, watermarkNanos, id, latenessNanos, events, batchDuplicates);
+      return new Plan(entityType, entityId, entityPrefix, state, watermarkNanos, id, latenessNanos, events,
+          batchDuplicates);
     }
 
     boolean afterWatermark(CanonicalEvent e) {
@@ -273,7 +301,7 @@ public final class EntityStateProcessor {
 
     /** The state row key. */
     public String stateRow() {
-      return RowKeyCodec.stateRowKey(entityType, entityId);
+      return RowKeyCodec.stateRowKeyUnder(entityPrefix);
     }
   }
 
@@ -309,14 +337,25 @@ public final class EntityStateProcessor {
 
   /** First step: sort, drop repeated ids, find the watermark. */
   public Plan plan(String entityType, String entityId, StoredState state, Collection<CanonicalEvent> newEvents) {
+    return plan(RowKeyCodec.entityPrefix(entityType, entityId), entityType, entityId, state, newEvents);
+  }
+
+  /**
+   * {@link #plan(String, String, StoredState, Collection)} for a caller that has the entity's row-key prefix
+   * ({@link RowKeyCodec#entityPrefix}) already, e.g. from a row key it decoded and checked: the entity is not hashed
+   * again.
+   */
+  public Plan plan(String entityPrefix, String entityType, String entityId, StoredState state,
+      Collection<CanonicalEvent> newEvents) {
     String wmId = null; // not stored: see Plan#needsWatermarkId
     if (state.watermark == null) {
-      throw new IllegalStateException("state row " + RowKeyCodec.stateRowKey(entityType, entityId) + ": cell s:"
+      throw new IllegalStateException("state row " + RowKeyCodec.stateRowKeyUnder(entityPrefix) + ": cell s:"
           + StateColumns.LAST_NS + " is not a number: " + StateColumns.text(state.cells().get(StateColumns.LAST_NS)));
     }
     long wm = state.watermark;
-    if (!spec.appliesTo(entityType)) {
-      return new Plan(entityType, entityId, state, wm, wmId, 0, List.of(), 0);
+    TypeRules rules = rules(entityType);
+    if (!rules.applies()) {
+      return new Plan(entityType, entityId, entityPrefix, state, wm, wmId, 0, List.of(), 0);
     }
     List<CanonicalEvent> sorted = new ArrayList<>(newEvents);
     sorted.sort(StateMachineEngine.EVENT_ORDER);
@@ -331,7 +370,7 @@ public final class EntityStateProcessor {
         unique.add(e);
       }
     }
-    return new Plan(entityType, entityId, state, wm, wmId, spec.latenessNanos(entityType), List.copyOf(unique),
+    return new Plan(entityType, entityId, entityPrefix, state, wm, wmId, rules.latenessNanos(), List.copyOf(unique),
         sorted.size() - unique.size());
   }
 
@@ -345,12 +384,13 @@ public final class EntityStateProcessor {
     if (!stored.applied() || !spec.snapshotAt(stored.event().eventId())) {
       return false;
     }
-    for (MachineDefinition m : spec.machinesFor(stored.event().entityType())) {
+    TypeRules rules = rules(stored.event().entityType());
+    for (MachineDefinition m : rules.machines()) {
       if (stored.derived().containsKey(StateColumns.machine(m.name()))) {
         return true;
       }
     }
-    for (SessionSpec s : spec.sessionsFor(stored.event().entityType())) {
+    for (SessionSpec s : rules.sessions()) {
       if (stored.derived().containsKey(StateColumns.session(s.name()))) {
         return true;
       }
@@ -370,13 +410,14 @@ public final class EntityStateProcessor {
   public Result process(Plan plan, Set<String> storedIds, StoredEvent snapshot, List<StoredEvent> history) {
     String type = plan.entityType();
     String id = plan.entityId();
-    String prefix = RowKeyCodec.entityPrefix(type, id); // hashed once per entity and batch
+    String prefix = plan.entityPrefix(); // the entity is hashed once per entity and batch, or not at all
     String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     if (plan.inert()) {
       return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), plan.state());
     }
-    List<MachineDefinition> machines = spec.machinesFor(type);
-    List<SessionSpec> sessions = spec.sessionsFor(type);
+    TypeRules rules = rules(type);
+    List<MachineDefinition> machines = rules.machines();
+    List<SessionSpec> sessions = rules.sessions();
     List<CanonicalEvent> inOrder = new ArrayList<>();
     List<CanonicalEvent> late = new ArrayList<>();
     List<CanonicalEvent> tooLate = new ArrayList<>();

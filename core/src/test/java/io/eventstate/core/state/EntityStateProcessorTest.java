@@ -116,6 +116,27 @@ class EntityStateProcessorTest {
   }
 
   @Test
+  void planningWithTheDecodedPrefixEqualsPlanningWithTheEntity() {
+    EntityStateProcessor p = new EntityStateProcessor(spec());
+    CanonicalEvent e = TestSupport.event("package", "p:1|x", "pre_transit", T0, "a");
+    String prefix = RowKeyCodec.entityPrefix("package", "p:1|x");
+    EntityStateProcessor.Plan byEntity = p.plan("package", "p:1|x", EntityStateProcessor.StoredState.EMPTY, List.of(e));
+    EntityStateProcessor.Plan byPrefix = p.plan(prefix, "package", "p:1|x", EntityStateProcessor.StoredState.EMPTY,
+        List.of(e));
+    assertEquals(byEntity, byPrefix);
+    assertEquals(RowKeyCodec.stateRowKey("package", "p:1|x"), byPrefix.stateRow());
+    EntityStateProcessor.Result a = p.process(byEntity, java.util.Set.of(), null, List.of());
+    EntityStateProcessor.Result b = p.process(byPrefix, java.util.Set.of(), null, List.of());
+    assertEquals(a.stateCells(), b.stateCells());
+    assertEquals(a.derivedWrites(), b.derivedWrites());
+    assertTrue(p.appliesTo("package"));
+    assertFalse(p.appliesTo("user")); // this spec's machine and sessions are for packages only
+    assertFalse(p.appliesTo("toaster"));
+    assertTrue(p.plan("toaster", "t1", EntityStateProcessor.StoredState.EMPTY,
+        List.of(TestSupport.event("toaster", "t1", "on", T0, "x"))).inert());
+  }
+
+  @Test
   void eventsAtTheWatermarksTimeAreOrderedByTheLookedUpId() {
     long t = T0 + HOUR;
     CanonicalEvent first = TestSupport.event("package", "p1", "pre_transit", T0, "a");

@@ -54,7 +54,10 @@ final class InMemoryStateStore {
         assertEquals(hex(fromCells.cells()), hex(cached.cells()), "stateAfter must equal the cells written");
       }
       StoredState current = cached != null && (writes++ & 1) == 0 ? cached : fromCells;
-      Plan plan = processor.plan(first.entityType(), first.entityId(), current, es);
+      // both ways of planning: hashing the entity, or with the prefix a caller decoded from a row key
+      Plan plan = (writes & 2) == 0 ? processor.plan(first.entityType(), first.entityId(), current, es)
+          : processor.plan(RowKeyCodec.entityPrefix(first.entityType(), first.entityId()), first.entityType(),
+              first.entityId(), current, es);
       if (plan.needsWatermarkId()) {
         // as EntityStateObserver: the greatest id among the stored events at the watermark's time
         String timePrefix = RowKeyCodec.entityPrefix(first.entityType(), first.entityId())
