@@ -57,6 +57,11 @@ public record EntityState(String path, long[] enteredAt, long lastEventTimeNanos
     return new EntityState(path, enteredAt, lastEventTimeNanos, recentIds, c);
   }
 
+  /** The same state with another watermark: newest applied event time and recent ids. */
+  public EntityState withWatermark(long lastEventTimeNanos, List<String> recentIds) {
+    return new EntityState(path, enteredAt, lastEventTimeNanos, recentIds, counters);
+  }
+
   /** True once an event has been applied. */
   public boolean started() {
     return lastEventTimeNanos != NO_TIME;

@@ -439,7 +439,10 @@ public final class EntityStateProcessor {
       EntityState known = plan.state().machines.get(m.name());
       if (known == null) {
         byte[] b = cur.get(StateColumns.machine(m.name()));
-        known = b == null ? StateMachineEngine.initial(m) : withStoredCounters(cur, m, decodeMachine(stateRow, m, b));
+        // the state row's machine cell holds neither the counters (cells of their own) nor the watermark, which is the
+        // entity's (every machine of the entity applies every applied event): last_ns, with no recent ids
+        known = b == null ? StateMachineEngine.initial(m) : withStoredCounters(cur, m, decodeMachine(stateRow, m, b))
+            .withWatermark(plan.watermarkNanos(), List.of());
       }
       curMachines.put(m.name(), known);
     }
@@ -492,7 +495,7 @@ public final class EntityStateProcessor {
         baseSessions = new HashMap<>();
         for (MachineDefinition m : machines) {
           byte[] b = snapshot == null ? null : snapshot.derived().get(StateColumns.machine(m.name()));
-          baseMachines.put(m.name(), b == null ? StateMachineEngine.initial(m) : decodeMachine(stateRow, m, b));
+          baseMachines.put(m.name(), b == null ? StateMachineEngine.initial(m) : withoutIds(decodeMachine(stateRow, m, b)));
         }
         for (SessionSpec s : sessions) {
           byte[] b = snapshot == null ? null : snapshot.derived().get(StateColumns.session(s.name()));
@@ -529,7 +532,7 @@ public final class EntityStateProcessor {
           String eventId = ids.get(i);
           TreeMap<String, byte[]> d = after.computeIfAbsent(eventId, k -> new TreeMap<>());
           if (spec.snapshotAt(eventId)) {
-            d.put(q.whole, st.state().toBytes());
+            d.put(q.whole, withoutIds(st.state()).toBytes());
           }
           d.put(q.text, StateColumns.utf8(st.state().path()));
           if (fresh.contains(eventId)) {
@@ -542,7 +545,7 @@ public final class EntityStateProcessor {
             }
           }
         }
-        finalMachines.put(m.name(), last);
+        finalMachines.put(m.name(), withoutIds(last));
       }
       for (SessionSpec s : sessions) {
         Columns q = sessionColumns.get(s.name());
@@ -621,9 +624,10 @@ public final class EntityStateProcessor {
         EntityState before = curMachines.get(m.name());
         EntityState now = finalMachines.get(m.name());
         Columns q = machineColumns.get(m.name());
-        // the state row's counters are cells of their own: its machine cell leaves them out (about 350 bytes less
-        // per write for the package machine); snapshots in derived cells keep them
-        want(desired, q.whole, now.withCounters(Counters.NONE).toBytes());
+        // the state row's machine cell leaves out the counters (cells of their own: about 350 bytes less per write for
+        // the package machine) and the watermark (last_ns): it changes only when the machine's states do, not with
+        // every event; snapshots in derived cells keep both (but no recent ids)
+        want(desired, q.whole, now.withWatermark(EntityState.NO_TIME, List.of()).withCounters(Counters.NONE).toBytes());
         want(desired, q.text, StateColumns.utf8(now.path()));
         // the counters that changed (the state row's counter cells were written with the state they belong to)
         now.counters().forEachChange(before.counters(),
@@ -715,6 +719,15 @@ public final class EntityStateProcessor {
       }
     }
     return counters.isEmpty() ? st : st.withCounters(Counters.of(counters));
+  }
+
+  /**
+   * The state without its recent ids. The processor itself guarantees each event id once (stored rows, the watermark),
+   * so the engine's dedupe window is not needed across writes; left in, the window would depend on how events were
+   * batched, and so would the snapshot cells.
+   */
+  private static EntityState withoutIds(EntityState s) {
+    return s.recentIds().isEmpty() ? s : s.withWatermark(s.lastEventTimeNanos(), List.of());
   }
 
   private static EntityState decodeMachine(String row, MachineDefinition m, byte[] b) {

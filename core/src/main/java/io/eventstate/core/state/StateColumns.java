@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
  *   <tr><td>{@code events}</td><td>long: events applied to the entity's state (duplicates and too-late excluded)</td></tr>
  *   <tr><td>{@code too_late}</td><td>long: events stored but older than the allowed lateness (absent until one)</td></tr>
  *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's {@code EntityState} (format in that class) without its
- *       counters, which are the {@code m.NAME.c.*} cells</td></tr>
+ *       counters, which are the {@code m.NAME.c.*} cells, and without the watermark (last event time {@code NO_TIME},
+ *       no recent ids: {@code last_ns} is every machine's watermark), so it changes only with the machine's
+ *       states</td></tr>
  *   <tr><td>{@code m.NAME.state}</td><td>text: the current state path, e.g. {@code tracking/in_transit/moving}</td></tr>
  *   <tr><td>{@code m.NAME.c.COUNTER}</td><td>long: each counter of the machine; absent or 0 when zero</td></tr>
  *   <tr><td>{@code sess.NAME}</td><td>bytes: the full {@code SessionState}</td></tr>
@@ -34,7 +36,8 @@ import java.nio.charset.StandardCharsets;
  * <table>
  *   <caption>derived cells</caption>
  *   <tr><th>qualifier</th><th>value</th></tr>
- *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's full {@code EntityState} right after this event (a recompute
+ *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's {@code EntityState} right after this event, recent ids left
+ *       out (a recompute
  *       restarts from it); only on snapshot events, about one in {@code eventstate.state.snapshotEvery}
  *       ({@link EntityStateSpec#snapshotAt})</td></tr>
  *   <tr><td>{@code m.NAME.state}</td><td>text: the state path after this event</td></tr>
