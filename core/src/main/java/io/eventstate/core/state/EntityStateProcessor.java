@@ -386,12 +386,12 @@ public final class EntityStateProcessor {
     }
     TypeRules rules = rules(stored.event().entityType());
     for (MachineDefinition m : rules.machines()) {
-      if (stored.derived().containsKey(StateColumns.machine(m.name()))) {
+      if (stored.derived().containsKey(machineColumns.get(m.name()).whole)) {
         return true;
       }
     }
     for (SessionSpec s : rules.sessions()) {
-      if (stored.derived().containsKey(StateColumns.session(s.name()))) {
+      if (stored.derived().containsKey(sessionColumns.get(s.name()).whole)) {
         return true;
       }
     }
@@ -438,10 +438,11 @@ public final class EntityStateProcessor {
     for (MachineDefinition m : machines) {
       EntityState known = plan.state().machines.get(m.name());
       if (known == null) {
-        byte[] b = cur.get(StateColumns.machine(m.name()));
+        Columns q = machineColumns.get(m.name());
+        byte[] b = cur.get(q.whole);
         // the state row's machine cell holds neither the counters (cells of their own) nor the watermark, which is the
         // entity's (every machine of the entity applies every applied event): last_ns, with no recent ids
-        known = b == null ? StateMachineEngine.initial(m) : withStoredCounters(cur, m, decodeMachine(stateRow, m, b))
+        known = b == null ? StateMachineEngine.initial(m) : withStoredCounters(cur, q, decodeMachine(stateRow, m, b))
             .withWatermark(plan.watermarkNanos(), List.of());
       }
       curMachines.put(m.name(), known);
@@ -450,7 +451,7 @@ public final class EntityStateProcessor {
     for (SessionSpec s : sessions) {
       SessionState known = plan.state().sessions.get(s.name());
       if (known == null) {
-        byte[] b = cur.get(StateColumns.session(s.name()));
+        byte[] b = cur.get(sessionColumns.get(s.name()).whole);
         known = b == null ? SessionState.initial() : decodeSession(stateRow, s, b);
       }
       curSessions.put(s.name(), known);
@@ -494,11 +495,11 @@ public final class EntityStateProcessor {
         baseMachines = new HashMap<>();
         baseSessions = new HashMap<>();
         for (MachineDefinition m : machines) {
-          byte[] b = snapshot == null ? null : snapshot.derived().get(StateColumns.machine(m.name()));
+          byte[] b = snapshot == null ? null : snapshot.derived().get(machineColumns.get(m.name()).whole);
           baseMachines.put(m.name(), b == null ? StateMachineEngine.initial(m) : withoutIds(decodeMachine(stateRow, m, b)));
         }
         for (SessionSpec s : sessions) {
-          byte[] b = snapshot == null ? null : snapshot.derived().get(StateColumns.session(s.name()));
+          byte[] b = snapshot == null ? null : snapshot.derived().get(sessionColumns.get(s.name()).whole);
           baseSessions.put(s.name(), b == null ? SessionState.initial() : decodeSession(stateRow, s, b));
         }
         fold = new ArrayList<>();
@@ -604,8 +605,8 @@ public final class EntityStateProcessor {
     if (wm != EntityState.NO_TIME) {
       ts = Math.max(ts, EventRowCodec.cellTimestamp(wm));
     }
-    // the state-row cells this write may change (qualifier, value, ...); only those whose bytes change are written
-    List<Object> desired = new ArrayList<>(24);
+    // the state-row cells this write may change; only those whose bytes change are written
+    List<Map.Entry<String, byte[]>> desired = new ArrayList<>(12);
     if (applied > 0) {
       want(desired, StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
       want(desired, StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
@@ -645,12 +646,10 @@ public final class EntityStateProcessor {
       want(desired, StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
     }
     Map<String, byte[]> changed = new HashMap<>();
-    for (int i = 0; i < desired.size(); i += 2) {
-      String q = (String) desired.get(i);
-      byte[] v = (byte[]) desired.get(i + 1);
-      if (!Arrays.equals(cur.get(q), v)) {
-        stateCells.add(cell(StateColumns.STATE_FAMILY, q, ts, v));
-        changed.put(q, v);
+    for (Map.Entry<String, byte[]> c : desired) {
+      if (!Arrays.equals(cur.get(c.getKey()), c.getValue())) {
+        stateCells.add(cell(StateColumns.STATE_FAMILY, c.getKey(), ts, c.getValue()));
+        changed.put(c.getKey(), c.getValue());
       }
     }
     // the states the cells encode, kept for the next write of the entity (equal to decoding the cells)
@@ -681,9 +680,8 @@ public final class EntityStateProcessor {
     return true;
   }
 
-  private static void want(List<Object> desired, String qualifier, byte[] value) {
-    desired.add(qualifier);
-    desired.add(value);
+  private static void want(List<Map.Entry<String, byte[]>> desired, String qualifier, byte[] value) {
+    desired.add(Map.entry(qualifier, value));
   }
 
   private static long counter(Map<String, byte[]> cells, String q) {
@@ -703,11 +701,11 @@ public final class EntityStateProcessor {
    * The machine state of a state row: the counters come from the {@code m.NAME.c.*} cells when the machine cell has
    * none (rows written before this layout keep them in both places, equal).
    */
-  private static EntityState withStoredCounters(Map<String, byte[]> cells, MachineDefinition m, EntityState st) {
+  private static EntityState withStoredCounters(Map<String, byte[]> cells, Columns machine, EntityState st) {
     if (!st.counters().isZero()) {
       return st;
     }
-    String prefix = StateColumns.machineCounterPrefix(m.name());
+    String prefix = machine.counterPrefix;
     TreeMap<String, Long> counters = new TreeMap<>();
     for (Map.Entry<String, byte[]> c : cells.entrySet()) {
       if (!c.getKey().startsWith(prefix)) {
