@@ -42,6 +42,11 @@ final class InMemoryStateStore {
     this.processor = processor;
   }
 
+  /** Forgets the cached state rows: the next writes read the state rows from the cells (after a test edits them). */
+  void forgetCache() {
+    cache.clear();
+  }
+
   void write(List<CanonicalEvent> batch) {
     Map<String, List<CanonicalEvent>> byEntity = new LinkedHashMap<>();
     for (CanonicalEvent e : batch) {
