@@ -9,11 +9,13 @@ import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.session.SessionSpec;
 import io.eventstate.core.state.EntityStateProcessor;
-import io.eventstate.core.state.EntityStateProcessor.Plan;
+import io.eventstate.core.state.EntityRows;
+import io.eventstate.core.state.EntityStateProcessor.StoredEvent;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.core.state.EventRowReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,6 +26,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Measurement;
@@ -38,8 +41,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The state coprocessor's own work per event, without HBase: what {@code EntityStateObserver} does between receiving
- * an event row's cells and handing cells back (decode the row key and the cells, plan, fold, encode the state-row and
- * derived cells, keep the state row in its cache), for the workload of {@code StateOverheadBenchmark} (package machine
+ * an event row's cells and handing cells back (decode the row key and the cells, advance the entity through core's
+ * state protocol with its state row in a cache, encode the state-row and derived cells), for the workload of {@code StateOverheadBenchmark} (package machine
  * + web sessions, 1,000 entities, every event from a random entity, so each event brings its own state-row update).
  * The baseline in the same run is {@code sinkEncode}: what the sink does per event to build the event row's cells
  * ({@link EventRowCodec#eventRow}), the smallest per-event work of the plain write path.
@@ -122,6 +125,37 @@ public class StateProcessorBenchmark {
   }
 
   private EntityStateProcessor.Result observe(int i) {
+    try {
+      return observeOne(i);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A state row cache in front of an entity with no stored events but those it is given (all new). */
+  private record CachedRows(StoredState state) implements EntityRows {
+    @Override
+    public StoredState stateRow() {
+      return state;
+    }
+
+    @Override
+    public Set<String> storedIds(List<CanonicalEvent> candidates) {
+      return Set.of();
+    }
+
+    @Override
+    public String greatestIdAt(long timeNanos) {
+      return null;
+    }
+
+    @Override
+    public ReplayWindow replayWindow(long fromNanos, Predicate<StoredEvent> isSnapshot) {
+      return ReplayWindow.NONE;
+    }
+  }
+
+  private EntityStateProcessor.Result observeOne(int i) throws IOException {
     String row = rows[i];
     RowKeyCodec.DecodedKey key = RowKeyCodec.decode(row);
     Map<String, byte[]> byQualifier = new HashMap<>();
@@ -132,11 +166,11 @@ public class StateProcessorBenchmark {
       }
     }
     CanonicalEvent event = EventRowReader.read(row, key, byQualifier);
-    String prefix = row.substring(0, row.indexOf(RowKeyCodec.DELIMITER) + 1); // checked by decode
+    String prefix = RowKeyCodec.entityPrefixOf(row); // checked by decode
     String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     StoredState current = cache.getOrDefault(stateRow, StoredState.EMPTY);
-    Plan plan = processor.plan(prefix, key.entityType(), key.entityId(), current, List.of(event));
-    EntityStateProcessor.Result result = processor.process(plan, Set.of(), null, List.of());
+    EntityStateProcessor.Result result = processor.advance(prefix, key.entityType(), key.entityId(), List.of(event),
+        new CachedRows(current));
     cache.put(stateRow, result.stateAfter());
     return result;
   }

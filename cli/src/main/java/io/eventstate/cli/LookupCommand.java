@@ -3,6 +3,7 @@ package io.eventstate.cli;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
+import io.eventstate.core.state.StateColumns;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -83,10 +84,8 @@ final class LookupCommand {
   }
 
   private static Scan entityScan(String type, String id) {
-    String prefix = RowKeyCodec.entityPrefix(type, id);
-    // The prefix ends with '|'; the next character, '}', bounds every row of this entity.
-    String stop = prefix.substring(0, prefix.length() - 1) + (char) (RowKeyCodec.DELIMITER + 1);
-    return new Scan().withStartRow(RowKeyCodec.toBytes(prefix)).withStopRow(RowKeyCodec.toBytes(stop));
+    RowKeyCodec.KeyRange rows = RowKeyCodec.entityRange(type, id);
+    return new Scan().withStartRow(rows.startBytes()).withStopRow(rows.stopBytes());
   }
 
   private static boolean hasEvents(Table table, String type, String id) throws IOException {
@@ -133,12 +132,22 @@ final class LookupCommand {
         .map(e -> List.of(e.getKey(), String.valueOf(e.getValue()))).toList());
   }
 
-  /** Counters are 8-byte longs; the machines' and sessions' full states are binary; the rest is text. */
+  /**
+   * Counters are 8-byte longs, a machine's counter cell is their text form (shown as name → value); the machines' and
+   * sessions' full states are binary; the rest is text.
+   */
   static Object value(String qualifier, byte[] v) {
-    boolean counter = qualifier.equals("events") || qualifier.equals("too_late") && v.length == 8
-        || qualifier.contains(".c.") || qualifier.endsWith(".count");
+    boolean counter = qualifier.equals(StateColumns.EVENTS) || qualifier.equals(StateColumns.TOO_LATE)
+        || qualifier.contains(".c.") || qualifier.endsWith(".count") || qualifier.startsWith(StateColumns.DAY_PREFIX);
     if (counter && v.length == Long.BYTES) {
       return ByteBuffer.wrap(v).getLong();
+    }
+    if (qualifier.startsWith(StateColumns.MACHINE_PREFIX) && qualifier.endsWith(".c")) {
+      try {
+        return StateColumns.decodeCounters(v);
+      } catch (IllegalArgumentException e) {
+        return "(" + v.length + " bytes, unreadable counters: " + e.getMessage() + ")";
+      }
     }
     if ((qualifier.startsWith("m.") || qualifier.startsWith("sess.")) && qualifier.indexOf('.', qualifier.indexOf('.') + 1) < 0) {
       return "(" + v.length + " bytes, engine state)";

@@ -127,10 +127,8 @@ public final class QuerySchema {
       String n = hiveName(m.name());
       c.add(s(n + "_state", "STRING", StateColumns.machineState(m.name()), false,
           "current state of machine " + m.name()));
-      for (String counter : m.counterNames()) {
-        c.add(s(n + "_" + hiveName(counter), "BIGINT", StateColumns.machineCounter(m.name(), counter), true,
-            "counter " + counter + " of machine " + m.name() + ", NULL when 0"));
-      }
+      c.add(s(n + "_counters", "STRING", StateColumns.machineCounters(m.name()), false,
+          "counters of machine " + m.name() + ", NAME=VALUE,... (one column each in the entity_state view)"));
     }
     for (SessionSpec sp : sessions) {
       String n = hiveName(sp.name());
@@ -208,11 +206,45 @@ public final class QuerySchema {
   private String stateView(HiveTable state) {
     // The entity is not a cell of the state row: it is read back from the key "SS:TYPE:ID|!state". Types and
     // ids holding % : | space or control characters appear escaped (%XX), as in the row key.
-    return "-- One row per entity, with the entity read from the row key (escaped characters stay %XX).\n"
+    // Each machine's counters are one text cell (NAME=VALUE,...): the view gives each counter its own BIGINT column,
+    // NULL when the counter is zero (regexp_extract finds nothing, and '' casts to NULL in Hive and Impala alike).
+    StringBuilder counters = new StringBuilder();
+    for (MachineDefinition m : machines) {
+      String n = hiveName(m.name());
+      for (String counter : m.counterNames()) {
+        if (counter.equals(MachineDefinition.COUNTER_EVENTS)) {
+          continue; // the entity's events column
+        }
+        counters.append(",\n  CAST(regexp_extract(s.").append(n).append("_counters, '(^|,)").append(counterPattern(counter))
+            .append("=(-?[0-9]+)', 2) AS BIGINT) AS ").append(n).append('_').append(hiveName(counter));
+      }
+    }
+    return "-- One row per entity, with the entity read from the row key (escaped characters stay %XX), and each\n"
+        + "-- counter of each machine in a column of its own (NULL when zero).\n"
         + "CREATE VIEW IF NOT EXISTS " + prefix + "_entity_state AS\nSELECT\n"
         + "  regexp_extract(row_key, '^[0-9a-f][0-9a-f]:([^:|]*):', 1) AS entity_type,\n"
         + "  regexp_extract(row_key, '^[0-9a-f][0-9a-f]:[^:|]*:([^|]*)[|]', 1) AS entity_id,\n"
-        + "  s.*\nFROM " + state.name() + " s\nWHERE row_key LIKE '%|" + RowKeyCodec.STATE_SUFFIX + "';\n";
+        + "  s.*" + counters + "\nFROM " + state.name() + " s\nWHERE row_key LIKE '%|" + RowKeyCodec.STATE_SUFFIX
+        + "';\n";
+  }
+
+  /**
+   * A counter name as a regular expression matching its text in the counter cell ({@code StateColumns.encodeCounters}
+   * escapes {@code % , =} as {@code %XX}), with no backslash or quote, which the SQL dialects escape differently.
+   */
+  static String counterPattern(String counter) {
+    StringBuilder sb = new StringBuilder();
+    for (char ch : counter.toCharArray()) {
+      switch (ch) {
+        case '%' -> sb.append("%25");
+        case ',' -> sb.append("%2C");
+        case '=' -> sb.append("%3D");
+        case '\\', '\'', ']', '^' -> sb.append('.'); // any character: never in names the parser accepts
+        default -> sb.append(Character.isLetterOrDigit(ch) || ch == '_' || ch == '/' || ch == '-' ? String.valueOf(ch)
+            : "[" + ch + "]");
+      }
+    }
+    return sb.toString();
   }
 
   private String sessionsView(HiveTable events) {

@@ -1,6 +1,7 @@
 package io.eventstate.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventstate.core.fsm.DefinitionCatalog;
@@ -80,12 +81,17 @@ class QueryCommandsTest {
         if (c.binary()) {
           assertEquals("BIGINT", c.hiveType(), c.toString());
           String qual = c.qualifier();
-          assertTrue(qual.equals("events") || qual.equals("too_late") || qual.contains(".c.") || qual.endsWith(".count"), qual);
+          assertTrue(qual.equals("events") || qual.equals("too_late") || qual.endsWith(".count"), qual);
         }
       }
     }
-    assertTrue(q.stateTable().columns().stream().anyMatch(c -> c.mapping().equals("s:m.package.c.event.delivered#b")),
-        q.stateTable().columnsMapping());
+    assertTrue(q.stateTable().columns().stream().anyMatch(c -> c.mapping().equals("s:m.package.c")
+        && c.hiveType().equals("STRING")), q.stateTable().columnsMapping());
+    String view = q.hiveFiles().get("state.sql");
+    assertTrue(view.contains("CAST(regexp_extract(s.package_counters, '(^|,)event[.]delivered=(-?[0-9]+)', 2) AS BIGINT)"
+        + " AS package_event_delivered"), view);
+    assertTrue(view.contains("'(^|,)state[.]tracking/in_transit=(-?[0-9]+)'"), view);
+    assertFalse(view.contains("package_events,") || view.contains("AS package_events\n"), "events is the entity's");
     assertTrue(q.eventsTable().columnsMapping().contains("d:m.package.state,"), q.eventsTable().columnsMapping());
     assertTrue(q.eventsTable().columnsMapping().contains("d:sess.web.id,"), q.eventsTable().columnsMapping());
   }

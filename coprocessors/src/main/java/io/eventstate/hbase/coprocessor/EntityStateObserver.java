@@ -7,12 +7,10 @@ import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.RowKeyCodec.DecodedKey;
 import io.eventstate.core.rowkey.TableSchema;
+import io.eventstate.core.state.EntityRows;
 import io.eventstate.core.state.EntityStateProcessor;
-import io.eventstate.core.state.EntityStateProcessor.Plan;
-import io.eventstate.core.state.EntityStateProcessor.StoredEvent;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EventRowReader;
-import io.eventstate.core.state.StateColumns;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,11 +27,8 @@ import org.apache.hadoop.hbase.Cell;
 import org.apache.hadoop.hbase.CellUtil;
 import org.apache.hadoop.hbase.CoprocessorEnvironment;
 import org.apache.hadoop.hbase.DoNotRetryIOException;
-import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Mutation;
 import org.apache.hadoop.hbase.client.Put;
-import org.apache.hadoop.hbase.client.Result;
-import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.coprocessor.ObserverContext;
 import org.apache.hadoop.hbase.coprocessor.RegionCoprocessor;
 import org.apache.hadoop.hbase.coprocessor.RegionCoprocessorEnvironment;
@@ -46,16 +40,16 @@ import org.apache.hadoop.hbase.metrics.MetricRegistry;
 import org.apache.hadoop.hbase.regionserver.MiniBatchOperationInProgress;
 import org.apache.hadoop.hbase.regionserver.OperationStatus;
 import org.apache.hadoop.hbase.regionserver.Region;
-import org.apache.hadoop.hbase.regionserver.RegionScanner;
 import org.apache.hadoop.hbase.util.Bytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Advances state machines and sessions when event rows are written, atomically with them and exactly once per
- * event id (DESIGN.md section 5). Thin: it decodes rows ({@link RowKeyCodec}, {@link EventRowReader}), lets
- * {@link EntityStateProcessor} decide, and adds the resulting cells to the same mini-batch with
- * {@code addOperationsFromCP}, so they go into the same WAL edit and MVCC write as the events.
+ * event id. Thin: its hooks decode the batch's rows ({@link RowKeyCodec}, {@link EventRowReader}), advance each
+ * entity through core's state protocol ({@link EntityStateProcessor#advance} over the region, {@link RegionEntityRows}),
+ * and apply the resulting cells to the same mini-batch with {@code addOperationsFromCP}, so they go into the same WAL
+ * edit and MVCC write as the events.
  *
  * <h2>Loading</h2>
  * <pre>
@@ -106,9 +100,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   static final String METRIC_PREFIX = "eventstate.state.";
 
   private static final byte[] E = Bytes.toBytes(TableSchema.FAMILY_EVENT);
-  private static final byte[] D = Bytes.toBytes(TableSchema.FAMILY_DERIVED);
   private static final byte[] S = Bytes.toBytes(TableSchema.FAMILY_STATE);
-  private static final byte[] Q_EVENT_ID = Bytes.toBytes(EventRowCodec.Q_EVENT_ID);
   private static final byte[] Q_TOUCH = Bytes.toBytes(EventRowCodec.Q_TOUCH);
   private static final byte[] Q_BODY = Bytes.toBytes(EventRowCodec.Q_BODY);
 
@@ -142,7 +134,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
           getClass().getName()));
       configError = null;
     } catch (RuntimeException e) {
-      // never abort the server: refuse writes instead (DESIGN.md section 5)
+      // never abort the server: refuse writes instead
       configError = e.getMessage();
       LOG.error("Eventstate state observer of region {} is disabled, writes of event rows will be refused: {}",
           rce.getRegion().getRegionInfo().getRegionNameAsString(), configError);
@@ -236,9 +228,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       if (RowKeyCodec.isDeadLetter(row)) {
         continue;
       }
-      int prefixEnd = row.indexOf(RowKeyCodec.DELIMITER) + 1;
-      if (prefixEnd > 0 && row.length() == prefixEnd + RowKeyCodec.STATE_SUFFIX.length()
-          && row.endsWith(RowKeyCodec.STATE_SUFFIX)) {
+      if (RowKeyCodec.stateRowPrefixLength(row) > 0) {
         // a state row: not decoded (its entity prefix is hashed for the batch's event rows of the entity, the only
         // ones it is matched with below)
         stateRowsInBatch.add(row);
@@ -286,7 +276,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       final int index = i;
       // the event row starts with the entity prefix that decode just checked: no need to hash the entity again
-      String prefix = row.substring(0, prefixEnd);
+      String prefix = RowKeyCodec.entityPrefixOf(row);
       String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
       EntityBatch eb = byStateRow.computeIfAbsent(stateRow, k -> new EntityBatch(key, index, prefix, k));
       eb.events.add(event);
@@ -371,40 +361,11 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
 
   private List<Mutation> process(Region region, EntityBatch eb, BatchContext ctx, Map<String, Put> own)
       throws IOException {
-    String type = eb.key.entityType();
-    String id = eb.key.entityId();
     String stateRow = eb.stateRow();
-    StoredState current = cache.get(stateRow);
-    if (current == null) {
-      current = readState(region, stateRow);
-    }
     EntityStateProcessor.Result result;
     try {
-      Plan plan = processor.plan(eb.prefix, type, id, current, eb.events);
-      if (plan.needsWatermarkId()) {
-        plan = plan.withWatermarkId(watermarkId(region, eb.prefix, plan.watermarkNanos()));
-      }
-      Set<String> stored = new HashSet<>();
-      for (CanonicalEvent e : plan.atOrBeforeWatermark()) {
-        byte[] row = Bytes.toBytes(RowKeyCodec.eventRowKeyUnder(eb.prefix, e.eventTimeNanos(), e.eventId()));
-        if (!region.get(new Get(row).addColumn(E, Q_EVENT_ID)).isEmpty()) {
-          stored.add(e.eventId());
-        }
-      }
-      OptionalLong from = plan.recomputeFrom(stored);
-      StoredEvent snapshot = null;
-      List<StoredEvent> history = List.of();
-      if (from.isPresent()) {
-        String prefix = eb.prefix;
-        byte[] start = Bytes.toBytes(prefix + RowKeyCodec.timeField(from.getAsLong()));
-        // back from the late event's time to the newest state snapshot (its events are contiguous in the region)
-        List<StoredEvent> replay = new ArrayList<>();
-        snapshot = snapshotBefore(region, start, Bytes.toBytes(stateRow), replay);
-        replay.addAll(scan(region, new Scan().withStartRow(start, true).withStopRow(Bytes.toBytes(prefix + "~"), false)
-            .addFamily(E).addFamily(D)));
-        history = replay;
-      }
-      result = decide(plan, stored, snapshot, history);
+      result = advance(eb.prefix, eb.key.entityType(), eb.key.entityId(), eb.events,
+          new RegionEntityRows(region, eb.prefix, stateRow, cache.get(stateRow)));
     } catch (RuntimeException e) {
       throw new EntityFailure("Eventstate could not update the state of " + stateRow + " for event rows "
           + eb.rows + ": " + e, e);
@@ -427,129 +388,10 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return out;
   }
 
-  /**
-   * The watermark's event id: the greatest id among the entity's stored events at the watermark's time (all of them
-   * were applied), or null if there is none.
-   */
-  private static String watermarkId(Region region, String entityPrefix, long watermarkNanos) throws IOException {
-    String time = entityPrefix + RowKeyCodec.timeField(watermarkNanos);
-    Scan scan = new Scan().withStartRow(Bytes.toBytes(time + RowKeyCodec.DELIMITER), true)
-        .withStopRow(Bytes.toBytes(time + (char) (RowKeyCodec.DELIMITER + 1)), false).addColumn(E, Q_EVENT_ID);
-    String[] max = new String[1];
-    forEachRow(region, scan, cells -> {
-      for (Cell cell : cells) {
-        String id = Bytes.toString(CellUtil.cloneValue(cell));
-        if (max[0] == null || id.compareTo(max[0]) > 0) {
-          max[0] = id;
-        }
-      }
-      return true;
-    });
-    return max[0];
-  }
-
-  private static StoredState readState(Region region, String stateRow) throws IOException {
-    Result state = region.get(new Get(Bytes.toBytes(stateRow)).addFamily(S));
-    Map<String, byte[]> cells = new HashMap<>();
-    long ts = 0;
-    for (Cell cell : state.rawCells()) {
-      String q = Bytes.toString(CellUtil.cloneQualifier(cell));
-      if (q.equals(EventRowCodec.Q_TOUCH)) {
-        continue;
-      }
-      cells.put(q, CellUtil.cloneValue(cell));
-      if (q.equals(StateColumns.LAST_NS)) {
-        ts = cell.getTimestamp();
-      }
-    }
-    return new StoredState(cells, ts);
-  }
-
-  /** The decision; a seam for tests that need the processor to fail. */
-  EntityStateProcessor.Result decide(Plan plan, Set<String> stored, StoredEvent snapshot, List<StoredEvent> history) {
-    return processor.process(plan, stored, snapshot, history);
-  }
-
-  /**
-   * The newest stored event before {@code start} that keeps a state snapshot, or null; the events passed on the way
-   * go into {@code passed} (they are replayed from the snapshot).
-   */
-  private StoredEvent snapshotBefore(Region region, byte[] start, byte[] stateRow, List<StoredEvent> passed)
-      throws IOException {
-    Scan reverse = new Scan().withStartRow(start, false).withStopRow(stateRow, false).setReversed(true)
-        .addFamily(E).addFamily(D);
-    StoredEvent[] snapshot = new StoredEvent[1];
-    forEachRow(region, reverse, cells -> {
-      StoredEvent se = storedEvent(cells);
-      if (se != null && processor.isSnapshot(se)) {
-        snapshot[0] = se;
-        return false;
-      }
-      if (se != null) {
-        passed.add(se);
-      }
-      return true;
-    });
-    return snapshot[0];
-  }
-
-  /** The stored events the scan reads, in its order. */
-  private static List<StoredEvent> scan(Region region, Scan scan) throws IOException {
-    List<StoredEvent> out = new ArrayList<>();
-    forEachRow(region, scan, cells -> {
-      StoredEvent se = storedEvent(cells);
-      if (se != null) {
-        out.add(se);
-      }
-      return true;
-    });
-    return out;
-  }
-
-  /** Hands each row's cells to {@code row} until it returns false or the scan ends. */
-  private static void forEachRow(Region region, Scan scan, java.util.function.Predicate<List<Cell>> row)
-      throws IOException {
-    try (RegionScanner scanner = region.getScanner(scan)) {
-      List<Cell> cells = new ArrayList<>();
-      boolean more;
-      do {
-        cells.clear();
-        more = scanner.next(cells);
-        if (!cells.isEmpty() && !row.test(cells)) {
-          return;
-        }
-      } while (more);
-    }
-  }
-
-  private static StoredEvent storedEvent(List<Cell> cells) {
-    if (cells.isEmpty()) {
-      return null;
-    }
-    String row = Bytes.toString(CellUtil.cloneRow(cells.get(0)));
-    DecodedKey key;
-    try {
-      key = RowKeyCodec.decode(row);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-    if (key.kind() != RowKeyCodec.Kind.EVENT) {
-      return null;
-    }
-    Map<String, byte[]> e = new HashMap<>();
-    TreeMap<String, byte[]> d = new TreeMap<>();
-    for (Cell cell : cells) {
-      String q = Bytes.toString(CellUtil.cloneQualifier(cell));
-      if (CellUtil.matchingFamily(cell, E)) {
-        e.put(q, CellUtil.cloneValue(cell));
-      } else if (CellUtil.matchingFamily(cell, D)) {
-        d.put(q, CellUtil.cloneValue(cell));
-      }
-    }
-    if (e.isEmpty()) {
-      return null;
-    }
-    return new StoredEvent(EventRowReader.read(row, key, e), d);
+  /** The state protocol for one entity; a seam for tests that need it to fail. */
+  EntityStateProcessor.Result advance(String prefix, String entityType, String entityId, List<CanonicalEvent> events,
+      EntityRows rows) throws IOException {
+    return processor.advance(prefix, entityType, entityId, events, rows);
   }
 
   /**

@@ -1,21 +1,22 @@
 package io.eventstate.hbase.coprocessor;
 
 import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.state.EntityRows;
 import io.eventstate.core.state.EntityStateProcessor;
+import java.io.IOException;
 import java.util.List;
-import java.util.Set;
 
-/** A probe for R7: the decision fails with an unexpected runtime error on events carrying attribute {@code crash}. */
+/** A probe for R7: the state advance fails with an unexpected runtime error on events carrying attribute {@code crash}. */
 public class CrashingEntityStateObserver extends EntityStateObserver {
 
   @Override
-  EntityStateProcessor.Result decide(EntityStateProcessor.Plan plan, Set<String> stored,
-      EntityStateProcessor.StoredEvent snapshot, List<EntityStateProcessor.StoredEvent> history) {
-    for (CanonicalEvent e : plan.events()) {
+  EntityStateProcessor.Result advance(String prefix, String entityType, String entityId, List<CanonicalEvent> events,
+      EntityRows rows) throws IOException {
+    for (CanonicalEvent e : events) {
       if (e.attributes().containsKey("crash")) {
         throw new IllegalStateException("crafted failure on " + e.eventId());
       }
     }
-    return super.decide(plan, stored, snapshot, history);
+    return super.advance(prefix, entityType, entityId, events, rows);
   }
 }

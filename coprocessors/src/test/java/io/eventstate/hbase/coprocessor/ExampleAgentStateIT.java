@@ -382,7 +382,7 @@ class ExampleAgentStateIT {
     }
     Map<String, byte[]> state = rows.get(RowKeyCodec.stateRowKey("package", "EZ4000000004"));
     assertEquals("delivered", StateColumns.text(state.get(q)));
-    assertEquals(unexpected, StateTables.counter(state, StateColumns.machineCounter("package", "unexpected")));
+    assertEquals(unexpected, StateTables.counters(state, "package").getOrDefault("unexpected", 0L).longValue());
     assertEquals(applied.size(), StateTables.counter(state, StateColumns.EVENTS));
     assertEquals(late.size(), StateTables.counter(state, StateColumns.TOO_LATE));
   }

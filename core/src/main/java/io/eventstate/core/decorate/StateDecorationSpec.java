@@ -27,8 +27,9 @@ import io.eventstate.core.state.StateColumns;
  *       {@code <headerPrefix>m.NAME.state}</td></tr>
  *   <tr><td>{@code sessions}</td><td></td><td>sessions whose current id ({@code s:sess.NAME.id}) is added as
  *       {@code <headerPrefix>sess.NAME.id}</td></tr>
- *   <tr><td>{@code counters}</td><td></td><td>8-byte counter cells of the state row, e.g. {@code events,
- *       m.package.c.delivered, sess.web.count}, added in decimal as {@code <headerPrefix><qualifier>}</td></tr>
+ *   <tr><td>{@code counters}</td><td></td><td>counters of the state row, e.g. {@code events,
+ *       m.package.c.state.delivered, sess.web.count} ({@code m.MACHINE.c.COUNTER} names one counter of the machine's
+ *       counter cell), added in decimal as {@code <headerPrefix><name>}</td></tr>
  *   <tr><td>{@code headerPrefix}</td><td>{@code es.state.}</td><td>prefix of the headers written</td></tr>
  *   <tr><td>{@code cacheSize}</td><td>10000</td><td>entities whose state is cached (LRU)</td></tr>
  *   <tr><td>{@code cacheTtlMs}</td><td>5000</td><td>how long a cached state is used; 0 = no cache</td></tr>
@@ -108,8 +109,34 @@ public record StateDecorationSpec(String name, String table, List<String> machin
     return q;
   }
 
+  /** Every state-row qualifier to read: the text cells, the counter cells, and the machines' counter cells. */
+  public List<String> readQualifiers() {
+    List<String> q = textQualifiers();
+    for (String c : counters) {
+      String machine = machineOfCounter(c);
+      if (machine != null) {
+        String packed = StateColumns.machineCounters(machine);
+        if (!q.contains(packed)) {
+          q.add(packed);
+        }
+      }
+      q.add(c); // an 8-byte cell (events, too_late, sess.NAME.count; m.MACHINE.c.COUNTER in rows of older writers)
+    }
+    return q;
+  }
+
+  /** The machine of a counter named {@code m.MACHINE.c.COUNTER}, or null. */
+  private static String machineOfCounter(String c) {
+    if (!c.startsWith(StateColumns.MACHINE_PREFIX)) {
+      return null;
+    }
+    int dot = c.indexOf(".c.", StateColumns.MACHINE_PREFIX.length());
+    return dot < 0 ? null : c.substring(StateColumns.MACHINE_PREFIX.length(), dot);
+  }
+
   /**
-   * The headers a state row's cells give (only cells present). Counter cells that are not 8 bytes are skipped.
+   * The headers a state row's cells give (only counters and cells present). Counter cells that are not 8 bytes are
+   * skipped.
    */
   public Map<String, String> headersFrom(Map<String, byte[]> cells) {
     Map<String, String> out = new TreeMap<>();
@@ -119,7 +146,18 @@ public record StateDecorationSpec(String name, String table, List<String> machin
         out.put(headerPrefix + q, StateColumns.text(v));
       }
     }
+    Map<String, Map<String, Long>> packed = new TreeMap<>();
     for (String q : counters) {
+      String machine = machineOfCounter(q);
+      byte[] cell = machine == null ? null : cells.get(StateColumns.machineCounters(machine));
+      if (cell != null) {
+        Map<String, Long> values = packed.computeIfAbsent(machine, m -> StateColumns.decodeCounters(cell));
+        Long v = values.get(q.substring(StateColumns.machineCounterPrefix(machine).length()));
+        if (v != null) {
+          out.put(headerPrefix + q, Long.toString(v));
+        }
+        continue;
+      }
       byte[] v = cells.get(q);
       if (v != null && v.length == Long.BYTES) {
         out.put(headerPrefix + q, Long.toString(StateColumns.toLong(v)));

@@ -66,6 +66,26 @@ public final class Counters {
     return i < 0 ? 0 : values[i];
   }
 
+  /** The same counters with one set to zero (this object if it is zero already). */
+  public Counters withZero(String name) {
+    int i = Arrays.binarySearch(names, name);
+    if (i < 0 || values[i] == 0) {
+      return this;
+    }
+    long[] v = values.clone();
+    v[i] = 0;
+    return new Counters(names, v, utf8Names);
+  }
+
+  /** Visits every non-zero counter, in name order. */
+  public void forEachNonZero(java.util.function.ObjLongConsumer<String> visitor) {
+    for (int i = 0; i < names.length; i++) {
+      if (values[i] != 0) {
+        visitor.accept(names[i], values[i]);
+      }
+    }
+  }
+
   /** The non-zero counters, sorted by name. */
   public SortedMap<String, Long> asMap() {
     TreeMap<String, Long> m = new TreeMap<>();

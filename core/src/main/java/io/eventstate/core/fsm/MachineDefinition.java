@@ -32,7 +32,8 @@ import java.util.TreeMap;
  *   "allowed_lateness": "2d",                // default 1h: how far behind an entity's newest event an event
  *                                            //   may arrive and still be folded in (used by the coprocessor)
  *   "dedupe_window": 4,                      // default 4: recent event ids kept in the state (0..32)
- *   "counters": {"by_event_type": true, "by_state": true},   // both default true
+ *   "counters": {"by_event_type": true, "by_state": true,    // both default true
+ *                "per_day": false},                          // default false: events per UTC day of the entity
  *   "attributes": {"weight": "number", "status_detail": "string"},  // optional types for guard checks
  *   "states": {
  *     "in_transit": {
@@ -116,6 +117,7 @@ public final class MachineDefinition {
   private final StateNode errorState;
   private final long allowedLatenessNanos;
   private final int dedupeWindow;
+  private final boolean perDayCounters;
   private final String[] counterNames;
   private final byte[][] counterNameBytes;
   private final Map<String, Integer> eventCounter;
@@ -138,6 +140,7 @@ public final class MachineDefinition {
     this.errorState = b.errorState;
     this.allowedLatenessNanos = b.allowedLateness;
     this.dedupeWindow = b.dedupeWindow;
+    this.perDayCounters = b.perDayCounters;
     this.counterNames = b.counterNames;
     this.counterNameBytes = new byte[counterNames.length][];
     for (int i = 0; i < counterNames.length; i++) {
@@ -224,6 +227,14 @@ public final class MachineDefinition {
     return allowedLatenessNanos;
   }
 
+  /**
+   * True if the entities of this machine count their applied events per UTC day of event time ({@code "counters":
+   * {"per_day": true}}): one more state-row cell per write, so off by default.
+   */
+  public boolean perDayCounters() {
+    return perDayCounters;
+  }
+
   public int dedupeWindow() {
     return dedupeWindow;
   }
@@ -283,6 +294,7 @@ public final class MachineDefinition {
     StateNode errorState;
     long allowedLateness = DEFAULT_ALLOWED_LATENESS_NANOS;
     int dedupeWindow = DEFAULT_DEDUPE_WINDOW;
+    boolean perDayCounters;
     String[] counterNames;
     Map<String, Integer> eventCounter = new HashMap<>();
     int otherEventCounter = -1;

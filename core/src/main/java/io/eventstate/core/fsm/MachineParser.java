@@ -24,7 +24,7 @@ final class MachineParser {
   private static final Set<String> STATE_KEYS = Set.of("description", "initial", "final", "states", "on", "timeouts");
   private static final Set<String> TRANSITION_KEYS = Set.of("event", "guard", "target", "notify", "description");
   private static final Set<String> TIMEOUT_KEYS = Set.of("after", "since", "target", "notify", "description");
-  private static final Set<String> COUNTER_KEYS = Set.of("by_event_type", "by_state");
+  private static final Set<String> COUNTER_KEYS = Set.of("by_event_type", "by_state", "per_day");
   private static final Set<String> ATTRIBUTE_TYPES = Set.of("string", "number", "boolean");
   private static final Set<String> FIXED_FIELDS = Set.of("eventType", "entityType", "entityId");
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
@@ -78,6 +78,7 @@ final class MachineParser {
       f.rejectUnknownKeys(counters, "$.counters", COUNTER_KEYS);
       byEventType = f.bool(counters, "by_event_type", "$.counters", true);
       byState = f.bool(counters, "by_state", "$.counters", true);
+      b.perDayCounters = f.bool(counters, "per_day", "$.counters", false);
     }
 
     JsonNode states = f.object(root, "states", "$", true);

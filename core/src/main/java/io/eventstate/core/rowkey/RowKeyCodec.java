@@ -6,8 +6,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
- * Readable string row keys for the Eventstate table (DESIGN.md section 4). Bytes leave core only through this
- * class and {@link EventRowCodec}; every conversion is UTF-8.
+ * Readable string row keys for the Eventstate table. Every key and every key range is built here (bytes leave core
+ * only through this class and {@link EventRowCodec}); every conversion is UTF-8.
  *
  * <h2>Layout</h2>
  * <pre>
@@ -121,6 +121,88 @@ public final class RowKeyCodec {
     sb.append(DELIMITER);
     escape(eventId, sb);
     return sb.toString();
+  }
+
+  /**
+   * A range of row keys: {@code start} inclusive, {@code stop} exclusive.
+   *
+   * @param start first key in the range
+   * @param stop  first key after the range
+   */
+  public record KeyRange(String start, String stop) {
+    /** {@link #start()} as bytes. */
+    public byte[] startBytes() {
+      return toBytes(start);
+    }
+
+    /** {@link #stop()} as bytes. */
+    public byte[] stopBytes() {
+      return toBytes(stop);
+    }
+
+    /** True if the key falls in the range. */
+    public boolean contains(String key) {
+      return key.compareTo(start) >= 0 && key.compareTo(stop) < 0;
+    }
+  }
+
+  /** Every row of an entity (its state row first, then its events in time order), from its {@link #entityPrefix}. */
+  public static KeyRange entityRange(String entityPrefix) {
+    return new KeyRange(entityPrefix, afterPrefix(entityPrefix));
+  }
+
+  /** Every row of an entity. */
+  public static KeyRange entityRange(String entityType, String entityId) {
+    return entityRange(entityPrefix(entityType, entityId));
+  }
+
+  /** The entity's event rows, oldest first (its state row left out). */
+  public static KeyRange eventRange(String entityPrefix) {
+    // '-' (pre-1970 times) sorts after '!' of the state suffix and before every digit
+    return new KeyRange(entityPrefix + '-', afterPrefix(entityPrefix));
+  }
+
+  /** The entity's event rows at or after a time. */
+  public static KeyRange eventsFrom(String entityPrefix, long fromNanos) {
+    return new KeyRange(entityPrefix + timeField(fromNanos), afterPrefix(entityPrefix));
+  }
+
+  /** The entity's event rows strictly before a time (a reverse scan reads them newest first). */
+  public static KeyRange eventsBefore(String entityPrefix, long beforeNanos) {
+    return new KeyRange(entityPrefix + '-', entityPrefix + timeField(beforeNanos));
+  }
+
+  /** The entity's event rows at exactly one time, whatever their ids. */
+  public static KeyRange eventsAt(String entityPrefix, long timeNanos) {
+    String time = entityPrefix + timeField(timeNanos);
+    return new KeyRange(time + DELIMITER, time + (char) (DELIMITER + 1));
+  }
+
+  /** The first key after every key that starts with {@code prefix} (a prefix ending in {@link #DELIMITER}). */
+  private static String afterPrefix(String prefix) {
+    return prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+  }
+
+  /**
+   * If {@code key} has the shape of a state row ({@code ...|!state}), the length of its entity prefix, else -1. The
+   * prefix itself is not checked (cheap enough for every row of a write); {@link #decode} checks it.
+   */
+  public static int stateRowPrefixLength(String key) {
+    int prefixEnd = key.indexOf(DELIMITER) + 1;
+    return prefixEnd > 0 && key.length() == prefixEnd + STATE_SUFFIX.length() && key.endsWith(STATE_SUFFIX)
+        ? prefixEnd : -1;
+  }
+
+  /**
+   * The entity prefix of an event or state row key, as {@link #entityPrefix} writes it (up to and including the first
+   * {@link #DELIMITER}); call it on keys {@link #decode} accepted, whose prefix is checked.
+   */
+  public static String entityPrefixOf(String key) {
+    int end = key.indexOf(DELIMITER);
+    if (end < 0) {
+      throw bad(key, "no '" + DELIMITER + "' ends the entity prefix");
+    }
+    return key.substring(0, end + 1);
   }
 
   /** The dead-letter row for a digest (any bytes; the first 16 are used). */

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *   "split_at_midnight": "Europe/Berlin", // optional: a session never crosses local midnight in this zone
  *   "split_on_attribute": "campaign",     // optional: a new non-empty value of this attribute starts a session
  *   "allowed_lateness": "1h",             // default 1h (used by the coprocessor)
- *   "dedupe_window": 4                    // default 4, 0..32: recent event ids kept in the state
+ *   "dedupe_window": 4,                   // default 4, 0..32: recent event ids kept in the state
+ *   "counters": {"per_day": false}        // default false: events per UTC day of the entity (state-row cells)
  * }
  * }</pre>
  *
@@ -42,7 +43,8 @@ import java.util.regex.Pattern;
  * — each message names the file, the JSON path and the fix.
  */
 public record SessionSpec(String name, String description, String source, List<String> entityTypes, long gapNanos,
-    long maxLengthNanos, ZoneId midnightZone, String splitOnAttribute, long allowedLatenessNanos, int dedupeWindow) {
+    long maxLengthNanos, ZoneId midnightZone, String splitOnAttribute, long allowedLatenessNanos, int dedupeWindow,
+    boolean perDayCounters) {
 
   /** Default {@code gap}: 30 minutes. */
   public static final long DEFAULT_GAP_NANOS = 30L * 60 * 1_000_000_000L;
@@ -54,7 +56,8 @@ public record SessionSpec(String name, String description, String source, List<S
   public static final long NO_MAX_LENGTH = 0;
 
   private static final Set<String> KEYS = Set.of("kind", "name", "description", "entity_types", "gap", "max_length",
-      "split_at_midnight", "split_on_attribute", "allowed_lateness", "dedupe_window");
+      "split_at_midnight", "split_on_attribute", "allowed_lateness", "dedupe_window", "counters");
+  private static final Set<String> COUNTER_KEYS = Set.of("per_day");
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
   public SessionSpec {
@@ -119,8 +122,14 @@ public record SessionSpec(String name, String description, String source, List<S
         window = dw.intValue();
       }
     }
+    boolean perDay = false;
+    JsonNode counters = f.object(root, "counters", "$", false);
+    if (counters != null) {
+      f.rejectUnknownKeys(counters, "$.counters", COUNTER_KEYS);
+      perDay = f.bool(counters, "per_day", "$.counters", false);
+    }
     f.throwIfAny();
     return new SessionSpec(name, root.path("description").asText(""), source, types, gap, max, zone, attr, lateness,
-        window);
+        window, perDay);
   }
 }

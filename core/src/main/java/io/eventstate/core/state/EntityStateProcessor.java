@@ -1,27 +1,23 @@
 package io.eventstate.core.state;
 
 import io.eventstate.core.event.CanonicalEvent;
-import io.eventstate.core.fsm.Counters;
 import io.eventstate.core.fsm.EntityState;
 import io.eventstate.core.fsm.Fired;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.fsm.StateMachineEngine;
-import io.eventstate.core.fsm.Step;
 import io.eventstate.core.notify.Notification;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.EventRowCodec.CellValue;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.RowKeyCodec;
-import io.eventstate.core.session.SessionEngine;
 import io.eventstate.core.session.SessionSpec;
-import io.eventstate.core.session.SessionState;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,29 +25,29 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
- * What the state coprocessor decides for one entity in one write: pure, deterministic, no HBase. The coprocessor
- * decodes the batch and the stored rows, calls {@link #plan} and {@link #process}, and writes the cells this
- * returns ({@link StateColumns} is the layout).
+ * The state-advance protocol: what happens to one entity's state when some of its events are written. Pure and
+ * deterministic; it reads the stored rows only through the {@link EntityRows} port, so the HBase coprocessor (over
+ * its region), tests (over a sorted map) and any other writer run the very same protocol by calling
+ * {@link #advance}, and write the cells it returns ({@link StateColumns} is the layout).
  *
- * <h2>Steps</h2>
+ * <h2>Steps of {@link #advance}</h2>
  * <ol>
  *   <li>{@link #plan}: sorts the entity's new events in event order and drops repeated ids. Events after the
  *       entity's watermark (newest applied event time, then id) cannot have been stored before, because every
  *       stored event passed through here and moved the watermark past itself; only events at or before it
- *       ({@link Plan#atOrBeforeWatermark()}) need an existence check against the stored rows. The state row keeps
-       the watermark's time only; if a new event has exactly that time ({@link Plan#needsWatermarkId()}), the caller
-       looks up the watermark's id among the stored events of that time ({@link Plan#withWatermarkId}).</li>
+ *       ({@link Plan#atOrBeforeWatermark()}) are checked against the stored rows ({@link EntityRows#storedIds}). The
+ *       state row keeps the watermark's time only; if a new event has exactly that time
+ *       ({@link Plan#needsWatermarkId()}), the watermark's id is looked up ({@link EntityRows#greatestIdAt}).</li>
  *   <li>{@link Plan#recomputeFrom(Set)}: if an event that is not stored lies behind the watermark but within the
- *       allowed lateness, the caller finds the newest stored event before that time that keeps a state snapshot
- *       ({@link #isSnapshot}; about one event in {@code snapshotEvery} does), reads the entity's stored events after
- *       it, and passes both to {@link #process}.</li>
- *   <li>{@link #process}: in order events are folded into the stored state; late ones make every machine and the
- *       sessions replay from the snapshot, and the derived cells of stored events whose state or session changed
- *       are rewritten. Events older than the allowed lateness are flagged {@code too_late}, counted, and change
- *       nothing else.</li>
+ *       allowed lateness, the stored events from the newest state snapshot before it ({@link #isSnapshot}; about one
+ *       event in {@code snapshotEvery} keeps one) are read ({@link EntityRows#replayWindow}).</li>
+ *   <li>{@link #process}: in order events are folded into the stored state by every {@link Recognizer} that applies
+ *       to the entity type (its machines and session specs); late ones make every recognizer replay from the
+ *       snapshot, and the derived cells of stored events whose state or session changed are rewritten. Events older
+ *       than the allowed lateness are flagged {@code too_late}, counted, and change nothing else.</li>
  * </ol>
  * The state after any set of events within the allowed lateness is the same whatever order they arrive in (and
  * so are all cells except the arrival flag {@code d:late}); see the tests.
@@ -59,9 +55,9 @@ import java.util.TreeSet;
 public final class EntityStateProcessor {
 
   private final EntityStateSpec spec;
-  /** The qualifiers of each machine's and each session's cells, built once (the same String on every write). */
-  private final Map<String, Columns> machineColumns = new HashMap<>();
-  private final Map<String, Columns> sessionColumns = new HashMap<>();
+  /** The recognizer of each machine and session spec, built once (qualifiers are the same Strings on every write). */
+  private final Map<String, MachineRecognizer> machineRecognizers = new HashMap<>();
+  private final Map<String, SessionRecognizer> sessionRecognizers = new HashMap<>();
   /** The definitions of each entity type seen, built once (at most {@link #MAX_TYPES} kept). */
   private final Map<String, TypeRules> byType = new java.util.concurrent.ConcurrentHashMap<>();
   private static final int MAX_TYPES = 1024;
@@ -69,27 +65,31 @@ public final class EntityStateProcessor {
   public EntityStateProcessor(EntityStateSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
     for (MachineDefinition m : spec.machines()) {
-      machineColumns.put(m.name(), new Columns(StateColumns.machine(m.name()), StateColumns.machineState(m.name()),
-          null, StateColumns.machineCounterPrefix(m.name())));
+      machineRecognizers.put(m.name(), new MachineRecognizer(m));
     }
     for (SessionSpec ss : spec.sessions()) {
-      sessionColumns.put(ss.name(), new Columns(StateColumns.session(ss.name()), StateColumns.sessionId(ss.name()),
-          StateColumns.sessionCount(ss.name()), null));
+      sessionRecognizers.put(ss.name(), new SessionRecognizer(ss));
     }
   }
 
-  /** The machines, sessions and allowed lateness of one entity type. */
-  private record TypeRules(List<MachineDefinition> machines, List<SessionSpec> sessions, long latenessNanos) {
+  /** The recognizers (machines first, then sessions, in key order), lateness and per-day counting of one entity type. */
+  private record TypeRules(List<Recognizer<?>> recognizers, long latenessNanos, boolean perDay) {
     boolean applies() {
-      return !machines.isEmpty() || !sessions.isEmpty();
+      return !recognizers.isEmpty();
     }
   }
 
   private TypeRules rules(String entityType) {
     TypeRules r = byType.get(entityType);
     if (r == null) {
-      r = new TypeRules(List.copyOf(spec.machinesFor(entityType)), List.copyOf(spec.sessionsFor(entityType)),
-          spec.latenessNanos(entityType));
+      List<Recognizer<?>> list = new ArrayList<>();
+      for (MachineDefinition m : spec.machinesFor(entityType)) {
+        list.add(machineRecognizers.get(m.name()));
+      }
+      for (SessionSpec s : spec.sessionsFor(entityType)) {
+        list.add(sessionRecognizers.get(s.name()));
+      }
+      r = new TypeRules(List.copyOf(list), spec.latenessNanos(entityType), spec.perDayCounters(entityType));
       if (byType.size() < MAX_TYPES) { // entity types come from the data: keep the map bounded
         byType.put(entityType, r);
       }
@@ -102,40 +102,15 @@ public final class EntityStateProcessor {
     return rules(entityType).applies();
   }
 
-  /**
-   * The state-row qualifiers of one machine ({@code m.NAME}, {@code m.NAME.state}, {@code m.NAME.c.*}) or one session
-   * ({@code sess.NAME}, {@code sess.NAME.id}, {@code sess.NAME.count}). Built once: a write looks up about ten
-   * qualifiers in the stored row, and a qualifier that is the very String stored there hashes and compares at once.
-   */
-  private static final class Columns {
-    final String whole;
-    final String text;
-    final String count;
-    final String counterPrefix;
-    private final Map<String, String> counters = new java.util.concurrent.ConcurrentHashMap<>();
-
-    Columns(String whole, String text, String count, String counterPrefix) {
-      this.whole = whole;
-      this.text = text;
-      this.count = count;
-      this.counterPrefix = counterPrefix;
-    }
-
-    /** {@code m.NAME.c.COUNTER}; counter names come from the definition, so the map stays small. */
-    String counter(String name) {
-      return counters.computeIfAbsent(name, c -> counterPrefix + c);
-    }
-  }
-
   public EntityStateSpec spec() {
     return spec;
   }
 
   /**
    * The stored state row: its cells (family {@code s}, qualifier → value) and the timestamp of its {@code last_ns}
-   * cell (0 when there is none). A state produced by {@link Result#stateAfter()} also keeps the machine and session
-   * states it was encoded from, so that the next write of the entity (the coprocessor caches the row) does not decode
-   * them again; they are equal to what the cells decode to.
+   * cell (0 when there is none). A state produced by {@link Result#stateAfter()} also keeps the recognizers' states it
+   * was encoded from (by {@link Recognizer#stateQualifier()}), so that the next write of the entity (the coprocessor
+   * caches the row) does not decode them again; they are equal to what the cells decode to.
    */
   public static final class StoredState {
     public static final StoredState EMPTY = new StoredState(Map.of(), 0L);
@@ -144,22 +119,19 @@ public final class EntityStateProcessor {
     private final long timestamp;
     /** {@code last_ns} parsed ({@link EntityState#NO_TIME} when absent); null if it is not a number. */
     private final Long watermark;
-    private final Map<String, EntityState> machines;
-    private final Map<String, SessionState> sessions;
+    private final Map<String, Object> decoded;
 
     public StoredState(Map<String, byte[]> cells, long timestamp) {
-      this(new HashMap<>(cells), timestamp, Map.of(), Map.of());
+      this(new HashMap<>(cells), timestamp, Map.of());
     }
 
-    private StoredState(HashMap<String, byte[]> owned, long timestamp, Map<String, EntityState> machines,
-        Map<String, SessionState> sessions) {
+    private StoredState(HashMap<String, byte[]> owned, long timestamp, Map<String, Object> decoded) {
       // a hash map: the processor looks up about ten qualifiers per write, most of them sharing long prefixes
       // (m.NAME.c.…), which a sorted map compares character by character
       this.cells = Collections.unmodifiableMap(owned);
       this.timestamp = timestamp;
       this.watermark = parseWatermark(owned.get(StateColumns.LAST_NS));
-      this.machines = machines;
-      this.sessions = sessions;
+      this.decoded = decoded;
     }
 
     /** Family {@code s}, qualifier → value (unordered). */
@@ -187,15 +159,14 @@ public final class EntityStateProcessor {
      * The state after writing {@code written} (family {@code s}, qualifier → value, all at {@code writtenAt}) over this
      * one, with the states they encode.
      */
-    StoredState after(Map<String, byte[]> written, long writtenAt, Map<String, EntityState> machines,
-        Map<String, SessionState> sessions) {
-      if (written.isEmpty() && machines.isEmpty() && sessions.isEmpty()) {
+    StoredState after(Map<String, byte[]> written, long writtenAt, Map<String, Object> states) {
+      if (written.isEmpty() && states.isEmpty()) {
         return this;
       }
       HashMap<String, byte[]> m = new HashMap<>(cells);
       m.putAll(written);
       long ts = written.containsKey(StateColumns.LAST_NS) ? writtenAt : timestamp;
-      return new StoredState(m, ts, machines, sessions);
+      return new StoredState(m, ts, states);
     }
 
     @Override
@@ -384,14 +355,8 @@ public final class EntityStateProcessor {
     if (!stored.applied() || !spec.snapshotAt(stored.event().eventId())) {
       return false;
     }
-    TypeRules rules = rules(stored.event().entityType());
-    for (MachineDefinition m : rules.machines()) {
-      if (stored.derived().containsKey(machineColumns.get(m.name()).whole)) {
-        return true;
-      }
-    }
-    for (SessionSpec s : rules.sessions()) {
-      if (stored.derived().containsKey(sessionColumns.get(s.name()).whole)) {
+    for (Recognizer<?> r : rules(stored.event().entityType()).recognizers()) {
+      if (stored.derived().containsKey(r.stateQualifier())) {
         return true;
       }
     }
@@ -399,7 +364,39 @@ public final class EntityStateProcessor {
   }
 
   /**
-   * Second step.
+   * The whole protocol for one entity: reads what it needs through {@code rows} and decides every cell to write. The
+   * caller holds the entity's state-row lock and writes {@link Result#stateCells()} and {@link Result#derivedWrites()}
+   * atomically with the events.
+   *
+   * @param entityPrefix the entity's row-key prefix ({@link RowKeyCodec#entityPrefix}), e.g. from a row key the caller
+   *                     decoded and checked
+   * @param events       the entity's new events, any order, repeats allowed
+   */
+  public Result advance(String entityPrefix, String entityType, String entityId, Collection<CanonicalEvent> events,
+      EntityRows rows) throws IOException {
+    Plan plan = plan(entityPrefix, entityType, entityId, rows.stateRow(), events);
+    if (plan.inert()) {
+      return process(plan, Set.of(), null, List.of());
+    }
+    if (plan.needsWatermarkId()) {
+      plan = plan.withWatermarkId(rows.greatestIdAt(plan.watermarkNanos()));
+    }
+    List<CanonicalEvent> candidates = plan.atOrBeforeWatermark();
+    Set<String> stored = candidates.isEmpty() ? Set.of() : rows.storedIds(candidates);
+    OptionalLong from = plan.recomputeFrom(stored);
+    EntityRows.ReplayWindow window = from.isPresent()
+        ? rows.replayWindow(from.getAsLong(), this::isSnapshot) : EntityRows.ReplayWindow.NONE;
+    return process(plan, stored, window.snapshot(), window.events());
+  }
+
+  /** {@link #advance(String, String, String, Collection, EntityRows)}, hashing the entity for its prefix. */
+  public Result advance(String entityType, String entityId, Collection<CanonicalEvent> events, EntityRows rows)
+      throws IOException {
+    return advance(RowKeyCodec.entityPrefix(entityType, entityId), entityType, entityId, events, rows);
+  }
+
+  /**
+   * The decision, once the stored rows are known ({@link #advance} gathers them).
    *
    * @param storedIds ids of the plan's events that are already stored (duplicates: left out)
    * @param snapshot  the newest stored event before {@link Plan#recomputeFrom} that {@link #isSnapshot} accepts, or
@@ -408,280 +405,250 @@ public final class EntityStateProcessor {
    *                  order; empty if no recompute is needed
    */
   public Result process(Plan plan, Set<String> storedIds, StoredEvent snapshot, List<StoredEvent> history) {
-    String type = plan.entityType();
-    String id = plan.entityId();
     String prefix = plan.entityPrefix(); // the entity is hashed once per entity and batch, or not at all
     String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     if (plan.inert()) {
       return new Result(stateRow, List.of(), List.of(), 0, 0, 0, 0, 0, 0, List.of(), plan.state());
     }
-    TypeRules rules = rules(type);
-    List<MachineDefinition> machines = rules.machines();
-    List<SessionSpec> sessions = rules.sessions();
-    List<CanonicalEvent> inOrder = new ArrayList<>();
-    List<CanonicalEvent> late = new ArrayList<>();
-    List<CanonicalEvent> tooLate = new ArrayList<>();
+    TypeRules rules = rules(plan.entityType());
+    List<Recognizer<?>> recognizers = rules.recognizers();
+    int n = recognizers.size();
+    List<CanonicalEvent> inOrder = new ArrayList<>(plan.events().size());
+    List<CanonicalEvent> late = List.of();
+    List<CanonicalEvent> tooLate = List.of();
     int duplicates = plan.batchDuplicates();
     for (CanonicalEvent e : plan.events()) {
-      if (storedIds.contains(e.eventId())) {
+      if (!storedIds.isEmpty() && storedIds.contains(e.eventId())) {
         duplicates++;
       } else if (plan.afterWatermark(e)) {
         inOrder.add(e);
       } else if (plan.tooLate(e)) {
-        tooLate.add(e);
+        tooLate = add(tooLate, e);
       } else {
-        late.add(e);
+        late = add(late, e);
       }
     }
     Map<String, byte[]> cur = plan.state().cells();
-    Map<String, EntityState> curMachines = new HashMap<>();
-    for (MachineDefinition m : machines) {
-      EntityState known = plan.state().machines.get(m.name());
-      if (known == null) {
-        Columns q = machineColumns.get(m.name());
-        byte[] b = cur.get(q.whole);
-        // the state row's machine cell holds neither the counters (cells of their own) nor the watermark, which is the
-        // entity's (every machine of the entity applies every applied event): last_ns, with no recent ids
-        known = b == null ? StateMachineEngine.initial(m) : withStoredCounters(cur, q, decodeMachine(stateRow, m, b))
-            .withWatermark(plan.watermarkNanos(), List.of());
-      }
-      curMachines.put(m.name(), known);
-    }
-    Map<String, SessionState> curSessions = new HashMap<>();
-    for (SessionSpec s : sessions) {
-      SessionState known = plan.state().sessions.get(s.name());
-      if (known == null) {
-        byte[] b = cur.get(sessionColumns.get(s.name()).whole);
-        known = b == null ? SessionState.initial() : decodeSession(stateRow, s, b);
-      }
-      curSessions.put(s.name(), known);
+    Object[] current = new Object[n];
+    for (int i = 0; i < n; i++) {
+      Recognizer<?> r = recognizers.get(i);
+      Object known = plan.state().decoded.get(r.stateQualifier());
+      current[i] = known != null ? known : r.fromStateRow(stateRow, cur, plan.watermarkNanos());
     }
 
-    // derived cells per event row, in event order
-    Map<String, RowWrite> derived = new LinkedHashMap<>();
+    List<RowWrite> derived = new ArrayList<>(inOrder.size() + late.size() + tooLate.size());
     for (CanonicalEvent e : tooLate) {
-      String row = rowOf(prefix, e);
-      derived.put(row, new RowWrite(RowKeyCodec.toBytes(row), List.of(cell(StateColumns.DERIVED_FAMILY,
-          StateColumns.TOO_LATE, EventRowCodec.cellTimestamp(e.eventTimeNanos()), StateColumns.utf8(StateColumns.FLAG)))));
+      derived.add(new RowWrite(RowKeyCodec.toBytes(rowOf(prefix, e)), List.of(cell(StateColumns.DERIVED_FAMILY,
+          StateColumns.TOO_LATE, EventRowCodec.cellTimestamp(e.eventTimeNanos()), FLAG_BYTES))));
     }
 
-    Map<String, EntityState> finalMachines = new HashMap<>(curMachines);
-    Map<String, SessionState> finalSessions = new HashMap<>(curSessions);
-    List<Effect> effects = new ArrayList<>();
+    Object[] last = current.clone();
+    List<Effect> effects = List.of();
     int recomputed = 0;
     int rewritten = 0;
-    Set<String> fresh = new HashSet<>();
-    for (CanonicalEvent e : inOrder) {
-      fresh.add(e.eventId());
-    }
-    for (CanonicalEvent e : late) {
-      fresh.add(e.eventId());
-    }
-    Set<String> lateIds = new HashSet<>();
-    for (CanonicalEvent e : late) {
-      lateIds.add(e.eventId());
-    }
-
     if (!inOrder.isEmpty() || !late.isEmpty()) {
-      List<CanonicalEvent> fold;
-      Map<String, EntityState> baseMachines;
-      Map<String, SessionState> baseSessions;
-      Map<String, StoredEvent> stored = new HashMap<>();
+      List<CanonicalEvent> fold; // sorted, each id once
+      Object[] base;
+      Map<String, StoredEvent> stored = Map.of();
+      Set<String> lateIds = Set.of();
       if (late.isEmpty()) {
         fold = inOrder;
-        baseMachines = curMachines;
-        baseSessions = curSessions;
+        base = current;
       } else {
-        baseMachines = new HashMap<>();
-        baseSessions = new HashMap<>();
-        for (MachineDefinition m : machines) {
-          byte[] b = snapshot == null ? null : snapshot.derived().get(machineColumns.get(m.name()).whole);
-          baseMachines.put(m.name(), b == null ? StateMachineEngine.initial(m) : withoutIds(decodeMachine(stateRow, m, b)));
+        Set<String> fresh = new HashSet<>();
+        lateIds = new HashSet<>();
+        for (CanonicalEvent e : inOrder) {
+          fresh.add(e.eventId());
         }
-        for (SessionSpec s : sessions) {
-          byte[] b = snapshot == null ? null : snapshot.derived().get(sessionColumns.get(s.name()).whole);
-          baseSessions.put(s.name(), b == null ? SessionState.initial() : decodeSession(stateRow, s, b));
+        for (CanonicalEvent e : late) {
+          fresh.add(e.eventId());
+          lateIds.add(e.eventId());
         }
+        base = new Object[n];
+        for (int i = 0; i < n; i++) {
+          Recognizer<?> r = recognizers.get(i);
+          base[i] = r.fromSnapshot(stateRow, snapshot == null ? null : snapshot.derived().get(r.stateQualifier()));
+        }
+        stored = new HashMap<>();
         fold = new ArrayList<>();
         for (StoredEvent h : history) {
-          if (h.applied() && !fresh.contains(h.event().eventId())) {
+          if (h.applied() && !fresh.contains(h.event().eventId()) && stored.put(h.event().eventId(), h) == null) {
             fold.add(h.event());
-            stored.put(h.event().eventId(), h);
           }
         }
         fold.addAll(late);
         fold.addAll(inOrder);
+        fold.sort(StateMachineEngine.EVENT_ORDER);
         recomputed = fold.size();
       }
-      // per event id: the derived cells after it
-      Map<String, TreeMap<String, byte[]>> after = new HashMap<>();
-      // replay returns one step per distinct id, in event order: aligned with these ids
-      List<String> ids = sortedIds(fold);
-      // notifications of the new events' transitions, kept on their rows (d:notify) for the sink to send
-      Map<String, List<Notification>> notifyByEvent = new HashMap<>();
-      Map<String, Long> eventTimes = new HashMap<>();
-      for (CanonicalEvent e : fold) {
-        eventTimes.put(e.eventId(), e.eventTimeNanos());
+      // the derived cells after each event of the fold, recognizer by recognizer
+      int events = fold.size();
+      @SuppressWarnings("unchecked")
+      List<CellValue>[] after = new List[events];
+      long[] ts = new long[events];
+      boolean[] snap = new boolean[events];
+      for (int j = 0; j < events; j++) {
+        CanonicalEvent e = fold.get(j);
+        ts[j] = EventRowCodec.cellTimestamp(e.eventTimeNanos());
+        snap[j] = spec.snapshotAt(e.eventId());
+        after[j] = new ArrayList<>(2 * n + 2);
       }
-      for (MachineDefinition m : machines) {
-        Columns q = machineColumns.get(m.name());
-        List<Step> steps = StateMachineEngine.replay(m, baseMachines.get(m.name()), fold);
-        EntityState last = baseMachines.get(m.name());
-        for (int i = 0; i < steps.size(); i++) {
-          Step st = steps.get(i);
-          last = st.state();
-          String eventId = ids.get(i);
-          TreeMap<String, byte[]> d = after.computeIfAbsent(eventId, k -> new TreeMap<>());
-          if (spec.snapshotAt(eventId)) {
-            d.put(q.whole, withoutIds(st.state()).toBytes());
+      Map<String, List<Notification>> notifyByEvent = null;
+      for (int i = 0; i < n; i++) {
+        FoldOut out = foldOne(recognizers.get(i), base[i], fold, stored, plan, after, ts, snap);
+        last[i] = out.last;
+        for (int k = 0; k < out.effects.size(); k++) {
+          Effect ef = out.effects.get(k);
+          if (effects.isEmpty()) {
+            effects = new ArrayList<>();
           }
-          d.put(q.text, StateColumns.utf8(st.state().path()));
-          if (fresh.contains(eventId)) {
-            for (Fired f : st.fired()) {
-              effects.add(new Effect(m.name(), f));
-              if (f.notifies()) {
-                notifyByEvent.computeIfAbsent(eventId, k -> new ArrayList<>()).add(Notification.transition(type, id,
-                    eventId, eventTimes.get(eventId), m.name(), f.from(), f.to(), f.trigger()));
-              }
+          effects.add(ef);
+          if (ef.fired().notifies()) {
+            if (notifyByEvent == null) {
+              notifyByEvent = new HashMap<>();
             }
+            CanonicalEvent e = fold.get(out.effectEvent.get(k));
+            notifyByEvent.computeIfAbsent(e.eventId(), x -> new ArrayList<>()).add(Notification.transition(
+                plan.entityType(), plan.entityId(), e.eventId(), e.eventTimeNanos(), ef.machine(), ef.fired().from(),
+                ef.fired().to(), ef.fired().trigger()));
           }
         }
-        finalMachines.put(m.name(), withoutIds(last));
       }
-      for (SessionSpec s : sessions) {
-        Columns q = sessionColumns.get(s.name());
-        SessionState last = baseSessions.get(s.name());
-        for (SessionEngine.Assigned a : SessionEngine.replay(s, baseSessions.get(s.name()), fold)) {
-          last = a.step().state();
-          TreeMap<String, byte[]> d = after.computeIfAbsent(a.event().eventId(), k -> new TreeMap<>());
-          if (spec.snapshotAt(a.event().eventId())) {
-            d.put(q.whole, a.step().state().toBytes());
-          }
-          String sid = a.step().sessionId() != null ? a.step().sessionId() : a.step().state().sessionId();
-          d.put(q.text, StateColumns.utf8(sid));
-        }
-        finalSessions.put(s.name(), last);
-      }
-      List<CanonicalEvent> order = new ArrayList<>(fold);
-      order.sort(StateMachineEngine.EVENT_ORDER);
-      Set<String> done = new HashSet<>();
-      for (CanonicalEvent e : order) {
-        if (!done.add(e.eventId())) {
-          continue;
-        }
-        TreeMap<String, byte[]> d = after.getOrDefault(e.eventId(), new TreeMap<>());
-        StoredEvent old = stored.get(e.eventId());
-        if (old != null && sameDerived(old.derived(), d)) {
+      for (int j = 0; j < events; j++) {
+        CanonicalEvent e = fold.get(j);
+        List<CellValue> cells = after[j];
+        StoredEvent old = stored.isEmpty() ? null : stored.get(e.eventId());
+        if (old != null && sameDerived(old.derived(), cells)) {
           continue;
         }
         if (old != null) {
           rewritten++;
         }
-        long ts = EventRowCodec.cellTimestamp(e.eventTimeNanos());
-        List<CellValue> cells = new ArrayList<>(d.size() + 1);
-        for (Map.Entry<String, byte[]> c : d.entrySet()) {
-          cells.add(cell(StateColumns.DERIVED_FAMILY, c.getKey(), ts, c.getValue()));
-        }
         if (lateIds.contains(e.eventId())) {
-          cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.LATE, ts, StateColumns.utf8(StateColumns.FLAG)));
+          cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.LATE, ts[j], FLAG_BYTES));
         }
-        List<Notification> notes = notifyByEvent.get(e.eventId());
+        List<Notification> notes = notifyByEvent == null ? null : notifyByEvent.get(e.eventId());
         if (notes != null) {
-          cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.NOTIFY, ts, Notification.encodeList(notes)));
+          cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.NOTIFY, ts[j], Notification.encodeList(notes)));
         }
-        String row = rowOf(prefix, e);
-        derived.put(row, new RowWrite(RowKeyCodec.toBytes(row), cells));
+        derived.add(new RowWrite(RowKeyCodec.toBytes(rowOf(prefix, e)), cells));
       }
     }
 
-    // state row
-    List<CellValue> stateCells = new ArrayList<>();
+    // state row: the cells this write may change; only those whose bytes change are written
     int applied = inOrder.size() + late.size();
     long wm = plan.watermarkNanos();
     if (!inOrder.isEmpty()) {
       wm = inOrder.get(inOrder.size() - 1).eventTimeNanos();
     }
-    long ts = plan.state().timestamp();
+    long stamp = plan.state().timestamp();
     if (wm != EntityState.NO_TIME) {
-      ts = Math.max(ts, EventRowCodec.cellTimestamp(wm));
+      stamp = Math.max(stamp, EventRowCodec.cellTimestamp(wm));
     }
-    // the state-row cells this write may change; only those whose bytes change are written
-    List<Map.Entry<String, byte[]>> desired = new ArrayList<>(12);
+    long writeTs = stamp;
+    List<CellValue> stateCells = new ArrayList<>(8);
+    Map<String, byte[]> changed = new HashMap<>();
+    BiConsumer<String, byte[]> want = (q, v) -> {
+      if (!Arrays.equals(cur.get(q), v)) {
+        stateCells.add(cell(StateColumns.STATE_FAMILY, q, writeTs, v));
+        changed.put(q, v);
+      }
+    };
+    Map<String, Object> states = Map.of();
     if (applied > 0) {
-      want(desired, StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
-      want(desired, StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
-      // applied events per UTC day of their event time: exact, since every event id is applied once
-      TreeMap<String, Long> perDay = new TreeMap<>();
-      for (CanonicalEvent e : inOrder) {
-        perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
+      want.accept(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
+      want.accept(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
+      if (rules.perDay()) {
+        // applied events per UTC day of their event time: exact, since every event id is applied once
+        TreeMap<String, Long> perDay = new TreeMap<>();
+        for (CanonicalEvent e : inOrder) {
+          perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
+        }
+        for (CanonicalEvent e : late) {
+          perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
+        }
+        for (Map.Entry<String, Long> d : perDay.entrySet()) {
+          want.accept(d.getKey(), StateColumns.longBytes(counter(cur, d.getKey()) + d.getValue()));
+        }
       }
-      for (CanonicalEvent e : late) {
-        perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
-      }
-      for (Map.Entry<String, Long> d : perDay.entrySet()) {
-        want(desired, d.getKey(), StateColumns.longBytes(counter(cur, d.getKey()) + d.getValue()));
-      }
-      for (MachineDefinition m : machines) {
-        EntityState before = curMachines.get(m.name());
-        EntityState now = finalMachines.get(m.name());
-        Columns q = machineColumns.get(m.name());
-        // the state row's machine cell leaves out the counters (cells of their own: about 350 bytes less per write for
-        // the package machine) and the watermark (last_ns): it changes only when the machine's states do, not with
-        // every event; snapshots in derived cells keep both (but no recent ids)
-        want(desired, q.whole, now.withWatermark(EntityState.NO_TIME, List.of()).withCounters(Counters.NONE).toBytes());
-        want(desired, q.text, StateColumns.utf8(now.path()));
-        // the counters that changed (the state row's counter cells were written with the state they belong to)
-        now.counters().forEachChange(before.counters(),
-            (c, was, v) -> want(desired, q.counter(c), StateColumns.longBytes(v)));
-      }
-      for (SessionSpec ss : sessions) {
-        SessionState now = finalSessions.get(ss.name());
-        Columns q = sessionColumns.get(ss.name());
-        want(desired, q.whole, now.toBytes());
-        want(desired, q.text, StateColumns.utf8(now.sessionId()));
-        want(desired, q.count, StateColumns.longBytes(now.sessionCount()));
+      states = new HashMap<>(2 * n);
+      for (int i = 0; i < n; i++) {
+        stateCells(recognizers.get(i), current[i], last[i], cur, want);
+        states.put(recognizers.get(i).stateQualifier(), last[i]);
       }
     }
     if (!tooLate.isEmpty()) {
-      want(desired, StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
-    }
-    Map<String, byte[]> changed = new HashMap<>();
-    for (Map.Entry<String, byte[]> c : desired) {
-      if (!Arrays.equals(cur.get(c.getKey()), c.getValue())) {
-        stateCells.add(cell(StateColumns.STATE_FAMILY, c.getKey(), ts, c.getValue()));
-        changed.put(c.getKey(), c.getValue());
-      }
+      want.accept(StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
     }
     // the states the cells encode, kept for the next write of the entity (equal to decoding the cells)
-    StoredState stateAfter = plan.state().after(changed, ts, Map.copyOf(finalMachines), Map.copyOf(finalSessions));
-    return new Result(stateRow, stateCells, new ArrayList<>(derived.values()), applied, late.size(), tooLate.size(),
-        duplicates, recomputed, rewritten, effects, stateAfter);
+    StoredState stateAfter = plan.state().after(changed, writeTs, states);
+    return new Result(stateRow, stateCells, derived, applied, late.size(), tooLate.size(), duplicates, recomputed,
+        rewritten, effects, stateAfter);
   }
 
-  private static List<String> sortedIds(List<CanonicalEvent> fold) {
-    List<CanonicalEvent> sorted = new ArrayList<>(fold);
-    sorted.sort(StateMachineEngine.EVENT_ORDER);
-    Set<String> seen = new HashSet<>();
-    List<String> out = new ArrayList<>(sorted.size());
-    for (CanonicalEvent e : sorted) {
-      if (seen.add(e.eventId())) {
-        out.add(e.eventId());
+  /** What one recognizer's fold gives: its last state and the effects of the new events (with their index). */
+  private record FoldOut(Object last, List<Effect> effects, List<Integer> effectEvent) {
+  }
+
+  /**
+   * Folds the events through one recognizer from {@code base}, adding each event's derived cells (text, and the
+   * snapshot on snapshot events) to {@code after}; transitions of events not in {@code stored} are effects.
+   */
+  @SuppressWarnings("unchecked")
+  private static <S> FoldOut foldOne(Recognizer<S> r, Object base, List<CanonicalEvent> fold,
+      Map<String, StoredEvent> stored, Plan plan, List<CellValue>[] after, long[] ts, boolean[] snap) {
+    S state = (S) base;
+    List<Effect> effects = List.of();
+    List<Integer> at = List.of();
+    byte[] lastText = null;
+    String lastTextString = null;
+    for (int j = 0; j < fold.size(); j++) {
+      CanonicalEvent e = fold.get(j);
+      Recognizer.Stepped<S> st = r.step(state, e);
+      state = st.state();
+      if (snap[j]) {
+        after[j].add(cell(StateColumns.DERIVED_FAMILY, r.stateQualifier(), ts[j], r.snapshot(state)));
+      }
+      if (!st.text().equals(lastTextString)) { // most events leave the text as it was: encode it once
+        lastTextString = st.text();
+        lastText = StateColumns.utf8(lastTextString);
+      }
+      after[j].add(cell(StateColumns.DERIVED_FAMILY, r.textQualifier(), ts[j], lastText));
+      if (!st.fired().isEmpty() && (stored.isEmpty() || !stored.containsKey(e.eventId()))) {
+        if (effects.isEmpty()) {
+          effects = new ArrayList<>();
+          at = new ArrayList<>();
+        }
+        for (Fired f : st.fired()) {
+          effects.add(new Effect(r.name(), f));
+          at.add(j);
+        }
       }
     }
+    return new FoldOut(state, effects, at);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <S> void stateCells(Recognizer<S> r, Object before, Object now, Map<String, byte[]> stored,
+      BiConsumer<String, byte[]> want) {
+    r.stateCells((S) before, (S) now, stored, want);
+  }
+
+  private static <T> List<T> add(List<T> list, T item) {
+    List<T> out = list.isEmpty() ? new ArrayList<>() : list;
+    out.add(item);
     return out;
   }
 
-  private static boolean sameDerived(SortedMap<String, byte[]> old, SortedMap<String, byte[]> now) {
-    for (Map.Entry<String, byte[]> e : now.entrySet()) {
-      if (!Arrays.equals(old.get(e.getKey()), e.getValue())) {
+  private static final byte[] FLAG_BYTES = StateColumns.utf8(StateColumns.FLAG);
+
+  private static boolean sameDerived(SortedMap<String, byte[]> old, List<CellValue> now) {
+    for (CellValue c : now) {
+      if (!Arrays.equals(old.get(c.qualifierString()), c.value())) {
         return false;
       }
     }
     return true;
-  }
-
-  private static void want(List<Map.Entry<String, byte[]>> desired, String qualifier, byte[] value) {
-    desired.add(Map.entry(qualifier, value));
   }
 
   private static long counter(Map<String, byte[]> cells, String q) {
@@ -697,50 +664,4 @@ public final class EntityStateProcessor {
     return new CellValue(StateColumns.utf8(family), StateColumns.utf8(qualifier), ts, value);
   }
 
-  /**
-   * The machine state of a state row: the counters come from the {@code m.NAME.c.*} cells when the machine cell has
-   * none (rows written before this layout keep them in both places, equal).
-   */
-  private static EntityState withStoredCounters(Map<String, byte[]> cells, Columns machine, EntityState st) {
-    if (!st.counters().isZero()) {
-      return st;
-    }
-    String prefix = machine.counterPrefix;
-    TreeMap<String, Long> counters = new TreeMap<>();
-    for (Map.Entry<String, byte[]> c : cells.entrySet()) {
-      if (!c.getKey().startsWith(prefix)) {
-        continue;
-      }
-      long v = StateColumns.toLong(c.getValue());
-      if (v != 0) {
-        counters.put(c.getKey().substring(prefix.length()), v);
-      }
-    }
-    return counters.isEmpty() ? st : st.withCounters(Counters.of(counters));
-  }
-
-  /**
-   * The state without its recent ids. The processor itself guarantees each event id once (stored rows, the watermark),
-   * so the engine's dedupe window is not needed across writes; left in, the window would depend on how events were
-   * batched, and so would the snapshot cells.
-   */
-  private static EntityState withoutIds(EntityState s) {
-    return s.recentIds().isEmpty() ? s : s.withWatermark(s.lastEventTimeNanos(), List.of());
-  }
-
-  private static EntityState decodeMachine(String row, MachineDefinition m, byte[] b) {
-    try {
-      return EntityState.fromBytes(b);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(row + ": stored state of machine " + m.name() + " is unreadable: " + e.getMessage(), e);
-    }
-  }
-
-  private static SessionState decodeSession(String row, SessionSpec s, byte[] b) {
-    try {
-      return SessionState.fromBytes(b);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(row + ": stored sessions " + s.name() + " are unreadable: " + e.getMessage(), e);
-    }
-  }
 }

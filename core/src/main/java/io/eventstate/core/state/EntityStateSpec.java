@@ -201,6 +201,21 @@ public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec
   }
 
   /** The allowed lateness for an entity type (see the class Javadoc). */
+  /** True if a definition that applies to the entity type asks for per-day event counters ({@code counters.per_day}). */
+  public boolean perDayCounters(String entityType) {
+    for (MachineDefinition m : machinesFor(entityType)) {
+      if (m.perDayCounters()) {
+        return true;
+      }
+    }
+    for (SessionSpec s : sessionsFor(entityType)) {
+      if (s.perDayCounters()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public long latenessNanos(String entityType) {
     if (latenessOverrideNanos >= 0) {
       return latenessOverrideNanos;

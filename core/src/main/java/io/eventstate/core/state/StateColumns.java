@@ -17,15 +17,18 @@ import java.nio.charset.StandardCharsets;
  *   <tr><td>{@code events}</td><td>long: events applied to the entity's state (duplicates and too-late excluded)</td></tr>
  *   <tr><td>{@code too_late}</td><td>long: events stored but older than the allowed lateness (absent until one)</td></tr>
  *   <tr><td>{@code m.NAME}</td><td>bytes: the machine's {@code EntityState} (format in that class) without its
- *       counters, which are the {@code m.NAME.c.*} cells, and without the watermark (last event time {@code NO_TIME},
- *       no recent ids: {@code last_ns} is every machine's watermark), so it changes only with the machine's
- *       states</td></tr>
+ *       counters and without the watermark (last event time {@code NO_TIME}, no recent ids: {@code last_ns} is every
+ *       machine's watermark), so it changes only with the machine's states</td></tr>
  *   <tr><td>{@code m.NAME.state}</td><td>text: the current state path, e.g. {@code tracking/in_transit/moving}</td></tr>
- *   <tr><td>{@code m.NAME.c.COUNTER}</td><td>long: each counter of the machine; absent or 0 when zero</td></tr>
+ *   <tr><td>{@code m.NAME.c}</td><td>text: every non-zero counter of the machine in one cell
+ *       ({@link #encodeCounters}), e.g. {@code event.in_transit=3,state.delivered=1}; the machine's count of all
+ *       events is {@code events}. Rows written before this cell existed keep one 8-byte cell per counter,
+ *       {@code m.NAME.c.COUNTER}, which are still read when {@code m.NAME.c} is absent</td></tr>
  *   <tr><td>{@code sess.NAME}</td><td>bytes: the full {@code SessionState}</td></tr>
  *   <tr><td>{@code sess.NAME.id}</td><td>text: the current session id</td></tr>
  *   <tr><td>{@code sess.NAME.count}</td><td>long: sessions so far</td></tr>
- *   <tr><td>{@code day.YYYY-MM-DD}</td><td>long: events applied whose event time falls on that UTC day</td></tr>
+ *   <tr><td>{@code day.YYYY-MM-DD}</td><td>long: events applied whose event time falls on that UTC day; only for
+ *       entity types with a definition that asks for them ({@code "counters": {"per_day": true}})</td></tr>
  * </table>
  * A write changes only the state cells whose bytes change, all at one timestamp: the newest applied event time in
  * milliseconds, never lower than the timestamp already stored (monotonic). A cell therefore carries the timestamp of
@@ -85,9 +88,95 @@ public final class StateColumns {
     return MACHINE_PREFIX + name + ".c." + counter;
   }
 
-  /** Prefix of all counter cells of a machine. */
+  /** The cell that holds every counter of a machine: {@code m.NAME.c} ({@link #encodeCounters}). */
+  public static String machineCounters(String name) {
+    return MACHINE_PREFIX + name + ".c";
+  }
+
+  /**
+   * Prefix of the one-cell-per-counter cells ({@code m.NAME.c.COUNTER}, 8-byte longs) of rows written before
+   * {@link #machineCounters}; read, never written.
+   */
   public static String machineCounterPrefix(String name) {
     return MACHINE_PREFIX + name + ".c.";
+  }
+
+  /**
+   * The text of a machine's counter cell, version 1: the non-zero counters sorted by name, each {@code NAME=VALUE}
+   * (the value in decimal), separated by commas, e.g. {@code event.delivered=1,event.in_transit=3,state.delivered=1};
+   * empty when every counter is zero. In a name, {@code %}, {@code ,} and {@code =} are written {@code %25},
+   * {@code %2C} and {@code %3D}. A later version will start with {@code #} and its number, which version 1 never
+   * does. From SQL: {@code CAST(regexp_extract(counters, '(^|,)event[.]delivered=(-?[0-9]+)', 2) AS BIGINT)}
+   * (NULL when the counter is zero), or in Hive {@code str_to_map(counters, ',', '=')}.
+   *
+   * @param skip a counter left out (null: none)
+   */
+  public static byte[] encodeCounters(io.eventstate.core.fsm.Counters counters, String skip) {
+    StringBuilder sb = new StringBuilder(256);
+    counters.forEachNonZero((name, value) -> {
+      if (!name.equals(skip)) {
+        if (sb.length() > 0) {
+          sb.append(',');
+        }
+        appendCounterName(name, sb);
+        sb.append('=').append(value);
+      }
+    });
+    return utf8(sb.toString());
+  }
+
+  /**
+   * Reads a machine's counter cell written by {@link #encodeCounters}.
+   *
+   * @throws IllegalArgumentException if the text is not version 1 of the format
+   */
+  public static java.util.SortedMap<String, Long> decodeCounters(byte[] cell) {
+    String text = text(cell);
+    java.util.TreeMap<String, Long> out = new java.util.TreeMap<>();
+    if (text.isEmpty()) {
+      return out;
+    }
+    if (text.charAt(0) == '#') {
+      throw new IllegalArgumentException("counters written in format " + text.substring(0, Math.min(text.length(), 8))
+          + ", newer than this version reads (1)");
+    }
+    int from = 0;
+    while (from <= text.length()) {
+      int end = text.indexOf(',', from);
+      if (end < 0) {
+        end = text.length();
+      }
+      int eq = text.indexOf('=', from);
+      if (eq < 0 || eq > end) {
+        throw new IllegalArgumentException("counter '" + text.substring(from, end) + "' has no '='");
+      }
+      try {
+        out.put(unescapeCounterName(text.substring(from, eq)), Long.parseLong(text.substring(eq + 1, end)));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("counter '" + text.substring(from, end) + "' has no whole-number value");
+      }
+      from = end + 1;
+    }
+    return out;
+  }
+
+  private static void appendCounterName(String name, StringBuilder sb) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      switch (c) {
+        case '%' -> sb.append("%25");
+        case ',' -> sb.append("%2C");
+        case '=' -> sb.append("%3D");
+        default -> sb.append(c);
+      }
+    }
+  }
+
+  private static String unescapeCounterName(String name) {
+    if (name.indexOf('%') < 0) {
+      return name;
+    }
+    return name.replace("%2C", ",").replace("%3D", "=").replace("%25", "%");
   }
 
   public static String session(String name) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,6 +33,22 @@ class StateDecorationSpecTest {
     assertEquals("zk:2181", s.clientProperties().get("hbase.zookeeper.quorum"));
     assertEquals("100", s.clientProperties().get("hbase.rpc.timeout"));
     assertEquals(StateDecorationSpec.OnError.PASS, s.onError());
+  }
+
+  @Test
+  void machineCountersComeFromTheMachinesCounterCellAndOlderRowsStillRead() {
+    StateDecorationSpec s = StateDecorationSpec.parse(Map.of("counters",
+        "m.package.c.state.delivered, m.package.c.event.in_transit, m.package.c.unexpected, m.video.c.event.play"));
+    assertEquals(List.of("m.package.c", "m.package.c.state.delivered", "m.package.c.event.in_transit",
+        "m.package.c.unexpected", "m.video.c", "m.video.c.event.play"), s.readQualifiers());
+    Map<String, byte[]> cells = new HashMap<>();
+    cells.put("m.package.c", StateColumns.utf8("event.in_transit=3,state.delivered=1"));
+    cells.put("m.video.c.event.play", StateColumns.longBytes(7)); // a row written one cell per counter
+    Map<String, String> h = s.headersFrom(cells);
+    assertEquals("1", h.get("es.state.m.package.c.state.delivered"));
+    assertEquals("3", h.get("es.state.m.package.c.event.in_transit"));
+    assertNull(h.get("es.state.m.package.c.unexpected"), "a zero counter is not in the cell");
+    assertEquals("7", h.get("es.state.m.video.c.event.play"));
   }
 
   @Test

@@ -36,9 +36,14 @@ class EntityStateProcessorTest {
   }
 
   static EntityStateSpec spec(int snapshotEvery) {
+    return spec(snapshotEvery, SESSIONS);
+  }
+
+  /** The package machine and the given sessions JSON. */
+  static EntityStateSpec spec(int snapshotEvery, String sessions) {
     try {
       String pkg = Files.readString(TestSupport.repoRoot().resolve("conf/machines/package.json"), StandardCharsets.UTF_8);
-      Map<String, String> props = new TreeMap<>(EntityStateSpec.properties(List.of(pkg, SESSIONS)));
+      Map<String, String> props = new TreeMap<>(EntityStateSpec.properties(List.of(pkg, sessions)));
       props.put(EntityStateSpec.CONFIG_SNAPSHOT_EVERY, Integer.toString(snapshotEvery));
       return EntityStateSpec.parse(props);
     } catch (IOException e) {
@@ -216,7 +221,11 @@ class EntityStateProcessorTest {
     Map<String, byte[]> s = store.storedState(RowKeyCodec.stateRowKey("package", "p1")).cells();
     assertEquals("delivered", StateColumns.text(s.get("m.package.state")));
     assertEquals(3L, StateColumns.toLong(s.get("events")));
-    assertEquals(1L, StateColumns.toLong(s.get("m.package.c.event.delivered")));
+    Map<String, Long> counters = StateColumns.decodeCounters(s.get("m.package.c"));
+    assertEquals(1L, counters.get("event.delivered"));
+    assertFalse(counters.containsKey("events"), "the machine's count of all events is s:events");
+    assertTrue(s.keySet().stream().noneMatch(q -> q.startsWith("m.package.c.")), "one cell holds every counter");
+    assertTrue(s.keySet().stream().noneMatch(q -> q.startsWith(StateColumns.DAY_PREFIX)), "per-day is opt-in");
     assertEquals(Long.toString(T0 + 2 * HOUR), StateColumns.text(s.get("last_ns")));
     assertFalse(s.containsKey("last_id"), "the watermark's id is not stored: it is looked up when needed");
     assertEquals(3L, StateColumns.toLong(s.get("sess.visits.count")));

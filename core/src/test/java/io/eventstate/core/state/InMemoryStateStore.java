@@ -6,7 +6,7 @@ import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.rowkey.EventRowCodec.CellValue;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.RowKeyCodec;
-import io.eventstate.core.state.EntityStateProcessor.Plan;
+import io.eventstate.core.state.EntityRows.ReplayWindow;
 import io.eventstate.core.state.EntityStateProcessor.Result;
 import io.eventstate.core.state.EntityStateProcessor.StoredEvent;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
@@ -16,13 +16,17 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Predicate;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The coprocessor's protocol over sorted maps instead of a region: what EntityStateObserver does with HBase, so that
- * the processor's contract can be checked in milliseconds. One version per cell, later writes replace earlier ones.
+ * A store of event and state rows over sorted maps: the state protocol ({@link EntityStateProcessor#advance}) runs over
+ * its {@link EntityRows} port exactly as it does over an HBase region, so that the processor's contract can be checked
+ * in milliseconds. One version per cell, later writes replace earlier ones.
  */
 final class InMemoryStateStore {
 
@@ -38,73 +42,38 @@ final class InMemoryStateStore {
     this.processor = processor;
   }
 
+  /** Forgets the cached state rows: the next writes read the state rows from the cells (after a test edits them). */
+  void forgetCache() {
+    cache.clear();
+  }
+
   void write(List<CanonicalEvent> batch) {
     Map<String, List<CanonicalEvent>> byEntity = new LinkedHashMap<>();
     for (CanonicalEvent e : batch) {
       byEntity.computeIfAbsent(RowKeyCodec.entityPrefix(e.entityType(), e.entityId()), k -> new ArrayList<>()).add(e);
     }
-    for (List<CanonicalEvent> es : byEntity.values()) {
+    for (Map.Entry<String, List<CanonicalEvent>> en : byEntity.entrySet()) {
+      String prefix = en.getKey();
+      List<CanonicalEvent> es = en.getValue();
       CanonicalEvent first = es.get(0);
-      String stateRow = RowKeyCodec.stateRowKey(first.entityType(), first.entityId());
-      // as EntityStateObserver's cache of state rows: the previous write's stateAfter (decoded states kept) on every
-      // other write, the state read back from the cells on the others, so that both paths meet in every test
+      String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
+      // like a cache of state rows: the previous write's stateAfter (decoded states kept) on every other write, the
+      // state read back from the cells on the others, so that both paths meet in every test
       StoredState fromCells = storedState(stateRow);
       StoredState cached = cache.get(stateRow);
       if (cached != null) {
         assertEquals(hex(fromCells.cells()), hex(cached.cells()), "stateAfter must equal the cells written");
       }
       StoredState current = cached != null && (writes++ & 1) == 0 ? cached : fromCells;
-      // both ways of planning: hashing the entity, or with the prefix a caller decoded from a row key
-      Plan plan = (writes & 2) == 0 ? processor.plan(first.entityType(), first.entityId(), current, es)
-          : processor.plan(RowKeyCodec.entityPrefix(first.entityType(), first.entityId()), first.entityType(),
-              first.entityId(), current, es);
-      if (plan.needsWatermarkId()) {
-        // as EntityStateObserver: the greatest id among the stored events at the watermark's time
-        String timePrefix = RowKeyCodec.entityPrefix(first.entityType(), first.entityId())
-            + RowKeyCodec.timeField(plan.watermarkNanos()) + RowKeyCodec.DELIMITER;
-        String max = null;
-        for (Map.Entry<String, CanonicalEvent> r : events.tailMap(timePrefix, true).entrySet()) {
-          if (!r.getKey().startsWith(timePrefix)) {
-            break;
-          }
-          if (max == null || r.getValue().eventId().compareTo(max) > 0) {
-            max = r.getValue().eventId();
-          }
-        }
-        plan = plan.withWatermarkId(max);
+      Rows port = new Rows(prefix, current);
+      Result res;
+      try {
+        // both ways in: hashing the entity, or with the prefix a caller decoded from a row key
+        res = (writes & 2) == 0 ? processor.advance(first.entityType(), first.entityId(), es, port)
+            : processor.advance(prefix, first.entityType(), first.entityId(), es, port);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      Set<String> stored = new HashSet<>();
-      for (CanonicalEvent e : plan.atOrBeforeWatermark()) {
-        if (events.containsKey(rowOf(e))) {
-          stored.add(e.eventId());
-        }
-      }
-      OptionalLong from = plan.recomputeFrom(stored);
-      StoredEvent snapshot = null;
-      List<StoredEvent> history = new ArrayList<>();
-      if (from.isPresent()) {
-        // as EntityStateObserver: back from the late event's time to the newest snapshot, then everything after it
-        String prefix = RowKeyCodec.entityPrefix(first.entityType(), first.entityId());
-        String start = prefix + RowKeyCodec.timeField(from.getAsLong());
-        for (Map.Entry<String, CanonicalEvent> r : events.headMap(start, false).descendingMap().entrySet()) {
-          if (!r.getKey().startsWith(prefix)) {
-            break;
-          }
-          StoredEvent se = new StoredEvent(r.getValue(), derived(r.getKey()));
-          if (processor.isSnapshot(se)) {
-            snapshot = se;
-            break;
-          }
-          history.add(se);
-        }
-        for (Map.Entry<String, CanonicalEvent> r : events.tailMap(start, true).entrySet()) {
-          if (!r.getKey().startsWith(prefix)) {
-            break;
-          }
-          history.add(new StoredEvent(r.getValue(), derived(r.getKey())));
-        }
-      }
-      Result res = processor.process(plan, stored, snapshot, history);
       results.add(res);
       for (CanonicalEvent e : es) {
         events.put(rowOf(e), e);
@@ -114,6 +83,66 @@ final class InMemoryStateStore {
       }
       apply(res.stateRow(), res.stateCells());
       cache.put(stateRow, res.stateAfter());
+    }
+  }
+
+  /** The port over the maps, for one entity; every range comes from {@link RowKeyCodec}. */
+  private final class Rows implements EntityRows {
+    private final String prefix;
+    private final StoredState state;
+
+    Rows(String prefix, StoredState state) {
+      this.prefix = prefix;
+      this.state = state;
+    }
+
+    @Override
+    public StoredState stateRow() {
+      return state;
+    }
+
+    @Override
+    public Set<String> storedIds(List<CanonicalEvent> candidates) {
+      Set<String> stored = new HashSet<>();
+      for (CanonicalEvent e : candidates) {
+        if (events.containsKey(RowKeyCodec.eventRowKeyUnder(prefix, e.eventTimeNanos(), e.eventId()))) {
+          stored.add(e.eventId());
+        }
+      }
+      return stored;
+    }
+
+    @Override
+    public String greatestIdAt(long timeNanos) {
+      RowKeyCodec.KeyRange at = RowKeyCodec.eventsAt(prefix, timeNanos);
+      String max = null;
+      for (CanonicalEvent e : events.subMap(at.start(), at.stop()).values()) {
+        if (max == null || e.eventId().compareTo(max) > 0) {
+          max = e.eventId();
+        }
+      }
+      return max;
+    }
+
+    @Override
+    public ReplayWindow replayWindow(long fromNanos, Predicate<StoredEvent> isSnapshot) {
+      RowKeyCodec.KeyRange before = RowKeyCodec.eventsBefore(prefix, fromNanos);
+      StoredEvent snapshot = null;
+      List<StoredEvent> window = new ArrayList<>();
+      for (Map.Entry<String, CanonicalEvent> r : events.subMap(before.start(), true, before.stop(), false).descendingMap()
+          .entrySet()) {
+        StoredEvent se = new StoredEvent(r.getValue(), derived(r.getKey()));
+        if (isSnapshot.test(se)) {
+          snapshot = se;
+          break;
+        }
+        window.add(se);
+      }
+      RowKeyCodec.KeyRange from = RowKeyCodec.eventsFrom(prefix, fromNanos);
+      for (Map.Entry<String, CanonicalEvent> r : events.subMap(from.start(), from.stop()).entrySet()) {
+        window.add(new StoredEvent(r.getValue(), derived(r.getKey())));
+      }
+      return new ReplayWindow(snapshot, window);
     }
   }
 

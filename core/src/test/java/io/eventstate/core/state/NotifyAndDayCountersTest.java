@@ -4,6 +4,7 @@ import static io.eventstate.core.state.EntityStateProcessorTest.DAY;
 import static io.eventstate.core.state.EntityStateProcessorTest.HOUR;
 import static io.eventstate.core.state.EntityStateProcessorTest.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
@@ -61,7 +62,10 @@ class NotifyAndDayCountersTest {
       long t = T0 + r.nextInt(5) * DAY + r.nextInt(20) * HOUR;
       events.add(TestSupport.event("package", entity, EntityStateProcessorTest.TYPES[r.nextInt(5)], t, "e" + i));
     }
-    InMemoryStateStore s = store();
+    // per-day counters are opt-in: here the sessions ask for them
+    InMemoryStateStore s = new InMemoryStateStore(new EntityStateProcessor(EntityStateProcessorTest.spec(
+        EntityStateSpec.DEFAULT_SNAPSHOT_EVERY, EntityStateProcessorTest.SESSIONS.replace("}",
+            ",\"counters\":{\"per_day\":true}}"))));
     List<CanonicalEvent> shuffled = new ArrayList<>(events);
     Collections.shuffle(shuffled, new Random(5));
     for (int i = 0; i < shuffled.size(); i += 30) {
@@ -87,6 +91,7 @@ class NotifyAndDayCountersTest {
       }
     }
     assertEquals(offline, stored);
+    assertFalse(stored.isEmpty());
     assertEquals("day.2023-11-14", StateColumns.day(T0));
   }
 }

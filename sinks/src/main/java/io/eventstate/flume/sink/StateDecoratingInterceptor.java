@@ -113,10 +113,7 @@ public final class StateDecoratingInterceptor implements Interceptor {
     this.counters = EventstateCounters.forInterceptor(spec.name(), EVENTS_IN, EVENTS_SKIPPED, EVENTS_DECORATED,
         EVENTS_NOSTATE, EVENTS_UNAVAILABLE, EVENTS_GATED, EVENTS_FAILED, CACHE_HITS, CACHE_MISSES, CACHE_SIZE,
         CACHE_EVICTIONS, READS, READ_FAILURES, READ_TIMEOUTS);
-    for (String q : spec.textQualifiers()) {
-      qualifiers.add(StateColumns.utf8(q));
-    }
-    for (String q : spec.counters()) {
+    for (String q : spec.readQualifiers()) {
       qualifiers.add(StateColumns.utf8(q));
     }
   }
