@@ -346,6 +346,9 @@ public final class RowKeyCodec {
 
   /** Reverses {@link #escape(String)}. */
   public static String unescape(String escaped) {
+    if (escaped.indexOf('%') < 0) {
+      return escaped; // nothing escaped (most keys)
+    }
     StringBuilder sb = new StringBuilder(escaped.length());
     for (int i = 0; i < escaped.length(); i++) {
       char c = escaped.charAt(i);
