@@ -466,7 +466,7 @@ public final class EntityStateProcessor {
 
     List<RowWrite> derived = new ArrayList<>(inOrder.size() + late.size() + tooLate.size());
     for (CanonicalEvent e : tooLate) {
-      derived.add(new RowWrite(RowKeyCodec.toBytes(rowOf(prefix, e)), List.of(cell(StateColumns.DERIVED_FAMILY,
+      derived.add(new RowWrite(rowOf(prefix, e), List.of(cell(StateColumns.DERIVED_FAMILY,
           StateColumns.TOO_LATE, EventRowCodec.cellTimestamp(e.eventTimeNanos()), FLAG_BYTES))));
     }
 
@@ -559,7 +559,7 @@ public final class EntityStateProcessor {
         if (notes != null) {
           cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.NOTIFY, ts[j], Notification.encodeList(notes)));
         }
-        derived.add(new RowWrite(RowKeyCodec.toBytes(rowOf(prefix, e)), cells));
+        derived.add(new RowWrite(rowOf(prefix, e), cells));
       }
     }
 
@@ -720,8 +720,8 @@ public final class EntityStateProcessor {
     return b == null ? 0L : StateColumns.toLong(b);
   }
 
-  private static String rowOf(String entityPrefix, CanonicalEvent e) {
-    return RowKeyCodec.eventRowKeyUnder(entityPrefix, e.eventTimeNanos(), e.eventId());
+  private static byte[] rowOf(String entityPrefix, CanonicalEvent e) {
+    return RowKeyCodec.eventRowKeyBytesUnder(entityPrefix, e.eventTimeNanos(), e.eventId());
   }
 
   private static CellValue cell(String family, String qualifier, long ts, byte[] value) {
