@@ -14,6 +14,7 @@ import io.eventstate.core.state.EntityStateProcessor.StoredEvent;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.core.state.EventRowReader;
+import io.eventstate.core.state.RowCells;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -158,14 +159,7 @@ public class StateProcessorBenchmark {
   private EntityStateProcessor.Result observeOne(int i) throws IOException {
     String row = rows[i];
     RowKeyCodec.DecodedKey key = RowKeyCodec.decode(row);
-    Map<String, byte[]> byQualifier = new HashMap<>();
-    for (CellValue c : cells[i]) {
-      String q = c.qualifierString();
-      if (!q.equals(EventRowCodec.Q_BODY)) {
-        byQualifier.put(q, c.value());
-      }
-    }
-    CanonicalEvent event = EventRowReader.read(row, key, byQualifier);
+    CanonicalEvent event = EventRowReader.readForState(row, key, RowCells.of(cells[i]));
     String prefix = RowKeyCodec.entityPrefixOf(row); // checked by decode
     String stateRow = RowKeyCodec.stateRowKeyUnder(prefix);
     StoredState current = cache.getOrDefault(stateRow, StoredState.EMPTY);

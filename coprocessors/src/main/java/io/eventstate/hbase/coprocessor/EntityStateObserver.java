@@ -11,6 +11,7 @@ import io.eventstate.core.state.EntityRows;
 import io.eventstate.core.state.EntityStateProcessor;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EventRowReader;
+import io.eventstate.core.state.RowCells;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -102,7 +103,6 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   private static final byte[] E = Bytes.toBytes(TableSchema.FAMILY_EVENT);
   private static final byte[] S = Bytes.toBytes(TableSchema.FAMILY_STATE);
   private static final byte[] Q_TOUCH = Bytes.toBytes(EventRowCodec.Q_TOUCH);
-  private static final byte[] Q_BODY = Bytes.toBytes(EventRowCodec.Q_BODY);
 
   private volatile EntityStateProcessor processor;
   private volatile String configError = "not started";
@@ -253,13 +253,6 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       if (eventCells.isEmpty()) {
         continue; // not an event write (e.g. derived cells only)
       }
-      Map<String, byte[]> cells = new HashMap<>();
-      for (Cell cell : eventCells) {
-        if (!CellUtil.matchingQualifier(cell, Q_BODY)) { // the state never reads the body: not copied
-          cells.put(Bytes.toString(cell.getQualifierArray(), cell.getQualifierOffset(), cell.getQualifierLength()),
-              CellUtil.cloneValue(cell));
-        }
-      }
       if (configError != null) {
         throw new DoNotRetryIOException("Eventstate cannot apply event row '" + row
             + "': the table's state configuration is invalid: " + configError);
@@ -269,7 +262,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       CanonicalEvent event;
       try {
-        event = EventRowReader.read(row, key, cells);
+        event = EventRowReader.readForState(row, key, new PutCells(eventCells));
       } catch (IllegalArgumentException bad) {
         metrics.badInput.increment();
         throw new DoNotRetryIOException("Eventstate refused " + bad.getMessage());
@@ -298,6 +291,44 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
     }
     return byStateRow;
+  }
+
+  /** The event cells of a Put, read in place. */
+  private record PutCells(List<Cell> cells) implements RowCells {
+    @Override
+    public int size() {
+      return cells.size();
+    }
+
+    @Override
+    public byte[] qualifierArray(int i) {
+      return cells.get(i).getQualifierArray();
+    }
+
+    @Override
+    public int qualifierOffset(int i) {
+      return cells.get(i).getQualifierOffset();
+    }
+
+    @Override
+    public int qualifierLength(int i) {
+      return cells.get(i).getQualifierLength();
+    }
+
+    @Override
+    public byte[] valueArray(int i) {
+      return cells.get(i).getValueArray();
+    }
+
+    @Override
+    public int valueOffset(int i) {
+      return cells.get(i).getValueOffset();
+    }
+
+    @Override
+    public int valueLength(int i) {
+      return cells.get(i).getValueLength();
+    }
   }
 
   /** True if the mutation is a Put of nothing but the sink's {@code s:touch} cell. */

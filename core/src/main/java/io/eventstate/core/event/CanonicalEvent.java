@@ -43,8 +43,10 @@ public record CanonicalEvent(
     requireText(entityId, "entityId");
     requireText(eventType, "eventType");
     Objects.requireNonNull(timeSource, "timeSource");
-    attributes = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(attributes, "attributes")));
-    tags = Collections.unmodifiableSortedSet(new TreeSet<>(Objects.requireNonNull(tags, "tags")));
+    attributes = Objects.requireNonNull(attributes, "attributes").isEmpty() ? Collections.emptySortedMap()
+        : Collections.unmodifiableSortedMap(new TreeMap<>(attributes));
+    tags = Objects.requireNonNull(tags, "tags").isEmpty() ? Collections.emptySortedSet()
+        : Collections.unmodifiableSortedSet(new TreeSet<>(tags));
     Objects.requireNonNull(body, "body");
   }
 

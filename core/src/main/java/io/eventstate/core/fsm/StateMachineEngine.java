@@ -152,6 +152,9 @@ public final class StateMachineEngine {
 
   private static List<String> window(List<String> ids, String add, int max) {
     int keep = Math.min(ids.size(), max - 1);
+    if (keep == 0) {
+      return List.of(add); // the state keeps this list as it is (no copy)
+    }
     String[] out = new String[keep + 1];
     for (int i = 0; i < keep; i++) {
       out[i] = ids.get(ids.size() - keep + i);

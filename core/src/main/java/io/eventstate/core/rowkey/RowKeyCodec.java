@@ -205,6 +205,44 @@ public final class RowKeyCodec {
     return key.substring(0, end + 1);
   }
 
+  /**
+   * {@link #eventRowKeyUnder} as UTF-8 bytes, written straight into one array when the prefix is ASCII and the event id
+   * needs no escaping (most keys).
+   */
+  public static byte[] eventRowKeyBytesUnder(String entityPrefix, long eventTimeNanos, String eventId) {
+    requireText(eventId, "eventId");
+    int p = entityPrefix.length();
+    int n = eventId.length();
+    if (eventTimeNanos < 0 || !plainAscii(entityPrefix, false) || !plainAscii(eventId, true)) {
+      return toBytes(eventRowKeyUnder(entityPrefix, eventTimeNanos, eventId));
+    }
+    byte[] b = new byte[p + TIME_WIDTH + 1 + n];
+    for (int i = 0; i < p; i++) {
+      b[i] = (byte) entityPrefix.charAt(i);
+    }
+    long v = eventTimeNanos;
+    for (int i = p + TIME_WIDTH - 1; i >= p; i--) {
+      b[i] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    }
+    b[p + TIME_WIDTH] = (byte) DELIMITER;
+    for (int i = 0; i < n; i++) {
+      b[p + TIME_WIDTH + 1 + i] = (byte) eventId.charAt(i);
+    }
+    return b;
+  }
+
+  /** True if every character is ASCII (and, for a key part, needs no escaping). */
+  private static boolean plainAscii(String s, boolean keyPart) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80 || keyPart && mustEscape(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The dead-letter row for a digest (any bytes; the first 16 are used). */
   public static String deadLetterRowKey(byte[] digest) {
     if (digest.length < 16) {
@@ -346,6 +384,9 @@ public final class RowKeyCodec {
 
   /** Reverses {@link #escape(String)}. */
   public static String unescape(String escaped) {
+    if (escaped.indexOf('%') < 0) {
+      return escaped; // nothing escaped (most keys)
+    }
     StringBuilder sb = new StringBuilder(escaped.length());
     for (int i = 0; i < escaped.length(); i++) {
       char c = escaped.charAt(i);

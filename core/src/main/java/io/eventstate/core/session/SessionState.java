@@ -1,6 +1,5 @@
 package io.eventstate.core.session;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -72,20 +71,43 @@ public record SessionState(String sessionId, long startNanos, long lastEventTime
   }
 
   public byte[] toBytes() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(96 + 48 * recentIds.size());
-    out.write(FORMAT_VERSION);
-    writeStr(out, sessionId);
-    writeLong(out, startNanos);
-    writeLong(out, lastEventTimeNanos);
-    writeLong(out, dayEndNanos);
-    writeLong(out, eventCount);
-    writeLong(out, sessionCount);
-    writeStr(out, splitValue);
-    out.write(recentIds.size());
+    // written straight into one array of the exact size: the state row's session cell is encoded on every write
+    int size = 1 + utf8Length(sessionId) + 5 * Long.BYTES + utf8Length(splitValue) + 1;
     for (String id : recentIds) {
-      writeStr(out, id);
+      size += utf8Length(id);
     }
-    return out.toByteArray();
+    byte[] out = new byte[size];
+    int at = 0;
+    out[at++] = FORMAT_VERSION;
+    at = writeStr(out, at, sessionId);
+    at = writeLong(out, at, startNanos);
+    at = writeLong(out, at, lastEventTimeNanos);
+    at = writeLong(out, at, dayEndNanos);
+    at = writeLong(out, at, eventCount);
+    at = writeLong(out, at, sessionCount);
+    at = writeStr(out, at, splitValue);
+    out[at++] = (byte) recentIds.size();
+    for (String id : recentIds) {
+      at = writeStr(out, at, id);
+    }
+    return out;
+  }
+
+  /** The encoded size of a string: 2 length bytes and its UTF-8 bytes. */
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        n = s.getBytes(StandardCharsets.UTF_8).length;
+        break;
+      }
+      n++;
+    }
+    if (n > 0xffff) {
+      throw new IllegalStateException("string too long to encode: " + n + " bytes");
+    }
+    return 2 + n;
   }
 
   /**
@@ -124,20 +146,31 @@ public record SessionState(String sessionId, long startNanos, long lastEventTime
     }
   }
 
-  private static void writeStr(ByteArrayOutputStream out, String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    if (b.length > 0xffff) {
-      throw new IllegalStateException("string too long to encode: " + b.length + " bytes");
+  private static int writeStr(byte[] out, int at, String s) {
+    boolean ascii = true;
+    for (int i = 0; i < s.length() && ascii; i++) {
+      ascii = s.charAt(i) < 0x80;
     }
-    out.write(b.length >>> 8);
-    out.write(b.length);
-    out.write(b, 0, b.length);
+    byte[] b = ascii ? null : s.getBytes(StandardCharsets.UTF_8);
+    int len = ascii ? s.length() : b.length;
+    out[at++] = (byte) (len >>> 8);
+    out[at++] = (byte) len;
+    if (ascii) {
+      for (int i = 0; i < len; i++) {
+        out[at++] = (byte) s.charAt(i);
+      }
+    } else {
+      System.arraycopy(b, 0, out, at, len);
+      at += len;
+    }
+    return at;
   }
 
-  private static void writeLong(ByteArrayOutputStream out, long v) {
+  private static int writeLong(byte[] out, int at, long v) {
     for (int s = 56; s >= 0; s -= 8) {
-      out.write((int) (v >>> s));
+      out[at++] = (byte) (v >>> s);
     }
+    return at;
   }
 
   private static String readStr(ByteBuffer b) {

@@ -113,28 +113,32 @@ public final class EntityStateProcessor {
    * caches the row) does not decode them again; they are equal to what the cells decode to.
    */
   public static final class StoredState {
+    private static final String[] NO_KEYS = new String[0];
+    private static final Object[] NO_STATES = new Object[0];
     public static final StoredState EMPTY = new StoredState(Map.of(), 0L);
 
-    private final Map<String, byte[]> cells;
+    private final StateCells cells;
     private final long timestamp;
     /** {@code last_ns} parsed ({@link EntityState#NO_TIME} when absent); null if it is not a number. */
     private final Long watermark;
-    private final Map<String, Object> decoded;
+    /** Recognizer state qualifier → the state the cells hold, for the recognizers of the write that made this row. */
+    private final String[] decodedKeys;
+    private final Object[] decodedStates;
 
     public StoredState(Map<String, byte[]> cells, long timestamp) {
-      this(new HashMap<>(cells), timestamp, Map.of());
+      this(StateCells.of(cells), timestamp, parseWatermark(cells.get(StateColumns.LAST_NS)), NO_KEYS, NO_STATES);
     }
 
-    private StoredState(HashMap<String, byte[]> owned, long timestamp, Map<String, Object> decoded) {
-      // a hash map: the processor looks up about ten qualifiers per write, most of them sharing long prefixes
-      // (m.NAME.c.…), which a sorted map compares character by character
-      this.cells = Collections.unmodifiableMap(owned);
+    private StoredState(StateCells cells, long timestamp, Long watermark, String[] decodedKeys,
+        Object[] decodedStates) {
+      this.cells = cells;
       this.timestamp = timestamp;
-      this.watermark = parseWatermark(owned.get(StateColumns.LAST_NS));
-      this.decoded = decoded;
+      this.watermark = watermark;
+      this.decodedKeys = decodedKeys;
+      this.decodedStates = decodedStates;
     }
 
-    /** Family {@code s}, qualifier → value (unordered). */
+    /** Family {@code s}, qualifier → value (unordered, unmodifiable). */
     public Map<String, byte[]> cells() {
       return cells;
     }
@@ -142,6 +146,16 @@ public final class EntityStateProcessor {
     /** The timestamp of the stored {@code last_ns} cell, 0 when there is none. */
     public long timestamp() {
       return timestamp;
+    }
+
+    /** The state a recognizer decoded from these cells before, or null. */
+    Object decoded(String stateQualifier) {
+      for (int i = 0; i < decodedKeys.length; i++) {
+        if (decodedKeys[i] == stateQualifier) { // the recognizers' own Strings
+          return decodedStates[i];
+        }
+      }
+      return null;
     }
 
     private static Long parseWatermark(byte[] lastNs) {
@@ -156,17 +170,22 @@ public final class EntityStateProcessor {
     }
 
     /**
-     * The state after writing {@code written} (family {@code s}, qualifier → value, all at {@code writtenAt}) over this
-     * one, with the states they encode.
+     * The state after writing {@code n} cells (family {@code s}, all at {@code writtenAt}) over this one, with the
+     * watermark they hold and the states they encode.
      */
-    StoredState after(Map<String, byte[]> written, long writtenAt, Map<String, Object> states) {
-      if (written.isEmpty() && states.isEmpty()) {
+    StoredState after(String[] keys, byte[][] values, int n, long writtenAt, long watermarkNanos,
+        String[] stateKeys, Object[] states) {
+      if (n == 0 && states.length == 0) {
         return this;
       }
-      HashMap<String, byte[]> m = new HashMap<>(cells);
-      m.putAll(written);
-      long ts = written.containsKey(StateColumns.LAST_NS) ? writtenAt : timestamp;
-      return new StoredState(m, ts, states);
+      boolean wroteWatermark = false;
+      for (int i = 0; i < n; i++) {
+        if (keys[i] == StateColumns.LAST_NS) {
+          wroteWatermark = true;
+        }
+      }
+      return new StoredState(cells.with(keys, values, n), wroteWatermark ? writtenAt : timestamp,
+          wroteWatermark ? Long.valueOf(watermarkNanos) : watermark, stateKeys, states);
     }
 
     @Override
@@ -328,21 +347,30 @@ public final class EntityStateProcessor {
     if (!rules.applies()) {
       return new Plan(entityType, entityId, entityPrefix, state, wm, wmId, 0, List.of(), 0);
     }
+    if (newEvents.size() == 1) { // the common case when entities are many: nothing to sort or repeat
+      CanonicalEvent e = newEvents.iterator().next();
+      requireEntity(e, entityType, entityId);
+      return new Plan(entityType, entityId, entityPrefix, state, wm, wmId, rules.latenessNanos(), List.of(e), 0);
+    }
     List<CanonicalEvent> sorted = new ArrayList<>(newEvents);
     sorted.sort(StateMachineEngine.EVENT_ORDER);
     Set<String> ids = new HashSet<>();
     List<CanonicalEvent> unique = new ArrayList<>(sorted.size());
     for (CanonicalEvent e : sorted) {
-      if (!e.entityType().equals(entityType) || !e.entityId().equals(entityId)) {
-        throw new IllegalArgumentException("event " + e.eventId() + " belongs to " + e.entity() + ", not to "
-            + entityType + ":" + entityId);
-      }
+      requireEntity(e, entityType, entityId);
       if (ids.add(e.eventId())) {
         unique.add(e);
       }
     }
     return new Plan(entityType, entityId, entityPrefix, state, wm, wmId, rules.latenessNanos(), List.copyOf(unique),
         sorted.size() - unique.size());
+  }
+
+  private static void requireEntity(CanonicalEvent e, String entityType, String entityId) {
+    if (!e.entityType().equals(entityType) || !e.entityId().equals(entityId)) {
+      throw new IllegalArgumentException("event " + e.eventId() + " belongs to " + e.entity() + ", not to "
+          + entityType + ":" + entityId);
+    }
   }
 
   /**
@@ -432,13 +460,13 @@ public final class EntityStateProcessor {
     Object[] current = new Object[n];
     for (int i = 0; i < n; i++) {
       Recognizer<?> r = recognizers.get(i);
-      Object known = plan.state().decoded.get(r.stateQualifier());
+      Object known = plan.state().decoded(r.stateQualifier());
       current[i] = known != null ? known : r.fromStateRow(stateRow, cur, plan.watermarkNanos());
     }
 
     List<RowWrite> derived = new ArrayList<>(inOrder.size() + late.size() + tooLate.size());
     for (CanonicalEvent e : tooLate) {
-      derived.add(new RowWrite(RowKeyCodec.toBytes(rowOf(prefix, e)), List.of(cell(StateColumns.DERIVED_FAMILY,
+      derived.add(new RowWrite(rowOf(prefix, e), List.of(cell(StateColumns.DERIVED_FAMILY,
           StateColumns.TOO_LATE, EventRowCodec.cellTimestamp(e.eventTimeNanos()), FLAG_BYTES))));
     }
 
@@ -531,7 +559,7 @@ public final class EntityStateProcessor {
         if (notes != null) {
           cells.add(cell(StateColumns.DERIVED_FAMILY, StateColumns.NOTIFY, ts[j], Notification.encodeList(notes)));
         }
-        derived.add(new RowWrite(RowKeyCodec.toBytes(rowOf(prefix, e)), cells));
+        derived.add(new RowWrite(rowOf(prefix, e), cells));
       }
     }
 
@@ -545,19 +573,12 @@ public final class EntityStateProcessor {
     if (wm != EntityState.NO_TIME) {
       stamp = Math.max(stamp, EventRowCodec.cellTimestamp(wm));
     }
-    long writeTs = stamp;
-    List<CellValue> stateCells = new ArrayList<>(8);
-    Map<String, byte[]> changed = new HashMap<>();
-    BiConsumer<String, byte[]> want = (q, v) -> {
-      if (!Arrays.equals(cur.get(q), v)) {
-        stateCells.add(cell(StateColumns.STATE_FAMILY, q, writeTs, v));
-        changed.put(q, v);
-      }
-    };
-    Map<String, Object> states = Map.of();
+    StateRowWrite w = new StateRowWrite(cur, stamp, 8 + 3 * n);
+    String[] stateKeys = NO_KEYS;
+    Object[] states = NO_STATES;
     if (applied > 0) {
-      want.accept(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
-      want.accept(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
+      w.accept(StateColumns.LAST_NS, StateColumns.utf8(Long.toString(wm)));
+      w.accept(StateColumns.EVENTS, StateColumns.longBytes(counter(cur, StateColumns.EVENTS) + applied));
       if (rules.perDay()) {
         // applied events per UTC day of their event time: exact, since every event id is applied once
         TreeMap<String, Long> perDay = new TreeMap<>();
@@ -568,22 +589,65 @@ public final class EntityStateProcessor {
           perDay.merge(StateColumns.day(e.eventTimeNanos()), 1L, Long::sum);
         }
         for (Map.Entry<String, Long> d : perDay.entrySet()) {
-          want.accept(d.getKey(), StateColumns.longBytes(counter(cur, d.getKey()) + d.getValue()));
+          w.accept(d.getKey(), StateColumns.longBytes(counter(cur, d.getKey()) + d.getValue()));
         }
       }
-      states = new HashMap<>(2 * n);
+      stateKeys = new String[n];
+      states = new Object[n];
       for (int i = 0; i < n; i++) {
-        stateCells(recognizers.get(i), current[i], last[i], cur, want);
-        states.put(recognizers.get(i).stateQualifier(), last[i]);
+        stateCells(recognizers.get(i), current[i], last[i], cur, w);
+        stateKeys[i] = recognizers.get(i).stateQualifier();
+        states[i] = last[i];
       }
     }
     if (!tooLate.isEmpty()) {
-      want.accept(StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
+      w.accept(StateColumns.TOO_LATE, StateColumns.longBytes(counter(cur, StateColumns.TOO_LATE) + tooLate.size()));
     }
     // the states the cells encode, kept for the next write of the entity (equal to decoding the cells)
-    StoredState stateAfter = plan.state().after(changed, writeTs, states);
+    StoredState stateAfter = plan.state().after(w.keys, w.values, w.size, stamp, wm, stateKeys, states);
+    List<CellValue> stateCells = w.cells();
     return new Result(stateRow, stateCells, derived, applied, late.size(), tooLate.size(), duplicates, recomputed,
         rewritten, effects, stateAfter);
+  }
+
+  private static final String[] NO_KEYS = new String[0];
+  private static final Object[] NO_STATES = new Object[0];
+
+  /** The state-row cells of one write: those whose bytes differ from the stored ones, all at one timestamp. */
+  private static final class StateRowWrite implements BiConsumer<String, byte[]> {
+    final Map<String, byte[]> stored;
+    final long timestamp;
+    String[] keys;
+    byte[][] values;
+    int size;
+
+    StateRowWrite(Map<String, byte[]> stored, long timestamp, int capacity) {
+      this.stored = stored;
+      this.timestamp = timestamp;
+      this.keys = new String[capacity];
+      this.values = new byte[capacity][];
+    }
+
+    @Override
+    public void accept(String qualifier, byte[] value) {
+      if (Arrays.equals(stored.get(qualifier), value)) {
+        return;
+      }
+      if (size == keys.length) {
+        keys = Arrays.copyOf(keys, size * 2);
+        values = Arrays.copyOf(values, size * 2);
+      }
+      keys[size] = qualifier;
+      values[size++] = value;
+    }
+
+    List<CellValue> cells() {
+      List<CellValue> out = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        out.add(cell(StateColumns.STATE_FAMILY, keys[i], timestamp, values[i]));
+      }
+      return out;
+    }
   }
 
   /** What one recognizer's fold gives: its last state and the effects of the new events (with their index). */
@@ -656,12 +720,12 @@ public final class EntityStateProcessor {
     return b == null ? 0L : StateColumns.toLong(b);
   }
 
-  private static String rowOf(String entityPrefix, CanonicalEvent e) {
-    return RowKeyCodec.eventRowKeyUnder(entityPrefix, e.eventTimeNanos(), e.eventId());
+  private static byte[] rowOf(String entityPrefix, CanonicalEvent e) {
+    return RowKeyCodec.eventRowKeyBytesUnder(entityPrefix, e.eventTimeNanos(), e.eventId());
   }
 
   private static CellValue cell(String family, String qualifier, long ts, byte[] value) {
-    return new CellValue(StateColumns.utf8(family), StateColumns.utf8(qualifier), ts, value);
+    return new CellValue(StateColumns.nameBytes(family), StateColumns.nameBytes(qualifier), ts, value);
   }
 
 }

@@ -112,18 +112,80 @@ public final class StateColumns {
    * @param skip a counter left out (null: none)
    */
   public static byte[] encodeCounters(io.eventstate.core.fsm.Counters counters, String skip) {
-    StringBuilder sb = new StringBuilder(256);
+    CounterText out = COUNTER_TEXT.get();
+    out.reset();
     counters.forEachNonZero((name, value) -> {
       if (!name.equals(skip)) {
-        if (sb.length() > 0) {
-          sb.append(',');
-        }
-        appendCounterName(name, sb);
-        sb.append('=').append(value);
+        out.add(name, value);
       }
     });
-    return utf8(sb.toString());
+    return out.toBytes();
   }
+
+  private static final ThreadLocal<CounterText> COUNTER_TEXT = ThreadLocal.withInitial(CounterText::new);
+
+  /** A reusable buffer for {@link #encodeCounters}: one exact-size array per call. */
+  private static final class CounterText {
+    private byte[] buf = new byte[512];
+    private int len;
+
+    void reset() {
+      len = 0;
+    }
+
+    void add(String name, long value) {
+      ensure(name.length() * 9 + 24); // escapes and any UTF-8 width fit
+      if (len > 0) {
+        buf[len++] = ',';
+      }
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        if (c == '%' || c == ',' || c == '=') {
+          buf[len++] = '%';
+          buf[len++] = (byte) HEX[c >>> 4];
+          buf[len++] = (byte) HEX[c & 0xf];
+        } else if (c < 0x80) {
+          buf[len++] = (byte) c;
+        } else {
+          byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+          if (Character.isHighSurrogate(c) && i + 1 < name.length()) {
+            b = name.substring(i, i + 2).getBytes(StandardCharsets.UTF_8);
+            i++;
+          }
+          System.arraycopy(b, 0, buf, len, b.length);
+          len += b.length;
+        }
+      }
+      buf[len++] = '=';
+      if (value < 0) {
+        buf[len++] = '-';
+      }
+      int start = len;
+      long v = value;
+      do {
+        int digit = (int) Math.abs(v % 10);
+        buf[len++] = (byte) ('0' + digit);
+        v /= 10;
+      } while (v != 0);
+      for (int a = start, b = len - 1; a < b; a++, b--) {
+        byte t = buf[a];
+        buf[a] = buf[b];
+        buf[b] = t;
+      }
+    }
+
+    private void ensure(int more) {
+      if (len + more > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+      }
+    }
+
+    byte[] toBytes() {
+      return java.util.Arrays.copyOf(buf, len);
+    }
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   /**
    * Reads a machine's counter cell written by {@link #encodeCounters}.
@@ -223,6 +285,25 @@ public final class StateColumns {
       throw new IllegalArgumentException("a counter cell must hold 8 bytes, got " + (b == null ? "none" : b.length));
     }
     return ByteBuffer.wrap(b).getLong();
+  }
+
+  private static final java.util.concurrent.ConcurrentHashMap<String, byte[]> NAME_BYTES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_NAME_BYTES = 4096;
+
+  /**
+   * The UTF-8 bytes of a family or qualifier, shared: the same few names are written on every write (callers must not
+   * change the array).
+   */
+  public static byte[] nameBytes(String name) {
+    byte[] b = NAME_BYTES.get(name);
+    if (b == null) {
+      b = utf8(name);
+      if (NAME_BYTES.size() < MAX_NAME_BYTES) { // per-day qualifiers keep coming: the map stays bounded
+        NAME_BYTES.put(name, b);
+      }
+    }
+    return b;
   }
 
   public static byte[] utf8(String s) {

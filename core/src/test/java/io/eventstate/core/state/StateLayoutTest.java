@@ -16,7 +16,6 @@ import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.session.SessionSpec;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -144,6 +143,35 @@ class StateLayoutTest {
   }
 
   @Test
+  void readingEventCellsInPlaceEqualsReadingThemIntoAMap() {
+    java.util.TreeMap<String, String> attrs = new java.util.TreeMap<>(Map.of("status_detail", "arrivé", "page", "/p/1"));
+    List<CanonicalEvent> events = List.of(
+        new CanonicalEvent("e-1", "package", "p1", "in_transit", T0, io.eventstate.core.event.TimeSource.EVENT, attrs,
+            new java.util.TreeSet<>(List.of("b", "a")), new byte[] {1, 2}),
+        new CanonicalEvent("é|x", "us er", "zoë", "view", -5, io.eventstate.core.event.TimeSource.ARRIVAL,
+            new java.util.TreeMap<>(), new java.util.TreeSet<>(), new byte[0]));
+    for (CanonicalEvent e : events) {
+      RowWrite w = io.eventstate.core.rowkey.EventRowCodec.eventRow(e);
+      RowKeyCodec.DecodedKey key = RowKeyCodec.decode(w.rowString());
+      Map<String, byte[]> map = new TreeMap<>();
+      w.cells().forEach(c -> map.put(c.qualifierString(), c.value()));
+      CanonicalEvent viaMap = EventRowReader.read(w.rowString(), key, map);
+      CanonicalEvent inPlace = EventRowReader.readForState(w.rowString(), key, RowCells.of(w.cells()));
+      assertEquals(new CanonicalEvent(viaMap.eventId(), viaMap.entityType(), viaMap.entityId(), viaMap.eventType(),
+          viaMap.eventTimeNanos(), viaMap.timeSource(), viaMap.attributes(), viaMap.tags(), new byte[0]), inPlace);
+    }
+    RowWrite w = io.eventstate.core.rowkey.EventRowCodec.eventRow(events.get(0));
+    RowKeyCodec.DecodedKey key = RowKeyCodec.decode(w.rowString());
+    List<CellValue> noType = w.cells().stream().filter(c -> !c.qualifierString().equals("event_type")).toList();
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> EventRowReader.readForState(w.rowString(), key,
+        RowCells.of(noType))).getMessage().contains("cell e:event_type is missing"));
+    List<CellValue> otherId = w.cells().stream().map(c -> c.qualifierString().equals("entity_id")
+        ? new CellValue(c.family(), c.qualifier(), c.timestamp(), StateColumns.utf8("p2")) : c).toList();
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> EventRowReader.readForState(w.rowString(), key,
+        RowCells.of(otherId))).getMessage().contains("disagree with the row key"));
+  }
+
+  @Test
   void rangesCoverAnEntityAndNothingElse() {
     String p = RowKeyCodec.entityPrefix("user", "a");
     RowKeyCodec.KeyRange all = RowKeyCodec.entityRange(p);
@@ -170,7 +198,13 @@ class StateLayoutTest {
         RowKeyCodec.stateRowPrefixLength(RowKeyCodec.stateRowKeyUnder(p)));
     assertEquals(-1, RowKeyCodec.stateRowPrefixLength(RowKeyCodec.eventRowKeyUnder(p, 1, "!state")));
     assertEquals(p, RowKeyCodec.entityPrefixOf(RowKeyCodec.eventRowKeyUnder(p, 1, "e")));
-    List<String> keys = new ArrayList<>(List.of(RowKeyCodec.stateRowKeyUnder(p)));
-    assertEquals(1, keys.size());
+    for (String prefix : List.of(p, RowKeyCodec.entityPrefix("user", "zoë"), RowKeyCodec.entityPrefix("u s", "a|b"))) {
+      for (long t : new long[] {0, 7, -5, Long.MAX_VALUE, Long.MIN_VALUE, 1_700_000_000_123_456_789L}) {
+        for (String id : List.of("e-1", "a b|c%", "é", "x".repeat(200))) {
+          assertEquals(RowKeyCodec.eventRowKeyUnder(prefix, t, id),
+              RowKeyCodec.fromBytes(RowKeyCodec.eventRowKeyBytesUnder(prefix, t, id)), prefix + " " + t + " " + id);
+        }
+      }
+    }
   }
 }
