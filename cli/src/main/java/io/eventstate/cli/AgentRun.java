@@ -123,7 +123,7 @@ final class AgentRun {
         try (Admin admin = c.getAdmin()) {
           if (!admin.tableExists(TableName.valueOf(plan.schema().tableName()))) {
             throw new CliException("table " + plan.schema().tableName() + " does not exist at " + cluster.where()
-                + "; create it with the HBase shell script of ./eventstate ddl (with the state coprocessor, README.md)");
+                + "; create it with the HBase shell script of ./eventstate ddl (with the state coprocessor, docs/state-on-write.md)");
           }
         } catch (IOException e) {
           throw new CliException("cannot reach HBase at " + cluster.where() + ": " + HBaseAccess.firstLine(e));

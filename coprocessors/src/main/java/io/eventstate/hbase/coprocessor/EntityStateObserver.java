@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Advances state machines and sessions when event rows are written, atomically with them and exactly once per
- * event id (DESIGN.md section 5). Thin: it decodes rows ({@link RowKeyCodec}, {@link EventRowReader}), lets
+ * event id. Thin: it decodes rows ({@link RowKeyCodec}, {@link EventRowReader}), lets
  * {@link EntityStateProcessor} decide, and adds the resulting cells to the same mini-batch with
  * {@code addOperationsFromCP}, so they go into the same WAL edit and MVCC write as the events.
  *
@@ -142,7 +142,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
           getClass().getName()));
       configError = null;
     } catch (RuntimeException e) {
-      // never abort the server: refuse writes instead (DESIGN.md section 5)
+      // never abort the server: refuse writes instead
       configError = e.getMessage();
       LOG.error("Eventstate state observer of region {} is disabled, writes of event rows will be refused: {}",
           rce.getRegion().getRegionInfo().getRegionNameAsString(), configError);

@@ -6,7 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
- * Readable string row keys for the Eventstate table (DESIGN.md section 4). Bytes leave core only through this
+ * Readable string row keys for the Eventstate table. Bytes leave core only through this
  * class and {@link EventRowCodec}; every conversion is UTF-8.
  *
  * <h2>Layout</h2>

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The Eventstate HBase table, defined once (DESIGN.md section 4). The Java schema tool
+ * The Eventstate HBase table, defined once. The Java schema tool
  * ({@code io.eventstate.flume.sink.SchemaTool}), the sink's start-up check and the shell script
  * {@code conf/hbase/create-events.hbase} are all derived from this record, so they cannot drift.
  *
@@ -165,7 +165,7 @@ public record TableSchema(String tableName, int regions) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Eventstate table, schema version ").append(SCHEMA_VERSION).append(".\n");
     sb.append("# GENERATED from io.eventstate.core.rowkey.TableSchema: do not edit; regenerate with\n");
-    sb.append("#   SchemaTool print table=... regions=...  (README.md); a test keeps this file equal to it.\n");
+    sb.append("#   SchemaTool print table=... regions=...  (docs/store.md); a test keeps this file equal to it.\n");
     sb.append("# Equivalent to: SchemaTool create table=").append(tableName).append(" regions=").append(regions)
         .append('\n');
     sb.append("# Run: hbase shell -n conf/hbase/create-events.hbase\n");

@@ -21,7 +21,7 @@ import io.eventstate.core.json.NormalizeResult;
 import io.eventstate.core.json.NormalizerSpec;
 
 /**
- * Normalizes raw JSON event bodies into canonical headers (DESIGN.md section 2), keeping the raw body.
+ * Normalizes raw JSON event bodies into canonical headers, keeping the raw body.
  *
  * <p>A valid event gets the canonical headers ({@code es.eventId}, {@code es.entityType}, {@code es.entityId},
  * {@code es.eventType}, {@code es.eventTime} in nanoseconds, {@code es.timeSource}, {@code es.attr.<name>}),
