@@ -65,7 +65,7 @@ final class DdlCommand {
     try {
       return TableSchema.parse(p);
     } catch (IllegalArgumentException e) {
-      throw new CliException(e.getMessage().replace("key table", "--table").replace("key regions", "--regions"));
+      throw new CliException(e.getMessage().replace("key 'table'", "--table").replace("key 'regions'", "--regions"));
     }
   }
 

@@ -17,6 +17,8 @@ import javax.servlet.http.HttpServletRequest;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.conf.ConfigurationException;
+
+import io.eventstate.core.config.ConfigException;
 import org.apache.flume.event.EventBuilder;
 import org.apache.flume.source.http.HTTPBadRequestException;
 import org.apache.flume.source.http.HTTPSourceHandler;
@@ -76,8 +78,8 @@ public class JsonHttpHandler implements HTTPSourceHandler, RawPayloadHandler {
     }
     try {
       splitter = new JsonPayloadSplitter(SplitterSpec.parse(props));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("JsonHttpHandler (handler.* keys): " + e.getMessage(), e);
+    } catch (ConfigException e) {
+      throw new ConfigurationException(e.in("JsonHttpHandler (handler.* keys)").getMessage(), e);
     }
     copyHeaders = List.copyOf(names);
   }

@@ -6,7 +6,6 @@ import java.util.Map;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
-import org.apache.flume.FlumeException;
 import org.apache.flume.interceptor.Interceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +13,8 @@ import org.slf4j.LoggerFactory;
 import io.eventstate.core.decorate.LookupDecorator;
 import io.eventstate.core.decorate.LookupSpec;
 import io.eventstate.core.decorate.LookupTable;
+import io.eventstate.core.config.ConfigException;
+import org.apache.flume.conf.ConfigurationException;
 
 /**
  * Decorates events from a CSV or JSON lookup file keyed by an event field (e.g. {@code entityId} → plan,
@@ -95,8 +96,7 @@ public final class LookupInterceptor implements Interceptor {
       }
       return new LookupInterceptor(d, counters);
     } catch (LookupTable.LookupException e) {
-      throw new IllegalArgumentException("key '" + LookupSpec.CONFIG_FILE + "' value was set to '" + spec.file()
-          + "': " + e.getMessage());
+      throw ConfigException.badValue(null, LookupSpec.CONFIG_FILE, spec.file().toString(), e.getMessage(), e);
     }
   }
 
@@ -170,8 +170,8 @@ public final class LookupInterceptor implements Interceptor {
     public void configure(Context context) {
       try {
         built = create(LookupSpec.parse(context.getParameters()));
-      } catch (IllegalArgumentException e) {
-        throw new FlumeException("lookup interceptor: " + e.getMessage(), e);
+      } catch (ConfigException e) {
+        throw new ConfigurationException(e.in("LookupInterceptor").getMessage(), e);
       }
     }
 

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.conf.ConfigurationException;
+
+import io.eventstate.core.config.ConfigException;
 import org.apache.flume.interceptor.Interceptor;
 
 import io.eventstate.core.event.CanonicalEvent;
@@ -235,16 +237,16 @@ public class NormalizingInterceptor implements Interceptor {
       routeInvalid = ri == null ? DEFAULT_ROUTE_INVALID : checked(CONFIG_ROUTE_INVALID, ri);
       try {
         spec = NormalizerSpec.parse(props);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigurationException("NormalizingInterceptor '" + name + "': " + e.getMessage(), e);
+      } catch (ConfigException e) {
+        throw new ConfigurationException(e.in("NormalizingInterceptor '" + name + "'").getMessage(), e);
       }
     }
 
     private static String checked(String key, String value) {
       String v = value.trim();
       if (!ROUTE.matcher(v).matches()) {
-        throw new ConfigurationException("NormalizingInterceptor: key '" + key + "' value was set to '" + value
-            + "': use letters, digits, '_', '.' and '-' only (it is matched by selectors and shown in JMX)");
+        throw new ConfigurationException(ConfigException.badValue("NormalizingInterceptor", key, value,
+            "use letters, digits, '_', '.' and '-' only (it is matched by selectors and shown in JMX)").getMessage());
       }
       return v;
     }

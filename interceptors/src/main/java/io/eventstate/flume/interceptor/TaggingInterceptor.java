@@ -12,6 +12,8 @@ import org.apache.flume.interceptor.Interceptor;
 import io.eventstate.core.rule.TagOutcome;
 import io.eventstate.core.rule.Tagger;
 import io.eventstate.core.rule.TaggingSpec;
+import io.eventstate.core.config.ConfigException;
+import org.apache.flume.conf.ConfigurationException;
 
 /**
  * Applies ordered tagging rules to events' headers: adds tags to {@code es.tags}, sets {@code es.route} for
@@ -213,7 +215,11 @@ public final class TaggingInterceptor implements Interceptor {
 
     @Override
     public void configure(Context context) {
-      spec = TaggingSpec.parse(context.getParameters());
+      try {
+        spec = TaggingSpec.parse(context.getParameters());
+      } catch (ConfigException e) {
+        throw new ConfigurationException(e.in("TaggingInterceptor").getMessage(), e);
+      }
     }
 
     @Override

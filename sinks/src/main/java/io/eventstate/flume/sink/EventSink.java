@@ -1,6 +1,7 @@
 package io.eventstate.flume.sink;
 
-import io.eventstate.core.config.EventSinkSpec;
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.rowkey.EventSinkSpec;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.event.MalformedEventException;
@@ -34,6 +35,7 @@ import org.apache.flume.FlumeException;
 import org.apache.flume.Transaction;
 import org.apache.flume.conf.BatchSizeSupported;
 import org.apache.flume.conf.Configurable;
+import org.apache.flume.conf.ConfigurationException;
 import org.apache.flume.instrumentation.SinkCounter;
 import org.apache.flume.sink.AbstractSink;
 import org.apache.hadoop.conf.Configuration;
@@ -142,8 +144,8 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     try {
       spec = EventSinkSpec.parse(context.getParameters());
       notifySpec = NotifySpec.parse(context.getParameters());
-    } catch (IllegalArgumentException e) {
-      throw new FlumeException("sink " + getName() + ": " + e.getMessage(), e);
+    } catch (ConfigException e) {
+      throw new ConfigurationException(e.in("EventSink '" + getName() + "'").getMessage(), e);
     }
     schema = new TableSchema(spec.table(), 1);
     durability = Durability.valueOf(spec.durability());

@@ -17,7 +17,6 @@ import java.util.function.LongSupplier;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
-import org.apache.flume.FlumeException;
 import org.apache.flume.interceptor.Interceptor;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.Cell;
@@ -37,6 +36,8 @@ import io.eventstate.core.decorate.StateDecorationSpec;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
+import io.eventstate.core.config.ConfigException;
+import org.apache.flume.conf.ConfigurationException;
 import io.eventstate.flume.interceptor.EventstateCounters;
 
 /**
@@ -377,8 +378,8 @@ public final class StateDecoratingInterceptor implements Interceptor {
     public void configure(Context context) {
       try {
         spec = StateDecorationSpec.parse(context.getParameters());
-      } catch (IllegalArgumentException e) {
-        throw new FlumeException("state decorator: " + e.getMessage(), e);
+      } catch (ConfigException e) {
+        throw new ConfigurationException(e.in("StateDecoratingInterceptor").getMessage(), e);
       }
     }
 
