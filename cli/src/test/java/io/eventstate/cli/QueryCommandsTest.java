@@ -3,7 +3,7 @@ package io.eventstate.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.eventstate.core.fsm.DefinitionCatalog;
+import io.eventstate.core.state.DefinitionCatalog;
 import io.eventstate.core.rowkey.TableSchema;
 
 import java.io.ByteArrayOutputStream;

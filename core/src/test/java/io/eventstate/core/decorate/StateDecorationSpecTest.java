@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
+import io.eventstate.core.cache.LruCache;
 import io.eventstate.core.state.StateColumns;
 
 class StateDecorationSpecTest {

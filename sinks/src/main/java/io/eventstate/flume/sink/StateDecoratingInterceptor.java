@@ -31,7 +31,7 @@ import org.apache.hadoop.hbase.client.Table;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.eventstate.core.decorate.LruCache;
+import io.eventstate.core.cache.LruCache;
 import io.eventstate.core.decorate.StateDecorationSpec;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.rowkey.RowKeyCodec;
