@@ -1,7 +1,6 @@
 package io.eventstate.flume.interceptor;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.apache.flume.Context;
@@ -49,7 +48,7 @@ import org.apache.flume.conf.ConfigurationException;
  * <p>{@code intercept} never throws, never drops and never adds events; a failure leaves the event undecorated
  * and counts {@code events.failed}.
  */
-public final class LookupInterceptor implements Interceptor {
+public final class LookupInterceptor extends CountingInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(LookupInterceptor.class);
 
@@ -101,13 +100,14 @@ public final class LookupInterceptor implements Interceptor {
   }
 
   /** The counters, for tests and embedding. */
+  @Override
   public EventstateCounters counters() {
     return counters;
   }
 
   @Override
   public void initialize() {
-    counters.start();
+    super.initialize();
     counters.add(TABLE_ENTRIES, decorator.table().size());
   }
 
@@ -140,22 +140,6 @@ public final class LookupInterceptor implements Interceptor {
       }
     }
     return event;
-  }
-
-  @Override
-  public List<Event> intercept(List<Event> events) {
-    if (events == null) {
-      return null;
-    }
-    for (Event e : events) {
-      intercept(e);
-    }
-    return events;
-  }
-
-  @Override
-  public void close() {
-    counters.stop();
   }
 
   /** Flume builder: {@code type = io.eventstate.flume.interceptor.LookupInterceptor$Builder}. */

@@ -2,7 +2,6 @@ package io.eventstate.flume.interceptor;
 
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,7 +63,7 @@ import io.eventstate.core.json.NormalizerSpec;
  * <p>Bad configuration fails in {@code configure()} with a {@link ConfigurationException} whose message names
  * the key, the bad value and the fix.
  */
-public class NormalizingInterceptor implements Interceptor {
+public class NormalizingInterceptor extends CountingInterceptor {
 
   /** Counter group name. */
   public static final String CONFIG_NAME = "name";
@@ -120,13 +119,9 @@ public class NormalizingInterceptor implements Interceptor {
   }
 
   /** The counter group (for tests and the command line). */
+  @Override
   public EventstateCounters counters() {
     return counters;
-  }
-
-  @Override
-  public void initialize() {
-    counters.start();
   }
 
   @Override
@@ -195,22 +190,6 @@ public class NormalizingInterceptor implements Interceptor {
     } catch (RuntimeException e) {
       // an undeclared counter is a bug caught by the tests; the event is marked regardless
     }
-  }
-
-  @Override
-  public List<Event> intercept(List<Event> events) {
-    if (events == null) {
-      return null;
-    }
-    for (Event e : events) {
-      intercept(e);
-    }
-    return events;
-  }
-
-  @Override
-  public void close() {
-    counters.stop();
   }
 
   /** Builds the interceptor; {@code configure} validates every key, {@code build} only constructs. */

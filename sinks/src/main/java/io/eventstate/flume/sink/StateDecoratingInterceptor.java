@@ -38,6 +38,7 @@ import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
 import io.eventstate.core.config.ConfigException;
 import org.apache.flume.conf.ConfigurationException;
+import io.eventstate.flume.interceptor.CountingInterceptor;
 import io.eventstate.flume.interceptor.EventstateCounters;
 
 /**
@@ -74,7 +75,7 @@ import io.eventstate.flume.interceptor.EventstateCounters;
  * undecorated), {@code events.gated}, {@code events.failed}, {@code cache.hits}, {@code cache.misses},
  * {@code cache.size}, {@code cache.evictions}, {@code reads}, {@code read.failures}, {@code read.timeouts}.
  */
-public final class StateDecoratingInterceptor implements Interceptor {
+public final class StateDecoratingInterceptor extends CountingInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(StateDecoratingInterceptor.class);
 
@@ -123,6 +124,7 @@ public final class StateDecoratingInterceptor implements Interceptor {
   }
 
   /** The counters, for tests and embedding. */
+  @Override
   public EventstateCounters counters() {
     return counters;
   }
@@ -134,7 +136,7 @@ public final class StateDecoratingInterceptor implements Interceptor {
 
   @Override
   public void initialize() {
-    counters.start();
+    super.initialize();
     AtomicInteger n = new AtomicInteger();
     // Two threads, no queue: a read stuck past its timeout leaves one thread for the next batch; beyond that the
     // batch is "unavailable" at once instead of queueing behind hung calls.
@@ -352,7 +354,7 @@ public final class StateDecoratingInterceptor implements Interceptor {
 
   @Override
   public void close() {
-    counters.stop();
+    super.close();
     if (pool != null) {
       pool.shutdownNow();
     }
