@@ -291,16 +291,7 @@ public final class ConfigReader {
       return dflt;
     }
     String t = v.trim();
-    long n;
-    if (t.equals("0")) {
-      n = 0;
-    } else {
-      try {
-        n = Durations.parseNanos(t);
-      } catch (IllegalArgumentException | ArithmeticException e) {
-        throw bad(key, (e.getMessage() == null ? "not a duration" : e.getMessage()) + "; " + Durations.FORMAT_HELP);
-      }
-    }
+    long n = t.equals("0") ? 0 : nanos(key, t, Durations.FORMAT_HELP);
     return inRange(key, n, dflt, min, max, Durations.format(min), Durations.format(max), Durations.format(dflt));
   }
 
@@ -316,27 +307,24 @@ public final class ConfigReader {
     String t = v.trim();
     long n;
     if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
-      try {
-        n = Long.parseLong(t);
-      } catch (NumberFormatException e) {
-        n = Long.MAX_VALUE;
-      }
+      n = t.length() > 18 ? Long.MAX_VALUE : Long.parseLong(t);
     } else {
-      try {
-        long nanos = Durations.parseNanos(t);
-        if (nanos % 1_000_000L != 0) {
-          throw bad(key, "is not a whole number of milliseconds");
-        }
-        n = nanos / 1_000_000L;
-      } catch (IllegalArgumentException | ArithmeticException e) {
-        if (e instanceof ConfigException ce) {
-          throw ce;
-        }
-        throw bad(key, "must be milliseconds from " + min + " to " + max + " or a duration such as 5s ("
-            + Durations.FORMAT_HELP + "); default " + dflt);
+      long nanos = nanos(key, t, "must be milliseconds from " + min + " to " + max + " or a duration such as 5s ("
+          + Durations.FORMAT_HELP + "); default " + dflt);
+      if (nanos % 1_000_000L != 0) {
+        throw bad(key, "is not a whole number of milliseconds");
       }
+      n = nanos / 1_000_000L;
     }
     return inRange(key, n, dflt, min, max, min + " ms", max + " ms", dflt + " ms");
+  }
+
+  private long nanos(String key, String text, String fix) {
+    try {
+      return Durations.parseNanos(text);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw bad(key, (e.getMessage() == null ? "not a duration" : e.getMessage()) + "; " + fix);
+    }
   }
 
   /**
