@@ -13,7 +13,6 @@ import io.eventstate.core.decorate.LookupDecorator;
 import io.eventstate.core.decorate.LookupSpec;
 import io.eventstate.core.decorate.LookupTable;
 import io.eventstate.core.config.ConfigException;
-import org.apache.flume.conf.ConfigurationException;
 
 /**
  * Decorates events from a CSV or JSON lookup file keyed by an event field (e.g. {@code entityId} → plan,
@@ -152,11 +151,7 @@ public final class LookupInterceptor extends CountingInterceptor {
 
     @Override
     public void configure(Context context) {
-      try {
-        built = create(LookupSpec.parse(context.getParameters()));
-      } catch (ConfigException e) {
-        throw new ConfigurationException(e.in("LookupInterceptor").getMessage(), e);
-      }
+      built = FlumeConfiguration.parse("LookupInterceptor", () -> create(LookupSpec.parse(context.getParameters())));
     }
 
     @Override

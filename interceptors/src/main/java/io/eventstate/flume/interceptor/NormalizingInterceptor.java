@@ -214,11 +214,7 @@ public class NormalizingInterceptor extends CountingInterceptor {
       name = n == null ? DEFAULT_NAME : checked(CONFIG_NAME, n);
       routeValid = rv == null ? DEFAULT_ROUTE_VALID : checked(CONFIG_ROUTE_VALID, rv);
       routeInvalid = ri == null ? DEFAULT_ROUTE_INVALID : checked(CONFIG_ROUTE_INVALID, ri);
-      try {
-        spec = NormalizerSpec.parse(props);
-      } catch (ConfigException e) {
-        throw new ConfigurationException(e.in("NormalizingInterceptor '" + name + "'").getMessage(), e);
-      }
+      spec = FlumeConfiguration.parse("NormalizingInterceptor '" + name + "'", () -> NormalizerSpec.parse(props));
     }
 
     private static String checked(String key, String value) {

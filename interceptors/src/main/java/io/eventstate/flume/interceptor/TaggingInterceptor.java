@@ -10,8 +10,6 @@ import org.apache.flume.interceptor.Interceptor;
 import io.eventstate.core.rule.TagOutcome;
 import io.eventstate.core.rule.Tagger;
 import io.eventstate.core.rule.TaggingSpec;
-import io.eventstate.core.config.ConfigException;
-import org.apache.flume.conf.ConfigurationException;
 
 /**
  * Applies ordered tagging rules to events' headers: adds tags to {@code es.tags}, sets {@code es.route} for
@@ -178,11 +176,7 @@ public final class TaggingInterceptor extends CountingInterceptor {
 
     @Override
     public void configure(Context context) {
-      try {
-        spec = TaggingSpec.parse(context.getParameters());
-      } catch (ConfigException e) {
-        throw new ConfigurationException(e.in("TaggingInterceptor").getMessage(), e);
-      }
+      spec = FlumeConfiguration.parse("TaggingInterceptor", () -> TaggingSpec.parse(context.getParameters()));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.eventstate.flume.sink;
 
-import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.rowkey.EventSinkSpec;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
@@ -10,6 +9,7 @@ import io.eventstate.core.notify.NotifySpec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
 import io.eventstate.flume.interceptor.EventstateCounters;
+import io.eventstate.flume.interceptor.FlumeConfiguration;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.TableSchema;
@@ -35,7 +35,6 @@ import org.apache.flume.FlumeException;
 import org.apache.flume.Transaction;
 import org.apache.flume.conf.BatchSizeSupported;
 import org.apache.flume.conf.Configurable;
-import org.apache.flume.conf.ConfigurationException;
 import org.apache.flume.instrumentation.SinkCounter;
 import org.apache.flume.sink.AbstractSink;
 import org.apache.hadoop.conf.Configuration;
@@ -141,12 +140,9 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
 
   @Override
   public void configure(Context context) {
-    try {
-      spec = EventSinkSpec.parse(context.getParameters());
-      notifySpec = NotifySpec.parse(context.getParameters());
-    } catch (ConfigException e) {
-      throw new ConfigurationException(e.in("EventSink '" + getName() + "'").getMessage(), e);
-    }
+    String component = "EventSink '" + getName() + "'";
+    spec = FlumeConfiguration.parse(component, () -> EventSinkSpec.parse(context.getParameters()));
+    notifySpec = FlumeConfiguration.parse(component, () -> NotifySpec.parse(context.getParameters()));
     schema = new TableSchema(spec.table(), 1);
     durability = Durability.valueOf(spec.durability());
     if (sinkCounter == null) {

@@ -36,10 +36,9 @@ import io.eventstate.core.decorate.StateDecorationSpec;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
-import io.eventstate.core.config.ConfigException;
-import org.apache.flume.conf.ConfigurationException;
 import io.eventstate.flume.interceptor.CountingInterceptor;
 import io.eventstate.flume.interceptor.EventstateCounters;
+import io.eventstate.flume.interceptor.FlumeConfiguration;
 
 /**
  * Adds each event's entity state, read from the entity's HBase state row, to the event's headers — "HBase queried
@@ -378,11 +377,8 @@ public final class StateDecoratingInterceptor extends CountingInterceptor {
 
     @Override
     public void configure(Context context) {
-      try {
-        spec = StateDecorationSpec.parse(context.getParameters());
-      } catch (ConfigException e) {
-        throw new ConfigurationException(e.in("StateDecoratingInterceptor").getMessage(), e);
-      }
+      spec = FlumeConfiguration.parse("StateDecoratingInterceptor",
+          () -> StateDecorationSpec.parse(context.getParameters()));
     }
 
     @Override
