@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The column layout of the cells the coprocessor writes, defined once (the README prints the same tables).
+ * The column layout of the cells the coprocessor writes, defined once (docs/state-on-write.md prints the same tables).
  * Text is UTF-8; counters are 8-byte big-endian signed longs (Hive/Impala {@code #b} columns, HBase shell
  * {@code Bytes.toLong}). Machine and session names match {@code [a-z0-9][a-z0-9_-]*}, so they never contain a dot.
  *
