@@ -1,2 +1,2 @@
-/** JMH benchmarks, run on demand (never in the test run). See the README's Performance section. */
+/** JMH benchmarks, run on demand (never in the test run). See docs/performance.md. */
 package io.eventstate.bench;

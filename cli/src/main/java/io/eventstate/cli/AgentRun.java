@@ -1,6 +1,6 @@
 package io.eventstate.cli;
 
-import io.eventstate.core.fsm.DefinitionCatalog;
+import io.eventstate.core.state.DefinitionCatalog;
 import io.eventstate.core.fsm.DefinitionException;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
@@ -123,7 +123,7 @@ final class AgentRun {
         try (Admin admin = c.getAdmin()) {
           if (!admin.tableExists(TableName.valueOf(plan.schema().tableName()))) {
             throw new CliException("table " + plan.schema().tableName() + " does not exist at " + cluster.where()
-                + "; create it with the HBase shell script of ./eventstate ddl (with the state coprocessor, README.md)");
+                + "; create it with the HBase shell script of ./eventstate ddl (with the state coprocessor, docs/state-on-write.md)");
           }
         } catch (IOException e) {
           throw new CliException("cannot reach HBase at " + cluster.where() + ": " + HBaseAccess.firstLine(e));

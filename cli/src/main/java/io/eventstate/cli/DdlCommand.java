@@ -1,6 +1,6 @@
 package io.eventstate.cli;
 
-import io.eventstate.core.fsm.DefinitionCatalog;
+import io.eventstate.core.state.DefinitionCatalog;
 import io.eventstate.core.fsm.DefinitionException;
 import io.eventstate.core.rowkey.TableSchema;
 
@@ -65,7 +65,7 @@ final class DdlCommand {
     try {
       return TableSchema.parse(p);
     } catch (IllegalArgumentException e) {
-      throw new CliException(e.getMessage().replace("key table", "--table").replace("key regions", "--regions"));
+      throw new CliException(e.getMessage().replace("key 'table'", "--table").replace("key 'regions'", "--regions"));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.eventstate.cli;
 
 import io.eventstate.cli.AgentRun.Feed;
+import io.eventstate.core.config.Locations;
 import io.eventstate.core.rowkey.TableSchema;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,10 +69,9 @@ final class DemoCommand {
   }
 
   static Path dataDir(String option) {
-    List<Path> candidates = option != null ? List.of(Path.of(option))
-        : List.of(Home.dir().resolveSibling("shared").resolve("data"), Home.dir().resolve("samples"));
+    List<Path> candidates = option != null ? List.of(Path.of(option)) : Locations.sampleDataCandidates(Home.dir());
     for (Path p : candidates) {
-      if (Files.isDirectory(p.resolve("seed")) || Files.isDirectory(p.resolve("real"))) {
+      if (Locations.isSampleData(p)) {
         return p.toAbsolutePath().normalize();
       }
     }

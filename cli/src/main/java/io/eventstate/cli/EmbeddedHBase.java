@@ -186,7 +186,7 @@ public final class EmbeddedHBase implements AutoCloseable {
   /**
    * Creates the table with the state coprocessor ({@code EntityStateObserver}) and every machine and session
    * definition of {@code machinesDir} as table values, unless the table exists (then nothing changes: alter it
-   * with the HBase shell, README.md).
+   * with the HBase shell, docs/state-on-write.md).
    *
    * @return whether it was created now
    */

@@ -1,6 +1,6 @@
 package io.eventstate.cli;
 
-import io.eventstate.core.fsm.DefinitionCatalog;
+import io.eventstate.core.state.DefinitionCatalog;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.RowKeyCodec;

@@ -75,7 +75,7 @@ final class ForkedFlume {
     Path log = home.resolve("agent-" + (++runs) + ".log");
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // What README.md tells users to put in conf/flume-env.sh (JAVA_OPTS): HBase's client wants these
+    // What docs/operations.md tells users to put in conf/flume-env.sh (JAVA_OPTS): HBase's client wants these
     // on Java 17 for its unaligned-access check; without them it logs a warning and falls back.
     cmd.add("-Xmx256m");
     cmd.add("--add-opens");

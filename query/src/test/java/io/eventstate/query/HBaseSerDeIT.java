@@ -10,7 +10,7 @@ import io.eventstate.cli.QuerySchema;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.event.TimeSource;
-import io.eventstate.core.fsm.DefinitionCatalog;
+import io.eventstate.core.state.DefinitionCatalog;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;

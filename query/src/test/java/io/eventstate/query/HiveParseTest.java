@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventstate.cli.QuerySchema;
-import io.eventstate.core.fsm.DefinitionCatalog;
+import io.eventstate.core.state.DefinitionCatalog;
 import io.eventstate.core.rowkey.TableSchema;
 
 import java.io.IOException;

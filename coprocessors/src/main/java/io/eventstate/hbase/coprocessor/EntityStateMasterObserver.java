@@ -12,7 +12,7 @@ import org.apache.hadoop.hbase.coprocessor.ObserverContext;
 
 /**
  * Refuses a {@code create} or {@code alter} whose state configuration is invalid, before any region opens: the
- * client gets a {@link DoNotRetryIOException} naming the table, the key, the problem and the fix (R8). A table is
+ * client gets a {@link DoNotRetryIOException} naming the table, the key, the problem and the fix. A table is
  * checked when it loads {@link EntityStateObserver} or has any {@code eventstate.state.*} value.
  *
  * <p>Load it on the master, in {@code hbase-site.xml}: {@code hbase.coprocessor.master.classes =

@@ -146,7 +146,8 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       MiniBatchOperationInProgress<Mutation> batch) throws IOException {
     Region region = c.getEnvironment().getRegion();
     try {
-      Map<String, Put> own = new HashMap<>();
+      // by row bytes: the rows of the cells to add come as bytes, looked up without making Strings of them
+      Map<byte[], Put> own = new TreeMap<>(Bytes.BYTES_COMPARATOR);
       apply(region, batch, decode(batch, own), own);
     } catch (IOException e) { // DoNotRetryIOException for bad input; region errors as they are
       release(batch);
@@ -215,7 +216,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
    * Groups the batch's event rows by entity; {@code own} receives the batch's own Put of each event row and state row,
    * to which the derived and state cells are added directly (fewer mutations and row locks than separate Puts).
    */
-  private TreeMap<String, EntityBatch> decode(MiniBatchOperationInProgress<Mutation> batch, Map<String, Put> own)
+  private TreeMap<String, EntityBatch> decode(MiniBatchOperationInProgress<Mutation> batch, Map<byte[], Put> own)
       throws IOException {
     TreeMap<String, EntityBatch> byStateRow = new TreeMap<>();
     Set<String> stateRowsInBatch = new HashSet<>();
@@ -233,7 +234,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
         // ones it is matched with below)
         stateRowsInBatch.add(row);
         if (m instanceof Put p) {
-          own.putIfAbsent(row, p);
+          own.putIfAbsent(m.getRow(), p);
         }
         if (!onlyTouch(m)) {
           cache.remove(row); // someone else writes our state cells: read them from the region next time
@@ -274,7 +275,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       EntityBatch eb = byStateRow.computeIfAbsent(stateRow, k -> new EntityBatch(key, index, prefix, k));
       eb.events.add(event);
       eb.rows.add(row);
-      own.putIfAbsent(row, put);
+      own.putIfAbsent(m.getRow(), put);
     }
     for (String stateRow : stateRowsInBatch) {
       if (byStateRow.containsKey(stateRow) && !atomicCall()) {
@@ -365,7 +366,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   }
 
   private void apply(Region region, MiniBatchOperationInProgress<Mutation> batch, TreeMap<String, EntityBatch> entities,
-      Map<String, Put> own) throws IOException {
+      Map<byte[], Put> own) throws IOException {
     if (entities.isEmpty()) {
       return;
     }
@@ -390,7 +391,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     }
   }
 
-  private List<Mutation> process(Region region, EntityBatch eb, BatchContext ctx, Map<String, Put> own)
+  private List<Mutation> process(Region region, EntityBatch eb, BatchContext ctx, Map<byte[], Put> own)
       throws IOException {
     String stateRow = eb.stateRow();
     EntityStateProcessor.Result result;
@@ -404,17 +405,18 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     metrics.record(result);
     ctx.written.put(stateRow, result.stateAfter());
     List<Mutation> out = new ArrayList<>();
-    Put statePut = own.get(result.stateRow());
+    byte[] stateRowBytes = Bytes.toBytes(result.stateRow());
+    Put statePut = own.get(stateRowBytes);
     if (statePut != null) {
       // the sink's s:touch only made the atomic write lock the state row: it is not stored (one cell less per entity
       // and write; a write of nothing but duplicates leaves the state row as it was)
       dropTouch(statePut);
     }
     if (!result.stateCells().isEmpty()) {
-      write(statePut, Bytes.toBytes(result.stateRow()), result.stateCells(), out);
+      write(statePut, stateRowBytes, result.stateCells(), out);
     }
     for (RowWrite w : result.derivedWrites()) {
-      write(own.get(w.rowString()), w.row(), w.cells(), out);
+      write(own.get(w.row()), w.row(), w.cells(), out);
     }
     return out;
   }

@@ -1,5 +1,6 @@
 package io.eventstate.hbase.coprocessor;
 
+import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.state.EntityStateSpec;
 import java.util.Map;
 import java.util.TreeMap;
@@ -56,8 +57,8 @@ final class StateConfiguration {
   static EntityStateSpec parse(TableDescriptor d, String className) {
     try {
       return EntityStateSpec.parse(keys(d, className));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("table " + d.getTableName().getNameAsString() + ": " + e.getMessage(), e);
+    } catch (ConfigException e) {
+      throw e.in("table " + d.getTableName().getNameAsString());
     }
   }
 }

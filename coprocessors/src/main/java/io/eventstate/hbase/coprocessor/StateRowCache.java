@@ -1,7 +1,7 @@
 package io.eventstate.hbase.coprocessor;
 
+import io.eventstate.core.cache.LruCache;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -16,28 +16,21 @@ final class StateRowCache {
   /** Entries per region: about 1-2 KB each. */
   static final int DEFAULT_ENTRIES = 4096;
 
-  private final Map<String, StoredState> entries;
+  private final LruCache<String, StoredState> entries;
 
   StateRowCache(int max) {
-    this.entries = new LinkedHashMap<>(256, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, StoredState> eldest) {
-        return size() > max;
-      }
-    };
+    this.entries = new LruCache<>(max);
   }
 
-  synchronized StoredState get(String stateRow) {
+  StoredState get(String stateRow) {
     return entries.get(stateRow);
   }
 
-  synchronized void putAll(Map<String, StoredState> written) {
-    entries.putAll(written);
+  void putAll(Map<String, StoredState> written) {
+    written.forEach(entries::put);
   }
 
-  synchronized void remove(String stateRow) {
+  void remove(String stateRow) {
     entries.remove(stateRow);
   }
 }

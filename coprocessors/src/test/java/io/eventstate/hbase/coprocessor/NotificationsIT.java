@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * B must end with exactly the notifications the coprocessor recorded ({@code d:notify}) plus one rule notification
  * per event tagged {@code exception}; for every package whose events arrive in event order (all but a few), that is
  * exactly what an offline replay of the package machine predicts (a late event's notifications follow its arrival,
- * see README.md); resent notifications carry the same ids.
+ * see docs/actions.md); resent notifications carry the same ids.
  */
 @ExtendWith(SharedMiniCluster.class)
 class NotificationsIT {

@@ -70,7 +70,7 @@ class StateFaultsIT {
     TableDescriptor bad = TableDescriptorBuilder.newBuilder(admin.getDescriptor(tn))
         .setValue(EntityStateSpec.CONFIG_LATENESS, "soon").build();
     IOException e = assertThrows(IOException.class, () -> admin.modifyTable(bad));
-    assertTrue(e.getMessage().contains("eventstate.state.lateness value was set to 'soon'"), e.getMessage());
+    assertTrue(e.getMessage().contains("key 'eventstate.state.lateness' value was set to 'soon'"), e.getMessage());
     assertEquals(null, admin.getDescriptor(tn).getValue(EntityStateSpec.CONFIG_LATENESS));
     try (Table t = StateTables.table(tn)) {
       t.put(StateTables.plainPuts(List.of(StateTables.event("package", "p", "pre_transit", T0, "a"))));

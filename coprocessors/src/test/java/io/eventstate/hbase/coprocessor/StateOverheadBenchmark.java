@@ -18,7 +18,7 @@ import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Table;
 
 /**
- * Sink write throughput with and without the state observer, in the same run (not a test; see README.md for
+ * Sink write throughput with and without the state observer, in the same run (not a test; see docs/performance.md for
  * the command). One mini cluster (no DFS, 2 RegionServers), two tables made by the schema tool (4 regions), the
  * second with {@link EntityStateObserver} (package machine + web sessions). Workload: {@code events} events of
  * ~500 bytes over {@code entities} entities (half packages, half users), each entity's events in time order, written

@@ -3,6 +3,7 @@ package io.eventstate.hbase.coprocessor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.eventstate.core.config.Locations;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.TimeSource;
 import io.eventstate.core.fsm.Counters;
@@ -63,21 +64,11 @@ final class StateTables {
   }
 
   static Path repoRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("conf/machines"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("conf/machines not found above " + Path.of("").toAbsolutePath());
+    return Locations.repositoryRoot();
   }
 
   static Path sharedData() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("shared/data"))) {
-        return p.resolve("shared/data");
-      }
-    }
-    throw new IllegalStateException("shared/data not found; clone the repository beside ../shared");
+    return Locations.sampleData();
   }
 
   static String conf(String file) {

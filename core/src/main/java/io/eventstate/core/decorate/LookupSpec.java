@@ -1,16 +1,15 @@
 package io.eventstate.core.decorate;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
 import io.eventstate.core.rule.TaggingSpec;
 
 /**
@@ -33,7 +32,8 @@ import io.eventstate.core.rule.TaggingSpec;
  *   <tr><td>{@code reloadIntervalSec}</td><td>30</td><td>at most this often, the next event checks the file's
  *       modification time and size and reloads it if either changed; 0 never reloads</td></tr>
  *   <tr><td>{@code maxEntries}</td><td>100000</td><td>a file with more keys is refused</td></tr>
- *   <tr><td>{@code maxBytes}</td><td>16777216</td><td>a larger file is refused (before it is read)</td></tr>
+ *   <tr><td>{@code maxBytes}</td><td>16777216</td><td>a larger file is refused (before it is read); bytes, or with
+ *       a unit: {@code 16MiB}</td></tr>
  *   <tr><td>{@code ifMissing}</td><td>{@code fail}</td><td>{@code fail}: a file missing at start-up fails the
  *       component; {@code wait}: start with an empty table (events pass undecorated, counted as missed) and load the
  *       file when it appears. A file that exists is always validated at start-up.</td></tr>
@@ -66,9 +66,10 @@ public record LookupSpec(String name, Path file, Format format, String keyField,
   public static final long DEFAULT_MAX_BYTES = 16L * 1024 * 1024;
   public static final String DEFAULT_NAME = "lookup";
 
-  private static final Set<String> KNOWN = Set.of(CONFIG_FILE, CONFIG_FORMAT, CONFIG_KEY, CONFIG_KEY_COLUMN,
+  /** Every key {@link #parse(Map)} accepts (besides Flume's {@code type}). */
+  public static final Set<String> KEYS = Set.of(CONFIG_FILE, CONFIG_FORMAT, CONFIG_KEY, CONFIG_KEY_COLUMN,
       CONFIG_COLUMNS, CONFIG_HEADER_PREFIX, CONFIG_OVERWRITE, CONFIG_RELOAD_INTERVAL_SEC, CONFIG_MAX_ENTRIES,
-      CONFIG_MAX_BYTES, CONFIG_NAME, CONFIG_IF_MISSING, "type");
+      CONFIG_MAX_BYTES, CONFIG_NAME, CONFIG_IF_MISSING);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
   /** Lookup file formats. */
@@ -84,113 +85,55 @@ public record LookupSpec(String name, Path file, Format format, String keyField,
   /**
    * Parses keys relative to the interceptor.
    *
-   * @throws IllegalArgumentException naming the key, the bad value and the fix
+   * @throws ConfigException naming the key, the bad value and the fix
    */
   public static LookupSpec parse(Map<String, String> config) {
-    Map<String, String> conf = new TreeMap<>(config);
-    for (Map.Entry<String, String> e : conf.entrySet()) {
-      if (!KNOWN.contains(e.getKey())) {
-        throw new IllegalArgumentException("unknown key '" + e.getKey() + "' (value '" + e.getValue()
-            + "'); valid keys are " + new TreeSet<>(KNOWN) + " (keys are case-sensitive)");
-      }
-    }
-    String name = conf.getOrDefault(CONFIG_NAME, DEFAULT_NAME).trim();
+    ConfigReader r = new ConfigReader(null, config).keys(KEYS).ignore("type").rejectUnknown();
+    String name = r.text(CONFIG_NAME, DEFAULT_NAME);
     if (!NAME.matcher(name).matches()) {
-      throw error(CONFIG_NAME, name, "must be letters, digits, '_' or '-' (it names the JMX counter group)");
+      throw r.bad(CONFIG_NAME, "must be letters, digits, '_' or '-' (it names the JMX counter group)");
     }
-    String fileText = conf.get(CONFIG_FILE);
-    if (fileText == null || fileText.isBlank()) {
-      throw new IllegalArgumentException("key '" + CONFIG_FILE + "' is missing: set it to the path of a .csv or .json"
-          + " lookup file, e.g. file = /etc/flume/lookup/plans.csv");
-    }
-    Path file = Path.of(fileText.trim());
+    String fileText = r.required(CONFIG_FILE, "set it to the path of a .csv or .json lookup file, e.g."
+        + " file = /etc/flume/lookup/plans.csv");
+    Path file = Path.of(fileText);
     Format format;
-    String formatText = conf.get(CONFIG_FORMAT);
-    if (formatText == null) {
+    if (!r.has(CONFIG_FORMAT)) {
       String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
       if (lower.endsWith(".csv")) {
         format = Format.CSV;
       } else if (lower.endsWith(".json")) {
         format = Format.JSON;
       } else {
-        throw error(CONFIG_FILE, fileText, "the format cannot be told from the name; set format = csv or format = json");
+        throw r.bad(CONFIG_FILE, "the format cannot be told from the name; set format = csv or format = json");
       }
     } else {
-      format = switch (formatText.trim().toLowerCase(Locale.ROOT)) {
-        case "csv" -> Format.CSV;
-        case "json" -> Format.JSON;
-        default -> throw error(CONFIG_FORMAT, formatText, "must be csv or json");
-      };
+      format = Format.valueOf(r.oneOf(CONFIG_FORMAT, null, List.of("csv", "json")).toUpperCase(Locale.ROOT));
     }
-    String keyField = conf.getOrDefault(CONFIG_KEY, DEFAULT_KEY).trim();
+    String keyField = r.text(CONFIG_KEY, DEFAULT_KEY);
     String keyHeader = TaggingSpec.headerFor(keyField);
     if (keyHeader == null) {
-      throw error(CONFIG_KEY, keyField, "must be a canonical field (entityId, entityType, eventType, ...), "
+      throw r.bad(CONFIG_KEY, "must be a canonical field (entityId, entityType, eventType, ...), "
           + "attr.<name> or header.<name>");
     }
-    String keyColumn = conf.get(CONFIG_KEY_COLUMN);
+    String keyColumn = r.raw(CONFIG_KEY_COLUMN);
     keyColumn = keyColumn == null || keyColumn.isBlank() ? null : keyColumn.trim();
-    List<String> columns = new ArrayList<>();
-    String colText = conf.get(CONFIG_COLUMNS);
-    if (colText != null) {
-      for (String c : colText.split(",")) {
-        if (!c.isBlank()) {
-          columns.add(c.trim());
-        }
-      }
-      if (columns.isEmpty()) {
-        throw error(CONFIG_COLUMNS, colText, "list at least one column, or remove the key to copy all columns");
-      }
+    List<String> columns = r.list(CONFIG_COLUMNS);
+    if (r.has(CONFIG_COLUMNS) && columns.isEmpty()) {
+      throw r.bad(CONFIG_COLUMNS, "list at least one column, or remove the key to copy all columns");
     }
-    String prefix = conf.getOrDefault(CONFIG_HEADER_PREFIX, DEFAULT_HEADER_PREFIX);
+    String prefix = r.has(CONFIG_HEADER_PREFIX) ? r.raw(CONFIG_HEADER_PREFIX) : DEFAULT_HEADER_PREFIX;
     if (prefix.isEmpty() || prefix.contains(" ")) {
-      throw error(CONFIG_HEADER_PREFIX, prefix, "must be a non-empty header name prefix without spaces, e.g. es.attr.");
+      throw r.bad(CONFIG_HEADER_PREFIX, "must be a non-empty header name prefix without spaces, e.g. es.attr.");
     }
-    boolean overwrite = bool(conf, CONFIG_OVERWRITE, false);
-    long reload = longValue(conf, CONFIG_RELOAD_INTERVAL_SEC, DEFAULT_RELOAD_INTERVAL_SEC, 0, 86_400);
-    int maxEntries = (int) longValue(conf, CONFIG_MAX_ENTRIES, DEFAULT_MAX_ENTRIES, 1, 50_000_000);
-    long maxBytes = longValue(conf, CONFIG_MAX_BYTES, DEFAULT_MAX_BYTES, 1, 1L << 31);
-    String ifMissing = conf.getOrDefault(CONFIG_IF_MISSING, "fail").trim().toLowerCase(Locale.ROOT);
-    if (!ifMissing.equals("fail") && !ifMissing.equals("wait")) {
-      throw error(CONFIG_IF_MISSING, conf.get(CONFIG_IF_MISSING), "must be fail (a missing file stops the start) or"
-          + " wait (start empty, load the file when it appears)");
-    }
-    if (ifMissing.equals("wait") && reload == 0) {
-      throw error(CONFIG_IF_MISSING, "wait", "needs reloadIntervalSec > 0, or the file would never be loaded");
+    boolean overwrite = r.bool(CONFIG_OVERWRITE, false);
+    long reload = r.longValue(CONFIG_RELOAD_INTERVAL_SEC, DEFAULT_RELOAD_INTERVAL_SEC, 0, 86_400);
+    int maxEntries = r.intValue(CONFIG_MAX_ENTRIES, DEFAULT_MAX_ENTRIES, 1, 50_000_000);
+    long maxBytes = r.sizeBytes(CONFIG_MAX_BYTES, DEFAULT_MAX_BYTES, 1, 1L << 31);
+    boolean wait = r.oneOf(CONFIG_IF_MISSING, "fail", List.of("fail", "wait")).equals("wait");
+    if (wait && reload == 0) {
+      throw r.bad(CONFIG_IF_MISSING, "needs reloadIntervalSec > 0, or the file would never be loaded");
     }
     return new LookupSpec(name, file, format, keyField, keyHeader, keyColumn, columns, prefix, overwrite, reload,
-        maxEntries, maxBytes, ifMissing.equals("wait"));
-  }
-
-  static boolean bool(Map<String, String> conf, String key, boolean dflt) {
-    String v = conf.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    return switch (v.trim().toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw error(key, v, "must be true or false");
-    };
-  }
-
-  static long longValue(Map<String, String> conf, String key, long dflt, long min, long max) {
-    String v = conf.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      long l = Long.parseLong(v.trim());
-      if (l < min || l > max) {
-        throw error(key, v, "must be from " + min + " to " + max);
-      }
-      return l;
-    } catch (NumberFormatException e) {
-      throw error(key, v, "must be a whole number from " + min + " to " + max);
-    }
-  }
-
-  static IllegalArgumentException error(String key, String value, String fix) {
-    return new IllegalArgumentException("key '" + key + "' value was set to '" + value + "': " + fix);
+        maxEntries, maxBytes, wait);
   }
 }

@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.state.StateColumns;
@@ -83,9 +84,10 @@ public record StateDecorationSpec(String name, String table, List<String> machin
   /** {@code es.stage} of events gated by the decorator. */
   public static final String STAGE = "decorate";
 
-  private static final Set<String> KNOWN = Set.of(CONFIG_TABLE, CONFIG_MACHINES, CONFIG_SESSIONS, CONFIG_COUNTERS,
+  /** Every exact key {@link #parse(Map)} accepts (besides {@code hbase.*} and Flume's {@code type}). */
+  public static final Set<String> KEYS = Set.of(CONFIG_TABLE, CONFIG_MACHINES, CONFIG_SESSIONS, CONFIG_COUNTERS,
       CONFIG_HEADER_PREFIX, CONFIG_CACHE_SIZE, CONFIG_CACHE_TTL_MS, CONFIG_TIMEOUT_MS, CONFIG_RETRY_INTERVAL_MS,
-      CONFIG_ON_ERROR, CONFIG_GATE_ROUTE, CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_NAME, "type");
+      CONFIG_ON_ERROR, CONFIG_GATE_ROUTE, CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_NAME);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
   private static final Pattern MACHINE = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
@@ -166,92 +168,66 @@ public record StateDecorationSpec(String name, String table, List<String> machin
     return out;
   }
 
-  /** Parses keys relative to the interceptor. */
+  /**
+   * Parses keys relative to the interceptor.
+   *
+   * @throws ConfigException naming the key, the bad value and the fix
+   */
   public static StateDecorationSpec parse(Map<String, String> config) {
-    Map<String, String> conf = new TreeMap<>(config);
-    SortedMap<String, String> client = new TreeMap<>();
-    for (Map.Entry<String, String> e : conf.entrySet()) {
-      String k = e.getKey();
-      if (k.startsWith(HBASE_PREFIX)) {
-        client.put(k, e.getValue());
-      } else if (!KNOWN.contains(k)) {
-        throw new IllegalArgumentException("unknown key '" + k + "' (value '" + e.getValue() + "'); valid keys are "
-            + new TreeSet<>(KNOWN) + " and hbase.* (keys are case-sensitive)");
-      }
+    ConfigReader r = new ConfigReader(null, config).keys(KEYS)
+        .prefix(HBASE_PREFIX, HBASE_PREFIX + "* (passed to the HBase client)").ignore("type").rejectUnknown();
+    SortedMap<String, String> client = new TreeMap<>(r.under(HBASE_PREFIX));
+    if (r.has(CONFIG_ZOOKEEPER_QUORUM)) {
+      client.put("hbase.zookeeper.quorum", r.raw(CONFIG_ZOOKEEPER_QUORUM).trim());
     }
-    if (conf.containsKey(CONFIG_ZOOKEEPER_QUORUM)) {
-      client.put("hbase.zookeeper.quorum", conf.get(CONFIG_ZOOKEEPER_QUORUM).trim());
+    if (r.has(CONFIG_ZNODE_PARENT)) {
+      client.put("zookeeper.znode.parent", r.raw(CONFIG_ZNODE_PARENT).trim());
     }
-    if (conf.containsKey(CONFIG_ZNODE_PARENT)) {
-      client.put("zookeeper.znode.parent", conf.get(CONFIG_ZNODE_PARENT).trim());
-    }
-    String name = conf.getOrDefault(CONFIG_NAME, DEFAULT_NAME).trim();
+    String name = r.text(CONFIG_NAME, DEFAULT_NAME);
     if (!NAME.matcher(name).matches()) {
-      throw LookupSpec.error(CONFIG_NAME, name, "must be letters, digits, '_' or '-' (it names the JMX counter group)");
+      throw r.bad(CONFIG_NAME, "must be letters, digits, '_' or '-' (it names the JMX counter group)");
     }
-    String table = conf.getOrDefault(CONFIG_TABLE, TableSchema.DEFAULT_TABLE).trim();
-    if (table.isEmpty()) {
-      throw LookupSpec.error(CONFIG_TABLE, table, "name the Eventstate table, e.g. eventstate");
-    }
-    List<String> machines = names(conf, CONFIG_MACHINES);
-    List<String> sessions = names(conf, CONFIG_SESSIONS);
+    String table = r.text(CONFIG_TABLE, TableSchema.DEFAULT_TABLE);
+    List<String> machines = names(r, CONFIG_MACHINES);
+    List<String> sessions = names(r, CONFIG_SESSIONS);
     List<String> counters = new ArrayList<>();
-    String counterText = conf.get(CONFIG_COUNTERS);
-    if (counterText != null) {
-      for (String c : counterText.split("[\\s,]+")) {
-        if (c.isEmpty()) {
-          continue;
-        }
-        boolean ok = c.equals(StateColumns.EVENTS) || c.equals(StateColumns.TOO_LATE)
-            || (c.startsWith(StateColumns.MACHINE_PREFIX) && c.contains(".c."))
-            || (c.startsWith(StateColumns.SESSION_PREFIX) && c.endsWith(".count"));
-        if (!ok) {
-          throw LookupSpec.error(CONFIG_COUNTERS, counterText, "'" + c + "' is not a counter cell of the state row;"
-              + " use events, too_late, m.<machine>.c.<counter> or sess.<session>.count");
-        }
-        counters.add(c);
+    for (String c : r.tokens(CONFIG_COUNTERS)) {
+      boolean ok = c.equals(StateColumns.EVENTS) || c.equals(StateColumns.TOO_LATE)
+          || (c.startsWith(StateColumns.MACHINE_PREFIX) && c.contains(".c."))
+          || (c.startsWith(StateColumns.SESSION_PREFIX) && c.endsWith(".count"));
+      if (!ok) {
+        throw r.bad(CONFIG_COUNTERS, "'" + c + "' is not a counter cell of the state row;"
+            + " use events, too_late, m.<machine>.c.<counter> or sess.<session>.count");
       }
+      counters.add(c);
     }
     if (machines.isEmpty() && sessions.isEmpty() && counters.isEmpty()) {
-      throw new IllegalArgumentException("keys '" + CONFIG_MACHINES + "', '" + CONFIG_SESSIONS + "' and '"
+      throw r.problem(CONFIG_MACHINES, "keys '" + CONFIG_MACHINES + "', '" + CONFIG_SESSIONS + "' and '"
           + CONFIG_COUNTERS + "' are all empty: name at least one machine, session or counter to add, e.g."
           + " machines = package");
     }
-    String prefix = conf.getOrDefault(CONFIG_HEADER_PREFIX, DEFAULT_HEADER_PREFIX);
+    String prefix = r.has(CONFIG_HEADER_PREFIX) ? r.raw(CONFIG_HEADER_PREFIX) : DEFAULT_HEADER_PREFIX;
     if (prefix.isEmpty() || prefix.contains(" ")) {
-      throw LookupSpec.error(CONFIG_HEADER_PREFIX, prefix, "must be a non-empty header prefix without spaces");
+      throw r.bad(CONFIG_HEADER_PREFIX, "must be a non-empty header prefix without spaces");
     }
-    int cacheSize = (int) LookupSpec.longValue(conf, CONFIG_CACHE_SIZE, DEFAULT_CACHE_SIZE, 1, 10_000_000);
-    long ttl = LookupSpec.longValue(conf, CONFIG_CACHE_TTL_MS, DEFAULT_CACHE_TTL_MS, 0, 86_400_000);
-    long timeout = LookupSpec.longValue(conf, CONFIG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 1, 60_000);
-    long retry = LookupSpec.longValue(conf, CONFIG_RETRY_INTERVAL_MS, DEFAULT_RETRY_INTERVAL_MS, 0, 3_600_000);
-    String onErrorText = conf.getOrDefault(CONFIG_ON_ERROR, "pass").trim().toLowerCase(Locale.ROOT);
-    OnError onError = switch (onErrorText) {
-      case "pass" -> OnError.PASS;
-      case "gate" -> OnError.GATE;
-      default -> throw LookupSpec.error(CONFIG_ON_ERROR, conf.get(CONFIG_ON_ERROR),
-          "must be pass (undecorated, es.decorate=unavailable) or gate (es.status=gated, es.route=<gateRoute>)");
-    };
-    String gateRoute = conf.getOrDefault(CONFIG_GATE_ROUTE, DEFAULT_GATE_ROUTE).trim();
-    if (gateRoute.isEmpty() || gateRoute.contains(" ") || gateRoute.contains(",")) {
-      throw LookupSpec.error(CONFIG_GATE_ROUTE, gateRoute, "must be one route value without spaces or commas");
+    int cacheSize = r.intValue(CONFIG_CACHE_SIZE, DEFAULT_CACHE_SIZE, 1, 10_000_000);
+    long ttl = r.millis(CONFIG_CACHE_TTL_MS, DEFAULT_CACHE_TTL_MS, 0, 86_400_000);
+    long timeout = r.millis(CONFIG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 1, 60_000);
+    long retry = r.millis(CONFIG_RETRY_INTERVAL_MS, DEFAULT_RETRY_INTERVAL_MS, 0, 3_600_000);
+    OnError onError = OnError.valueOf(r.oneOf(CONFIG_ON_ERROR, "pass", List.of("pass", "gate")).toUpperCase(Locale.ROOT));
+    String gateRoute = r.text(CONFIG_GATE_ROUTE, DEFAULT_GATE_ROUTE);
+    if (gateRoute.contains(" ") || gateRoute.contains(",")) {
+      throw r.bad(CONFIG_GATE_ROUTE, "must be one route value without spaces or commas");
     }
     return new StateDecorationSpec(name, table, machines, sessions, counters, prefix, cacheSize, ttl, timeout, retry,
         onError, gateRoute, client);
   }
 
-  private static List<String> names(Map<String, String> conf, String key) {
+  private static List<String> names(ConfigReader r, String key) {
     List<String> out = new ArrayList<>();
-    String v = conf.get(key);
-    if (v == null) {
-      return out;
-    }
-    for (String n : v.split("[\\s,]+")) {
-      if (n.isEmpty()) {
-        continue;
-      }
+    for (String n : r.tokens(key)) {
       if (!MACHINE.matcher(n).matches()) {
-        throw LookupSpec.error(key, v, "'" + n + "' is not a machine or session name ([a-z0-9][a-z0-9_-]*)");
+        throw r.bad(key, "'" + n + "' is not a machine or session name ([a-z0-9][a-z0-9_-]*)");
       }
       out.add(n);
     }

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The one shape every valid raw event is normalized into (DESIGN.md section 2).
+ * The one shape every valid raw event is normalized into.
  *
  * <p>{@code eventTimeNanos} is nanoseconds since the Unix epoch, exact: it is never computed through a
  * {@code double}. Attributes and tags are sorted so that equal events have equal encodings. The body is

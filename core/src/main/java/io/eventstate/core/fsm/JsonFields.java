@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+
+import io.eventstate.core.config.ConfigException;
 
 /**
  * Typed access to a definition's JSON that collects problems instead of stopping at the first: every problem names
@@ -71,13 +73,18 @@ public final class JsonFields {
     }
   }
 
-  /** Records every key of {@code obj} that is not in {@code allowed}. */
+  /**
+   * Records every key of {@code obj} that is not in {@code allowed}, in the one shape of every configuration
+   * ({@link ConfigException#unknownKeyText}), placed by the file and the JSON path.
+   */
   public void rejectUnknownKeys(JsonNode obj, String path, Set<String> allowed) {
-    Iterator<String> names = obj.fieldNames();
-    while (names.hasNext()) {
-      String k = names.next();
-      if (!allowed.contains(k)) {
-        add(path + "." + k, "unknown key '" + k + "'", "remove it or use one of " + new TreeSet<>(allowed));
+    Iterator<Map.Entry<String, JsonNode>> fields = obj.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      if (!allowed.contains(f.getKey())) {
+        JsonNode v = f.getValue();
+        problems.add(source + ": " + path + "." + f.getKey() + ": "
+            + ConfigException.unknownKeyText(f.getKey(), v.isTextual() ? v.asText() : abbreviate(v), allowed));
       }
     }
   }

@@ -118,6 +118,7 @@ public final class MachineDefinition {
   private final long allowedLatenessNanos;
   private final int dedupeWindow;
   private final boolean perDayCounters;
+  private final String version;
   private final String[] counterNames;
   private final byte[][] counterNameBytes;
   private final Map<String, Integer> eventCounter;
@@ -141,6 +142,7 @@ public final class MachineDefinition {
     this.allowedLatenessNanos = b.allowedLateness;
     this.dedupeWindow = b.dedupeWindow;
     this.perDayCounters = b.perDayCounters;
+    this.version = b.version;
     this.counterNames = b.counterNames;
     this.counterNameBytes = new byte[counterNames.length][];
     for (int i = 0; i < counterNames.length; i++) {
@@ -178,6 +180,11 @@ public final class MachineDefinition {
 
   public String description() {
     return description;
+  }
+
+  /** The version of this definition ({@link DefinitionVersion}: a hash of its content). */
+  public String version() {
+    return version;
   }
 
   /** The file it was read from. */
@@ -295,6 +302,7 @@ public final class MachineDefinition {
     long allowedLateness = DEFAULT_ALLOWED_LATENESS_NANOS;
     int dedupeWindow = DEFAULT_DEDUPE_WINDOW;
     boolean perDayCounters;
+    String version;
     String[] counterNames;
     Map<String, Integer> eventCounter = new HashMap<>();
     int otherEventCounter = -1;

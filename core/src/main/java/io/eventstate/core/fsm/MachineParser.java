@@ -44,6 +44,7 @@ final class MachineParser {
 
   MachineDefinition parse(JsonNode root) {
     b.source = f.source();
+    b.version = DefinitionVersion.of(root);
     f.rejectUnknownKeys(root, "$", ROOT_KEYS);
     String kind = f.text(root, "kind", "$", false);
     if (kind != null && !kind.equals("machine")) {

@@ -32,7 +32,7 @@ import java.util.function.Function;
  * watermark only grows, a replayed event can never be applied twice by {@code step}. {@link #replay} sorts its
  * events and drops repeated ids itself, so a fold is safe even if the caller passes duplicates.
  *
- * <p>An event id names one event (DESIGN.md section 2: the configured id or a hash of the raw body), so a
+ * <p>An event id names one event (the configured id or a hash of the raw body), so a
  * redelivery carries the same time. Two different events sharing an id are a producer error: {@link #replay} keeps
  * the first in event order, while {@code step} applies a later one if the first has left the dedupe window.
  */
@@ -138,7 +138,7 @@ public final class StateMachineEngine {
 
   /**
    * True if the event is further behind the entity's newest event than the definition's {@code allowed_lateness}:
-   * DESIGN.md section 5 says such an event is stored and flagged, and the state is left unchanged.
+   * such an event is stored and flagged, and the state is left unchanged.
    */
   public static boolean tooLate(MachineDefinition def, EntityState state, CanonicalEvent e) {
     return state.started() && state.lastEventTimeNanos() - e.eventTimeNanos() > def.allowedLatenessNanos();

@@ -3,6 +3,6 @@
  * {@code conf/machines/}, validated at load), {@link io.eventstate.core.fsm.StateMachineEngine} (pure, stateless
  * {@code step}/{@code at}/{@code replay}/{@code recompute}), {@link io.eventstate.core.fsm.EntityState} (the state
  * value and its versioned byte format), {@link io.eventstate.core.fsm.MachineDiagrams} (DOT and Mermaid) and
- * {@link io.eventstate.core.fsm.DefinitionCatalog} (every definition of a directory). No Flume, no HBase, no clock.
+ * {@code io.eventstate.core.state.DefinitionCatalog} (every definition of a directory). No Flume, no HBase, no clock.
  */
 package io.eventstate.core.fsm;

@@ -7,12 +7,16 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
+
+
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
 
 /**
  * A mapping file ({@code conf/flume/mappings/<dataset>.properties}): the {@link NormalizerSpec} keys of a data
@@ -33,27 +37,21 @@ public record JsonMapping(NormalizerSpec normalizer, SplitterSpec splitter) {
   /**
    * Splits the keys between the two specs and parses both.
    *
-   * @throws IllegalArgumentException naming the key, the bad value and the fix (unknown keys list both key sets)
+   * @throws ConfigException naming the key, the bad value and the fix (unknown keys list both key sets)
    */
   public static JsonMapping parse(Map<String, String> props) {
+    List<String> keys = new ArrayList<>(NormalizerSpec.KEYS);
+    keys.addAll(SplitterSpec.KEYS);
+    new ConfigReader(null, props).keys(keys).rejectUnknown();
     Map<String, String> n = new HashMap<>();
     Map<String, String> s = new HashMap<>();
     for (Map.Entry<String, String> e : props.entrySet()) {
-      if (SplitterSpec.KEYS.contains(e.getKey())) {
-        s.put(e.getKey(), e.getValue());
-      } else if (NormalizerSpec.KEYS.contains(e.getKey())) {
-        n.put(e.getKey(), e.getValue());
-      } else {
-        Set<String> valid = new TreeSet<>(NormalizerSpec.KEYS);
-        valid.addAll(SplitterSpec.KEYS);
-        throw new IllegalArgumentException("unknown key '" + e.getKey() + "' (value '" + e.getValue() + "'); valid keys are "
-            + valid + " (check the spelling; keys are case-sensitive)");
-      }
+      (SplitterSpec.KEYS.contains(e.getKey()) ? s : n).put(e.getKey(), e.getValue());
     }
     return new JsonMapping(NormalizerSpec.parse(n), SplitterSpec.parse(s));
   }
 
-  /** Reads a properties file (UTF-8) and parses it; the message names the file on error. */
+  /** Reads a properties file (UTF-8) and parses it; every problem names the file. */
   public static JsonMapping load(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file); Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
       Properties p = new Properties();
@@ -64,8 +62,8 @@ public record JsonMapping(NormalizerSpec normalizer, SplitterSpec splitter) {
       }
       try {
         return parse(m);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+      } catch (ConfigException e) {
+        throw e.in(file.toString());
       }
     }
   }

@@ -25,7 +25,7 @@ import io.eventstate.core.event.TimeSource;
  * its default features, except that it also refuses overlong UTF-8, UTF-8-encoded surrogates and code
  * points above U+10FFFF (a differential test runs both over the fuzz corpus). It normalizes faster than a bare
  * Jackson token walk over the same bytes (1.1-1.2x) and about twice as fast as the Jackson-based walk it replaced
- * (README, Performance).
+ * (docs/performance.md).
  *
  * <p>Rules worth knowing:
  * <ul>

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import io.eventstate.core.config.ConfigException;
+
 /**
  * The immutable configuration of a {@link JsonNormalizer}: where each canonical field is in the raw JSON,
  * how time is written, which attributes to keep, and the limits. Parsed from relative keys (no Flume
@@ -230,7 +232,7 @@ public record NormalizerSpec(
         entity.add(new EntityCandidate(type.trim(), p));
       }
     } else {
-      throw new IllegalArgumentException("key '" + CONFIG_ENTITY + "' is missing: set '" + CONFIG_ENTITY
+      throw ConfigException.missing(null, CONFIG_ENTITY, "set '" + CONFIG_ENTITY
           + " = user:/user_id, device:/device_id' or '" + CONFIG_ENTITY_TYPE + " = package' with '"
           + CONFIG_ENTITY_PATHS + " = /tracking_code'");
     }
@@ -244,7 +246,7 @@ public record NormalizerSpec(
       }
     }
     if (eventTypePaths.isEmpty() && eventTypeDefault == null) {
-      throw new IllegalArgumentException("key '" + CONFIG_EVENT_TYPE_PATHS + "' is missing: set it (e.g. /event_type) or set '"
+      throw ConfigException.missing(null, CONFIG_EVENT_TYPE_PATHS, "set it (e.g. /event_type) or set '"
           + CONFIG_EVENT_TYPE_DEFAULT + "' to a constant event type");
     }
 
@@ -268,7 +270,7 @@ public record NormalizerSpec(
       }
     }
     if (timePaths.isEmpty() && fallback == TimeFallback.NONE) {
-      throw new IllegalArgumentException("key '" + CONFIG_TIME_PATHS + "' is missing: set it (e.g. /time_utc), or set '"
+      throw ConfigException.missing(null, CONFIG_TIME_PATHS, "set it (e.g. /time_utc), or set '"
           + CONFIG_TIME_FALLBACK + "' to header or arrival to time events by Flume's timestamp header or arrival");
     }
 

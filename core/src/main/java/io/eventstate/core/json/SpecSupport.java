@@ -4,12 +4,18 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonPointer;
 
-/** Parsing helpers shared by the specs of this package: every error names the key, the value and the fix. */
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
+
+/**
+ * JSON-pointer helpers shared by the specs of this package. Keys, numbers and booleans are read by the one
+ * {@link ConfigReader}; every error is a {@link ConfigException} naming the key, the value and the fix (the
+ * component is added by the caller that knows it).
+ */
 final class SpecSupport {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]*");
@@ -17,33 +23,17 @@ final class SpecSupport {
   private SpecSupport() {
   }
 
-  static IllegalArgumentException error(String key, String value, String problem) {
-    return new IllegalArgumentException("key '" + key + "' value was set to '" + value + "': " + problem);
+  static ConfigException error(String key, String value, String problem) {
+    return ConfigException.badValue(null, key, value, problem);
   }
 
   static void rejectUnknown(Map<String, String> props, Collection<String> valid) {
-    for (String key : props.keySet()) {
-      if (!valid.contains(key)) {
-        throw new IllegalArgumentException("unknown key '" + key + "' (value '" + props.get(key) + "'); valid keys are "
-            + new TreeSet<>(valid) + " (check the spelling; keys are case-sensitive)");
-      }
-    }
+    new ConfigReader(null, props).keys(valid).rejectUnknown();
   }
 
   /** Comma-separated, trimmed, empty items dropped; absent key → empty list. */
   static List<String> list(Map<String, String> props, String key) {
-    String v = props.get(key);
-    List<String> out = new ArrayList<>();
-    if (v == null) {
-      return out;
-    }
-    for (String item : v.split(",")) {
-      String t = item.trim();
-      if (!t.isEmpty()) {
-        out.add(t);
-      }
-    }
-    return out;
+    return new ConfigReader(null, props).list(key);
   }
 
   /** Validates a JSON pointer (RFC 6901) that addresses something below the root. */
@@ -94,34 +84,10 @@ final class SpecSupport {
   }
 
   static int intValue(Map<String, String> props, String key, int def, int min, int max) {
-    String v = props.get(key);
-    if (v == null) {
-      return def;
-    }
-    long n;
-    try {
-      n = Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw error(key, v, "must be a whole number between " + min + " and " + max + " (default " + def + ")");
-    }
-    if (n < min || n > max) {
-      throw error(key, v, "must be between " + min + " and " + max + " (default " + def + ")");
-    }
-    return (int) n;
+    return new ConfigReader(null, props).intValue(key, def, min, max);
   }
 
   static boolean boolValue(Map<String, String> props, String key, boolean def) {
-    String v = props.get(key);
-    if (v == null) {
-      return def;
-    }
-    String t = v.trim();
-    if (t.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (t.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw error(key, v, "must be true or false (default " + def + ")");
+    return new ConfigReader(null, props).bool(key, def);
   }
 }

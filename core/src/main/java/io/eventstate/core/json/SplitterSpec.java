@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import io.eventstate.core.config.ConfigReader;
+
 /**
  * The immutable configuration of a {@link JsonPayloadSplitter}, parsed from relative keys by {@link #parse(Map)}.
  *
@@ -18,7 +20,8 @@ import java.util.Set;
  * <tr><td>{@code explode.copy}</td><td>(none)</td><td>{@code name:/pointer, ...}: parent values copied into each
  *   element under {@code name}, e.g. {@code tracking_code:/tracking_code, carrier:/carrier}. An element's own
  *   field of the same name wins; a parent value that is absent is not copied. Needs {@code explode.path}.</td></tr>
- * <tr><td>{@code limits.maxPayloadBytes}</td><td>16777216</td><td>Larger payloads are rejected whole.</td></tr>
+ * <tr><td>{@code limits.maxPayloadBytes}</td><td>16777216</td><td>Larger payloads are rejected whole (bytes, or with
+ *   a unit: {@code 16MiB}).</td></tr>
  * <tr><td>{@code limits.maxEvents}</td><td>100000</td><td>A payload that would give more events is rejected whole.</td></tr>
  * <tr><td>{@code limits.maxPayloadDepth}</td><td>128</td><td>Deepest nesting accepted in a payload (top level = 1).</td></tr>
  * </table>
@@ -71,33 +74,31 @@ public record SplitterSpec(String explodePath, List<NormalizerSpec.NamedPointer>
   /**
    * Parses and validates a spec.
    *
-   * @throws IllegalArgumentException naming the key, the bad value and the fix
+   * @throws io.eventstate.core.config.ConfigException naming the key, the bad value and the fix
    */
   public static SplitterSpec parse(Map<String, String> props) {
-    Objects.requireNonNull(props, "props");
-    SpecSupport.rejectUnknown(props, KEYS);
-    String explode = props.get(CONFIG_EXPLODE_PATH);
+    ConfigReader r = new ConfigReader(null, Objects.requireNonNull(props, "props")).keys(KEYS).rejectUnknown();
+    String explode = r.optional(CONFIG_EXPLODE_PATH);
     if (explode != null) {
-      explode = SpecSupport.pointer(CONFIG_EXPLODE_PATH, explode, explode.trim());
+      explode = SpecSupport.pointer(CONFIG_EXPLODE_PATH, r.raw(CONFIG_EXPLODE_PATH), explode);
     }
     List<NormalizerSpec.NamedPointer> copy = new ArrayList<>();
-    String cv = props.get(CONFIG_EXPLODE_COPY);
-    for (String item : SpecSupport.list(props, CONFIG_EXPLODE_COPY)) {
+    String cv = r.raw(CONFIG_EXPLODE_COPY);
+    for (String item : r.list(CONFIG_EXPLODE_COPY)) {
       String[] np = SpecSupport.named(CONFIG_EXPLODE_COPY, cv, item, "field name");
       if (explode != null && (np[1].equals(explode) || np[1].startsWith(explode + "/"))) {
-        throw SpecSupport.error(CONFIG_EXPLODE_COPY, cv, "'" + np[1] + "' is inside the exploded array " + explode
+        throw r.bad(CONFIG_EXPLODE_COPY, "'" + np[1] + "' is inside the exploded array " + explode
             + "; copy parent fields only (an element's own fields are already in the event)");
       }
       copy.add(new NormalizerSpec.NamedPointer(np[0], np[1]));
     }
     if (!copy.isEmpty() && explode == null) {
-      throw SpecSupport.error(CONFIG_EXPLODE_COPY, cv, "copies parent fields into exploded elements, so it needs '"
+      throw r.bad(CONFIG_EXPLODE_COPY, "copies parent fields into exploded elements, so it needs '"
           + CONFIG_EXPLODE_PATH + "' (e.g. /events); set it or remove this key");
     }
-    int maxBytes = SpecSupport.intValue(props, CONFIG_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, 2, Integer.MAX_VALUE - 16);
-    int maxEvents = SpecSupport.intValue(props, CONFIG_MAX_EVENTS, DEFAULT_MAX_EVENTS, 1, Integer.MAX_VALUE);
-    int maxDepth = SpecSupport.intValue(props, CONFIG_MAX_PAYLOAD_DEPTH, DEFAULT_MAX_PAYLOAD_DEPTH, 2,
-        NormalizerSpec.MAX_MAX_DEPTH);
+    int maxBytes = (int) r.sizeBytes(CONFIG_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, 2, Integer.MAX_VALUE - 16);
+    int maxEvents = r.intValue(CONFIG_MAX_EVENTS, DEFAULT_MAX_EVENTS, 1, Integer.MAX_VALUE);
+    int maxDepth = r.intValue(CONFIG_MAX_PAYLOAD_DEPTH, DEFAULT_MAX_PAYLOAD_DEPTH, 2, NormalizerSpec.MAX_MAX_DEPTH);
     return new SplitterSpec(explode, copy, maxBytes, maxEvents, maxDepth);
   }
 }

@@ -1,12 +1,12 @@
 package io.eventstate.core.notify;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
+
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
 
 /**
  * The {@code notify.*} keys of {@code io.eventstate.flume.sink.EventSink}: where and how the sink sends
@@ -49,7 +49,8 @@ public record NotifySpec(boolean enabled, String hostname, int port, boolean tra
   public static final NotifySpec DISABLED = new NotifySpec(false, null, 0, false, List.of(), DEFAULT_BATCH_SIZE,
       DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS);
 
-  private static final Set<String> KNOWN = Set.of(CONFIG_HOSTNAME, CONFIG_PORT, CONFIG_TRANSITIONS, CONFIG_TAGS,
+  /** Every key {@link #parse(Map)} reads. */
+  public static final Set<String> KEYS = Set.of(CONFIG_HOSTNAME, CONFIG_PORT, CONFIG_TRANSITIONS, CONFIG_TAGS,
       CONFIG_BATCH_SIZE, CONFIG_CONNECT_TIMEOUT_MS, CONFIG_REQUEST_TIMEOUT_MS);
 
   public NotifySpec {
@@ -57,80 +58,36 @@ public record NotifySpec(boolean enabled, String hostname, int port, boolean tra
   }
 
   /**
-   * Parses the {@code notify.*} keys of a sink's parameters (other keys are ignored here).
+   * Parses the {@code notify.*} keys of a sink's parameters (other keys are {@code EventSinkSpec}'s).
    *
-   * @throws IllegalArgumentException naming the key, the bad value and the fix
+   * @throws ConfigException naming the key, the bad value and the fix
    */
   public static NotifySpec parse(Map<String, String> sinkParameters) {
     Map<String, String> conf = new TreeMap<>();
     for (Map.Entry<String, String> e : sinkParameters.entrySet()) {
       if (e.getKey().startsWith(PREFIX)) {
-        if (!KNOWN.contains(e.getKey())) {
-          throw new IllegalArgumentException("EventSink: unknown key " + e.getKey() + " (value '" + e.getValue()
-              + "'); notification keys are " + new TreeSet<>(KNOWN));
-        }
-        conf.put(e.getKey(), e.getValue().trim());
+        conf.put(e.getKey(), e.getValue());
       }
     }
+    ConfigReader r = new ConfigReader(null, conf).keys(KEYS).rejectUnknown();
     if (conf.isEmpty()) {
       return DISABLED;
     }
-    String host = conf.get(CONFIG_HOSTNAME);
-    if (host == null || host.isEmpty()) {
-      throw new IllegalArgumentException("EventSink: key " + CONFIG_HOSTNAME + " is missing although notify.* keys are"
-          + " set " + conf.keySet() + ": name the host of the Avro source that receives notifications, or remove"
-          + " the notify.* keys");
-    }
-    String portText = conf.get(CONFIG_PORT);
-    if (portText == null) {
-      throw new IllegalArgumentException("EventSink: key " + CONFIG_PORT + " is missing: set the Avro source's port");
-    }
-    int port = (int) number(CONFIG_PORT, portText, 1, 65_535);
-    boolean transitions = true;
-    String t = conf.get(CONFIG_TRANSITIONS);
-    if (t != null) {
-      transitions = switch (t.toLowerCase(Locale.ROOT)) {
-        case "true" -> true;
-        case "false" -> false;
-        default -> throw new IllegalArgumentException("EventSink: key " + CONFIG_TRANSITIONS + " value was set to '"
-            + t + "', must be true or false");
-      };
-    }
-    List<String> tags = new ArrayList<>();
-    String tagText = conf.get(CONFIG_TAGS);
-    if (tagText != null) {
-      for (String tag : tagText.split(",")) {
-        if (!tag.isBlank()) {
-          tags.add(tag.trim());
-        }
-      }
-      if (tags.isEmpty()) {
-        throw new IllegalArgumentException("EventSink: key " + CONFIG_TAGS + " is empty: list tags or remove it");
-      }
+    String host = r.required(CONFIG_HOSTNAME, "notify.* keys are set " + conf.keySet() + ": name the host of the"
+        + " Avro source that receives notifications, or remove the notify.* keys");
+    int port = r.requiredInt(CONFIG_PORT, 1, 65_535, "set the Avro source's port");
+    boolean transitions = r.bool(CONFIG_TRANSITIONS, true);
+    List<String> tags = r.list(CONFIG_TAGS);
+    if (r.has(CONFIG_TAGS) && tags.isEmpty()) {
+      throw r.bad(CONFIG_TAGS, "lists no tag; list tags (a,b) or remove the key");
     }
     if (!transitions && tags.isEmpty()) {
-      throw new IllegalArgumentException("EventSink: key " + CONFIG_TRANSITIONS + " is false and " + CONFIG_TAGS
-          + " is not set: nothing would be sent; set notify.tags or remove the notify.* keys");
+      throw r.problem(CONFIG_TRANSITIONS, "key '" + CONFIG_TRANSITIONS + "' is false and '" + CONFIG_TAGS
+          + "' is not set: nothing would be sent; set notify.tags or remove the notify.* keys");
     }
-    int batch = conf.containsKey(CONFIG_BATCH_SIZE) ? (int) number(CONFIG_BATCH_SIZE, conf.get(CONFIG_BATCH_SIZE), 1,
-        10_000) : DEFAULT_BATCH_SIZE;
-    long connect = conf.containsKey(CONFIG_CONNECT_TIMEOUT_MS)
-        ? number(CONFIG_CONNECT_TIMEOUT_MS, conf.get(CONFIG_CONNECT_TIMEOUT_MS), 1, 600_000) : DEFAULT_CONNECT_TIMEOUT_MS;
-    long request = conf.containsKey(CONFIG_REQUEST_TIMEOUT_MS)
-        ? number(CONFIG_REQUEST_TIMEOUT_MS, conf.get(CONFIG_REQUEST_TIMEOUT_MS), 1, 600_000) : DEFAULT_REQUEST_TIMEOUT_MS;
+    int batch = r.intValue(CONFIG_BATCH_SIZE, DEFAULT_BATCH_SIZE, 1, 10_000);
+    long connect = r.millis(CONFIG_CONNECT_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, 1, 600_000);
+    long request = r.millis(CONFIG_REQUEST_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, 1, 600_000);
     return new NotifySpec(true, host, port, transitions, tags, batch, connect, request);
-  }
-
-  private static long number(String key, String v, long min, long max) {
-    try {
-      long n = Long.parseLong(v);
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("EventSink: key " + key + " value was set to '" + v + "', must be an integer from "
-        + min + " to " + max);
   }
 }

@@ -2,17 +2,18 @@ package io.eventstate.core.rowkey;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
+
 /**
- * The Eventstate HBase table, defined once (DESIGN.md section 4). The Java schema tool
+ * The Eventstate HBase table, defined once. The Java schema tool
  * ({@code io.eventstate.flume.sink.SchemaTool}), the sink's start-up check and the shell script
  * {@code conf/hbase/create-events.hbase} are all derived from this record, so they cannot drift.
  *
@@ -84,12 +85,12 @@ public record TableSchema(String tableName, int regions) {
 
   public TableSchema {
     if (tableName == null || !TABLE_NAME.matcher(tableName).matches()) {
-      throw new IllegalArgumentException("key " + CONFIG_TABLE + " value was set to '" + tableName
-          + "', must be an HBase table name such as eventstate or ns:eventstate");
+      throw ConfigException.badValue(null, CONFIG_TABLE, tableName,
+          "must be an HBase table name such as eventstate or ns:eventstate");
     }
     if (regions < 1 || regions > RowKeyCodec.SALT_BUCKETS || Integer.bitCount(regions) != 1) {
-      throw new IllegalArgumentException("key " + CONFIG_REGIONS + " value was set to " + regions
-          + ", must be a power of two from 1 to " + RowKeyCodec.SALT_BUCKETS + " (pre-split regions by salt)");
+      throw ConfigException.badValue(null, CONFIG_REGIONS, Integer.toString(regions),
+          "must be a power of two from 1 to " + RowKeyCodec.SALT_BUCKETS + " (pre-split regions by salt)");
     }
   }
 
@@ -99,23 +100,9 @@ public record TableSchema(String tableName, int regions) {
 
   /** Parses {@code table} and {@code regions}; unknown keys are rejected. */
   public static TableSchema parse(Map<String, String> properties) {
-    Set<String> unknown = new HashSet<>(properties.keySet());
-    unknown.remove(CONFIG_TABLE);
-    unknown.remove(CONFIG_REGIONS);
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("unknown schema key(s) " + new TreeMap<>(properties).keySet().stream()
-          .filter(unknown::contains).toList() + ": valid keys are " + CONFIG_TABLE + " and " + CONFIG_REGIONS);
-    }
-    String table = properties.getOrDefault(CONFIG_TABLE, DEFAULT_TABLE).trim();
-    String r = properties.getOrDefault(CONFIG_REGIONS, Integer.toString(DEFAULT_REGIONS)).trim();
-    int regions;
-    try {
-      regions = Integer.parseInt(r);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("key " + CONFIG_REGIONS + " value was set to '" + r
-          + "', must be an integer power of two from 1 to 256");
-    }
-    return new TableSchema(table, regions);
+    ConfigReader r = new ConfigReader(null, properties).keys(CONFIG_TABLE, CONFIG_REGIONS).rejectUnknown();
+    return new TableSchema(r.text(CONFIG_TABLE, DEFAULT_TABLE),
+        r.intValue(CONFIG_REGIONS, DEFAULT_REGIONS, 1, RowKeyCodec.SALT_BUCKETS));
   }
 
   public List<Family> families() {
@@ -165,7 +152,7 @@ public record TableSchema(String tableName, int regions) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Eventstate table, schema version ").append(SCHEMA_VERSION).append(".\n");
     sb.append("# GENERATED from io.eventstate.core.rowkey.TableSchema: do not edit; regenerate with\n");
-    sb.append("#   SchemaTool print table=... regions=...  (README.md); a test keeps this file equal to it.\n");
+    sb.append("#   SchemaTool print table=... regions=...  (docs/store.md); a test keeps this file equal to it.\n");
     sb.append("# Equivalent to: SchemaTool create table=").append(tableName).append(" regions=").append(regions)
         .append('\n');
     sb.append("# Run: hbase shell -n conf/hbase/create-events.hbase\n");

@@ -15,6 +15,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
 import io.eventstate.core.event.EventHeaders;
 
 /**
@@ -40,7 +42,8 @@ import io.eventstate.core.event.EventHeaders;
  *   <tr><td>{@code deadLetterRoute}</td><td>{@code deadletter}</td><td>{@code es.route} of an event the stage failed on.</td></tr>
  *   <tr><td>{@code name}</td><td>{@code tagging}</td><td>Name of the counter group ({@code INTERCEPTOR.<name>} in JMX).</td></tr>
  * </table>
- * Flume's own {@code type} key is accepted and ignored; every other key is an error.
+ * Flume's own {@code type} key is accepted and ignored; every other key is an error. The keys are read by the one
+ * {@link ConfigReader}; every problem is a {@link ConfigException} naming the key, the value and the fix.
  *
  * <h2>Fields</h2>
  * {@code eventId}, {@code entityType}, {@code entityId}, {@code eventType}, {@code eventTime}, {@code timeSource},
@@ -158,38 +161,38 @@ public record TaggingSpec(String name, ApplyTo applyTo, String deadLetterRoute, 
    */
   public static TaggingSpec parse(Map<String, String> config) {
     Map<String, String> conf = new TreeMap<>(config);
-    String name = conf.getOrDefault(CONFIG_NAME, DEFAULT_NAME).trim();
+    ConfigReader r = new ConfigReader(null, conf).keys(CONFIG_RULES, CONFIG_APPLY_TO, CONFIG_DEAD_LETTER_ROUTE, CONFIG_NAME)
+        .prefix(CONFIG_RULES + ".", CONFIG_RULES + ".<rule>.{" + String.join(",", ACTIONS) + "}")
+        .prefix(CONFIG_RULES + ".", CONFIG_RULES + ".<rule>.if.<n>")
+        .ignore(FLUME_TYPE).rejectUnknown();
+    String name = r.has(CONFIG_NAME) ? r.raw(CONFIG_NAME).trim() : DEFAULT_NAME;
     if (!NAME.matcher(name).matches()) {
-      throw error(CONFIG_NAME, name, "must be letters, digits, '_' or '-' (it names the JMX counter group), e.g. tagging");
+      throw r.bad(CONFIG_NAME, "must be letters, digits, '_' or '-' (it names the JMX counter group), e.g. tagging");
     }
-    ApplyTo applyTo = DEFAULT_APPLY_TO;
-    String applyText = conf.get(CONFIG_APPLY_TO);
-    if (applyText != null) {
-      applyTo = switch (applyText.trim().toLowerCase(Locale.ROOT)) {
-        case "valid" -> ApplyTo.VALID;
-        case "all" -> ApplyTo.ALL;
-        default -> throw error(CONFIG_APPLY_TO, applyText, "must be 'valid' (only events with es.status=valid) or 'all'");
-      };
-    }
-    String deadLetter = conf.getOrDefault(CONFIG_DEAD_LETTER_ROUTE, DEFAULT_DEAD_LETTER_ROUTE).trim();
+    ApplyTo applyTo = r.has(CONFIG_APPLY_TO) ? ApplyTo.valueOf(r.oneOf(CONFIG_APPLY_TO, null, List.of("valid", "all"))
+        .toUpperCase(Locale.ROOT)) : DEFAULT_APPLY_TO;
+    String deadLetter = r.has(CONFIG_DEAD_LETTER_ROUTE) ? r.raw(CONFIG_DEAD_LETTER_ROUTE).trim() : DEFAULT_DEAD_LETTER_ROUTE;
     if (!TOKEN.matcher(deadLetter).matches()) {
-      throw error(CONFIG_DEAD_LETTER_ROUTE, deadLetter,
+      throw r.bad(CONFIG_DEAD_LETTER_ROUTE,
           "must be one route value without spaces or commas, the one the selector maps to the dead-letter channel");
     }
 
     String listText = conf.get(CONFIG_RULES);
-    if (listText == null || listText.isBlank()) {
-      throw new IllegalArgumentException("key " + CONFIG_RULES + " is " + (listText == null ? "missing" : "empty")
-          + ": list the rule names in evaluation order, e.g. rules = testers hot, and define each with rules.<name>.if"
-          + " and an action (tag, route, gate, drop, stop); remove the interceptor if no rule is wanted");
+    String rulesFix = "list the rule names in evaluation order, e.g. rules = testers hot, and define each with"
+        + " rules.<name>.if and an action (tag, route, gate, drop, stop); remove the interceptor if no rule is wanted";
+    if (listText == null) {
+      throw r.missing(CONFIG_RULES, rulesFix);
+    }
+    if (listText.isBlank()) {
+      throw r.bad(CONFIG_RULES, "lists no rule; " + rulesFix);
     }
     Set<String> listed = new LinkedHashSet<>();
-    for (String r : listText.trim().split("[\\s,]+")) {
-      if (!NAME.matcher(r).matches()) {
-        throw error(CONFIG_RULES, listText, "rule name '" + r + "' must be letters, digits, '_' or '-'");
+    for (String rule : listText.trim().split("[\\s,]+")) {
+      if (!NAME.matcher(rule).matches()) {
+        throw error(CONFIG_RULES, listText, "rule name '" + rule + "' must be letters, digits, '_' or '-'");
       }
-      if (!listed.add(r)) {
-        throw error(CONFIG_RULES, listText, "rule '" + r + "' is listed twice; list each rule once");
+      if (!listed.add(rule)) {
+        throw error(CONFIG_RULES, listText, "rule '" + rule + "' is listed twice; list each rule once");
       }
     }
 
@@ -203,38 +206,37 @@ public record TaggingSpec(String name, ApplyTo applyTo, String deadLetterRoute, 
         default:
           break;
       }
-      if (!key.startsWith(CONFIG_RULES + ".")) {
-        throw new IllegalArgumentException("unknown key " + key + " (value '" + e.getValue() + "'); valid keys are "
-            + CONFIG_RULES + ", " + CONFIG_RULES + ".<rule>.{" + String.join(",", ACTIONS) + "}, " + CONFIG_RULES
-            + ".<rule>.if.<n>, " + CONFIG_APPLY_TO + ", " + CONFIG_DEAD_LETTER_ROUTE + ", " + CONFIG_NAME);
-      }
       String rest = key.substring(CONFIG_RULES.length() + 1);
       int dot = rest.indexOf('.');
       String rule = dot < 0 ? rest : rest.substring(0, dot);
       String action = dot < 0 ? "" : rest.substring(dot + 1);
       if (!listed.contains(rule)) {
-        throw new IllegalArgumentException("key " + key + " defines rule '" + rule + "', which is not listed in "
-            + CONFIG_RULES + " = " + listText.trim() + "; add '" + rule + "' to " + CONFIG_RULES + " or remove the key");
+        throw ConfigException.problem(null, key, "key '" + key + "' defines rule '" + rule + "', which is not listed"
+            + " in " + CONFIG_RULES + " = " + listText.trim() + "; add '" + rule + "' to " + CONFIG_RULES
+            + " or remove the key");
       }
       String base = action.startsWith(RULE_IF + ".") ? RULE_IF : action;
       if (!ACTIONS.contains(base) || (base.equals(RULE_IF) && !action.equals(RULE_IF)
           && !NAME.matcher(action.substring(3)).matches())) {
-        throw new IllegalArgumentException("unknown key " + key + " (value '" + e.getValue() + "'); a rule takes "
-            + CONFIG_RULES + "." + rule + ".{" + String.join(",", ACTIONS) + "} and " + CONFIG_RULES + "." + rule
-            + ".if.<n> for more conditions");
+        List<String> ruleKeys = new ArrayList<>();
+        for (String a : ACTIONS) {
+          ruleKeys.add(CONFIG_RULES + "." + rule + "." + a);
+        }
+        ruleKeys.add(CONFIG_RULES + "." + rule + ".if.<n>");
+        throw ConfigException.unknownKey(null, key, e.getValue(), ruleKeys);
       }
       byRule.computeIfAbsent(rule, k -> new TreeMap<>(TaggingSpec::compareConditionKeys)).put(action, e.getValue());
     }
 
     List<TagRule> rules = new ArrayList<>();
-    for (String r : listed) {
-      SortedMap<String, String> keys = byRule.get(r);
+    for (String rule : listed) {
+      SortedMap<String, String> keys = byRule.get(rule);
       if (keys == null) {
-        throw error(CONFIG_RULES, listText.trim(), "rule '" + r + "' is listed but not defined; add "
-            + CONFIG_RULES + "." + r + ".if = <field> <operator> [value] and an action such as "
-            + CONFIG_RULES + "." + r + ".tag = <tags>, or remove it from the list");
+        throw error(CONFIG_RULES, listText.trim(), "rule '" + rule + "' is listed but not defined; add "
+            + CONFIG_RULES + "." + rule + ".if = <field> <operator> [value] and an action such as "
+            + CONFIG_RULES + "." + rule + ".tag = <tags>, or remove it from the list");
       }
-      rules.add(parseRule(r, keys));
+      rules.add(parseRule(rule, keys));
     }
     return new TaggingSpec(name, applyTo, deadLetter, rules);
   }
@@ -251,7 +253,7 @@ public record TaggingSpec(String name, ApplyTo applyTo, String deadLetterRoute, 
       try {
         c = Condition.parse(e.getValue());
       } catch (IllegalArgumentException ex) {
-        throw new IllegalArgumentException("key " + key + ": " + ex.getMessage());
+        throw ConfigException.problem(null, key, "key '" + key + "': " + ex.getMessage());
       }
       if (headerFor(c.field()) == null) {
         throw error(key, e.getValue(), "unknown field '" + c.field() + "'; use one of " + String.join(", ",
@@ -260,7 +262,7 @@ public record TaggingSpec(String name, ApplyTo applyTo, String deadLetterRoute, 
       conditions.add(c);
     }
     if (conditions.isEmpty()) {
-      throw new IllegalArgumentException("rule '" + r + "' has no condition; add " + prefix + RULE_IF
+      throw ConfigException.problem(null, prefix + RULE_IF, "rule '" + r + "' has no condition; add " + prefix + RULE_IF
           + " = <field> <operator> [value] (to match every event: " + prefix + RULE_IF + " = eventId exists)");
     }
     SortedSet<String> tags = new TreeSet<>();
@@ -285,16 +287,16 @@ public record TaggingSpec(String name, ApplyTo applyTo, String deadLetterRoute, 
     boolean drop = bool(prefix + RULE_DROP, keys.get(RULE_DROP));
     boolean stop = bool(prefix + RULE_STOP, keys.get(RULE_STOP));
     if (gate != null && route != null) {
-      throw new IllegalArgumentException("rule '" + r + "' sets both " + prefix + RULE_ROUTE + " = " + route + " and "
+      throw ConfigException.problem(null, prefix + RULE_GATE, "rule '" + r + "' sets both " + prefix + RULE_ROUTE + " = " + route + " and "
           + prefix + RULE_GATE + " = " + gate + "; a gate sets es.route itself: keep one of them");
     }
     if (drop && (gate != null || route != null || !tags.isEmpty())) {
       String other = gate != null ? RULE_GATE : route != null ? RULE_ROUTE : RULE_TAG;
-      throw new IllegalArgumentException("rule '" + r + "' sets " + prefix + RULE_DROP + " = true and " + prefix + other
+      throw ConfigException.problem(null, prefix + RULE_DROP, "rule '" + r + "' sets " + prefix + RULE_DROP + " = true and " + prefix + other
           + " = " + keys.get(other) + "; a dropped event goes nowhere: remove " + prefix + other + " or the drop");
     }
     if (tags.isEmpty() && route == null && gate == null && !drop && !stop) {
-      throw new IllegalArgumentException("rule '" + r + "' has no action; add " + prefix + RULE_TAG + ", " + prefix
+      throw ConfigException.problem(null, prefix, "rule '" + r + "' has no action; add " + prefix + RULE_TAG + ", " + prefix
           + RULE_ROUTE + ", " + prefix + RULE_GATE + ", " + prefix + RULE_DROP + " = true or " + prefix + RULE_STOP
           + " = true");
     }
@@ -314,14 +316,7 @@ public record TaggingSpec(String name, ApplyTo applyTo, String deadLetterRoute, 
   }
 
   private static boolean bool(String key, String value) {
-    if (value == null) {
-      return false;
-    }
-    return switch (value.trim().toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw error(key, value, "must be true or false");
-    };
+    return value != null && new ConfigReader(null, Map.of(key, value)).bool(key, false);
   }
 
   /** {@code if} first, then {@code if.<n>} by number when both are numbers, else by text; other keys after. */
@@ -337,8 +332,8 @@ public record TaggingSpec(String name, ApplyTo applyTo, String deadLetterRoute, 
     return a.compareTo(b);
   }
 
-  private static IllegalArgumentException error(String key, String value, String fix) {
-    return new IllegalArgumentException("key " + key + " value was set to '" + value + "', " + fix);
+  private static ConfigException error(String key, String value, String fix) {
+    return ConfigException.badValue(null, key, value, fix);
   }
 
   private static Map<String, String> canonicalFields() {

@@ -44,7 +44,7 @@ import java.util.regex.Pattern;
  */
 public record SessionSpec(String name, String description, String source, List<String> entityTypes, long gapNanos,
     long maxLengthNanos, ZoneId midnightZone, String splitOnAttribute, long allowedLatenessNanos, int dedupeWindow,
-    boolean perDayCounters) {
+    boolean perDayCounters, String version) {
 
   /** Default {@code gap}: 30 minutes. */
   public static final long DEFAULT_GAP_NANOS = 30L * 60 * 1_000_000_000L;
@@ -130,6 +130,6 @@ public record SessionSpec(String name, String description, String source, List<S
     }
     f.throwIfAny();
     return new SessionSpec(name, root.path("description").asText(""), source, types, gap, max, zone, attr, lateness,
-        window, perDay);
+        window, perDay, io.eventstate.core.fsm.DefinitionVersion.of(root));
   }
 }

@@ -2,7 +2,8 @@ package io.eventstate.core.state;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.eventstate.core.fsm.Durations;
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.session.SessionSpec;
 import java.util.ArrayList;
@@ -98,26 +99,21 @@ public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec
     long lateness = -1;
     int snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
     List<String> problems = new ArrayList<>();
+    ConfigReader reader = new ConfigReader(null, keys);
     for (Map.Entry<String, String> e : keys.entrySet()) {
       String key = e.getKey();
       String value = e.getValue() == null ? "" : e.getValue().trim();
       if (key.equals(CONFIG_SNAPSHOT_EVERY)) {
         try {
-          snapshotEvery = Integer.parseInt(value);
-        } catch (NumberFormatException ex) {
-          snapshotEvery = -1;
-        }
-        if (snapshotEvery < 1 || snapshotEvery > MAX_SNAPSHOT_EVERY) {
-          problems.add("key " + key + " value was set to '" + value + "': use a whole number from 1 (a snapshot on every"
-              + " event) to " + MAX_SNAPSHOT_EVERY + "; the default is " + DEFAULT_SNAPSHOT_EVERY);
-          snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
+          snapshotEvery = reader.intValue(key, DEFAULT_SNAPSHOT_EVERY, 1, MAX_SNAPSHOT_EVERY);
+        } catch (ConfigException ex) {
+          problems.add(ex.getMessage() + "; 1 keeps a snapshot on every event");
         }
       } else if (key.equals(CONFIG_LATENESS)) {
         try {
-          lateness = Durations.parseNanos(value);
-        } catch (IllegalArgumentException ex) {
-          problems.add("key " + key + " value was set to '" + value + "': " + ex.getMessage()
-              + "; use a duration such as 90m or 2d");
+          lateness = reader.durationNanos(key, -1, 1, Long.MAX_VALUE);
+        } catch (ConfigException ex) {
+          problems.add(ex.getMessage());
         }
       } else if (key.startsWith(CONFIG_MACHINE_PREFIX) && key.length() > CONFIG_MACHINE_PREFIX.length()) {
         String name = key.substring(CONFIG_MACHINE_PREFIX.length());
@@ -147,8 +143,8 @@ public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec
           problems.add("key " + key + ": " + ex.getMessage());
         }
       } else {
-        problems.add("unknown key " + key + "; valid keys are " + CONFIG_MACHINE_PREFIX + "<name>, "
-            + CONFIG_LATENESS + " and " + CONFIG_SNAPSHOT_EVERY);
+        problems.add(ConfigException.unknownKeyText(key, e.getValue(),
+            List.of(CONFIG_MACHINE_PREFIX + "<name>", CONFIG_LATENESS, CONFIG_SNAPSHOT_EVERY)));
       }
     }
     if (problems.isEmpty() && machines.isEmpty() && sessions.isEmpty()) {
@@ -156,7 +152,7 @@ public record EntityStateSpec(List<MachineDefinition> machines, List<SessionSpec
           + "<name> to the JSON of a conf/machines/*.json file (a machine or sessions)");
     }
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("invalid Eventstate state configuration: " + String.join("; ", problems));
+      throw ConfigException.problem(null, null, "invalid Eventstate state configuration: " + String.join("; ", problems));
     }
     return new EntityStateSpec(machines, sessions, lateness, snapshotEvery);
   }

@@ -24,6 +24,8 @@ final class MachineRecognizer implements Recognizer<EntityState> {
   private final String textQualifier;
   private final String countersQualifier;
   private final String legacyCounterPrefix;
+  private final String versionQualifier;
+  private final byte[] version;
 
   MachineRecognizer(MachineDefinition def) {
     this.def = def;
@@ -31,6 +33,8 @@ final class MachineRecognizer implements Recognizer<EntityState> {
     this.textQualifier = StateColumns.machineState(def.name());
     this.countersQualifier = StateColumns.machineCounters(def.name());
     this.legacyCounterPrefix = StateColumns.machineCounterPrefix(def.name());
+    this.versionQualifier = StateColumns.machineVersion(def.name());
+    this.version = StateColumns.utf8(def.version());
   }
 
   MachineDefinition definition() {
@@ -135,6 +139,7 @@ final class MachineRecognizer implements Recognizer<EntityState> {
     if (counters.length > 0 || stored.containsKey(countersQualifier)) {
       out.accept(countersQualifier, counters);
     }
+    out.accept(versionQualifier, version); // written when the definition changed (or on the first write)
   }
 
   /**

@@ -19,12 +19,16 @@ final class SessionRecognizer implements Recognizer<SessionState> {
   private final String stateQualifier;
   private final String textQualifier;
   private final String countQualifier;
+  private final String versionQualifier;
+  private final byte[] version;
 
   SessionRecognizer(SessionSpec spec) {
     this.spec = spec;
     this.stateQualifier = StateColumns.session(spec.name());
     this.textQualifier = StateColumns.sessionId(spec.name());
     this.countQualifier = StateColumns.sessionCount(spec.name());
+    this.versionQualifier = StateColumns.sessionVersion(spec.name());
+    this.version = StateColumns.utf8(spec.version());
   }
 
   @Override
@@ -79,6 +83,7 @@ final class SessionRecognizer implements Recognizer<SessionState> {
       out.accept(textQualifier, StateColumns.utf8(now.sessionId()));
       out.accept(countQualifier, StateColumns.longBytes(now.sessionCount()));
     }
+    out.accept(versionQualifier, version); // written when the spec changed (or on the first write)
   }
 
   private SessionState decode(String row, String cell, byte[] b) {

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The column layout of the cells the coprocessor writes, defined once (the README prints the same tables).
+ * The column layout of the cells the coprocessor writes, defined once (docs/state-on-write.md prints the same tables).
  * Text is UTF-8; counters are 8-byte big-endian signed longs (Hive/Impala {@code #b} columns, HBase shell
  * {@code Bytes.toLong}). Machine and session names match {@code [a-z0-9][a-z0-9_-]*}, so they never contain a dot.
  *
@@ -24,7 +24,10 @@ import java.nio.charset.StandardCharsets;
  *       ({@link #encodeCounters}), e.g. {@code event.in_transit=3,state.delivered=1}; the machine's count of all
  *       events is {@code events}. Rows written before this cell existed keep one 8-byte cell per counter,
  *       {@code m.NAME.c.COUNTER}, which are still read when {@code m.NAME.c} is absent</td></tr>
+ *   <tr><td>{@code m.NAME.v}</td><td>text: the version of the machine's definition that produced this state
+ *       ({@code DefinitionVersion}); written when it changes</td></tr>
  *   <tr><td>{@code sess.NAME}</td><td>bytes: the full {@code SessionState}</td></tr>
+ *   <tr><td>{@code sess.NAME.v}</td><td>text: the version of the session spec, as {@code m.NAME.v}</td></tr>
  *   <tr><td>{@code sess.NAME.id}</td><td>text: the current session id</td></tr>
  *   <tr><td>{@code sess.NAME.count}</td><td>long: sessions so far</td></tr>
  *   <tr><td>{@code day.YYYY-MM-DD}</td><td>long: events applied whose event time falls on that UTC day; only for
@@ -86,6 +89,16 @@ public final class StateColumns {
 
   public static String machineCounter(String name, String counter) {
     return MACHINE_PREFIX + name + ".c." + counter;
+  }
+
+  /** The version of the definition that produced a machine's state: {@code m.NAME.v}. */
+  public static String machineVersion(String name) {
+    return MACHINE_PREFIX + name + ".v";
+  }
+
+  /** The version of the session spec that produced a session state: {@code sess.NAME.v}. */
+  public static String sessionVersion(String name) {
+    return SESSION_PREFIX + name + ".v";
   }
 
   /** The cell that holds every counter of a machine: {@code m.NAME.c} ({@link #encodeCounters}). */

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
+import io.eventstate.core.cache.LruCache;
 import io.eventstate.core.state.StateColumns;
 
 class StateDecorationSpecTest {

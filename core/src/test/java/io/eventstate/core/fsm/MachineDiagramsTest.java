@@ -1,5 +1,7 @@
 package io.eventstate.core.fsm;
 
+import io.eventstate.core.state.DefinitionCatalog;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

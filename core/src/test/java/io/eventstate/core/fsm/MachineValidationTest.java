@@ -78,7 +78,7 @@ class MachineValidationTest {
   @Test
   void shouldRejectUnknownKeys() {
     problem(machine("", "").replace("\"initial\": \"a\",", "\"initial\": \"a\", \"inital_state\": \"a\","),
-        "$.inital_state: unknown key 'inital_state'; remove it or use one of");
+        "$.inital_state: unknown key 'inital_state' (value 'a'); valid keys are [");
     problem(machine(",\"c\": {\"final\": true, \"colour\": \"red\"}", ",{\"event\": \"x\", \"target\": \"c\"}"),
         "$.states.c.colour: unknown key 'colour'");
     problem(machine("", ",{\"event\": \"x\", \"to\": \"b\"}"), "$.states.a.on[1].to: unknown key 'to'");

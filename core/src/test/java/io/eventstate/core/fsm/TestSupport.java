@@ -1,10 +1,10 @@
 package io.eventstate.core.fsm;
 
+import io.eventstate.core.config.Locations;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.TimeSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.TreeMap;
@@ -18,23 +18,12 @@ public final class TestSupport {
 
   /** The repository root: the nearest ancestor of the working directory holding conf/machines. */
   public static Path repoRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("conf/machines"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("conf/machines not found above " + Path.of("").toAbsolutePath());
+    return Locations.repositoryRoot();
   }
 
-  /** ../shared/data: the nearest ancestor having shared/data as a child. */
+  /** The sample data ({@link Locations#sampleData()}: ../shared/data beside the repository, else samples/). */
   public static Path sharedData() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("shared/data"))) {
-        return p.resolve("shared/data");
-      }
-    }
-    throw new IllegalStateException("shared/data not found above " + Path.of("").toAbsolutePath()
-        + "; clone the repository beside ../shared");
+    return Locations.sampleData();
   }
 
   public static MachineDefinition machine(String file) {

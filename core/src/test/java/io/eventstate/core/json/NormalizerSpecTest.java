@@ -237,9 +237,9 @@ class NormalizerSpecTest {
   @Test
   void shouldRejectBadNumbers() {
     assertMentions(reject(with("limits.maxBodyBytes", "1MB")), "key 'limits.maxBodyBytes'", "'1MB'", "whole number");
-    assertMentions(reject(with("limits.maxDepth", "0")), "key 'limits.maxDepth'", "'0'", "between 1 and 1000");
-    assertMentions(reject(with("limits.maxDepth", "10000")), "key 'limits.maxDepth'", "'10000'", "between 1 and 1000");
-    assertMentions(reject(with("limits.maxAttributes", "-1")), "key 'limits.maxAttributes'", "'-1'", "between 0");
+    assertMentions(reject(with("limits.maxDepth", "0")), "key 'limits.maxDepth'", "'0'", "from 1 to 1000");
+    assertMentions(reject(with("limits.maxDepth", "10000")), "key 'limits.maxDepth'", "'10000'", "from 1 to 1000");
+    assertMentions(reject(with("limits.maxAttributes", "-1")), "key 'limits.maxAttributes'", "'-1'", "from 0");
     assertMentions(reject(with("limits.maxBodyBytes", "99999999999999999999")), "key 'limits.maxBodyBytes'", "whole number");
   }
 

@@ -1,32 +1,20 @@
 package io.eventstate.core.json;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 
-/** Finds the repository root and ../shared/data from wherever the tests run (module dir or repository root). */
+import io.eventstate.core.config.Locations;
+
+/** The mapping files and the sample data ({@link Locations}), from wherever the tests run. */
 final class TestPaths {
 
   private TestPaths() {
   }
 
   static Path sharedData() {
-    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path candidate = d.resolve("shared").resolve("data");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("no shared/data beside the repository (CI clones the repository next to ../shared)");
+    return Locations.sampleData();
   }
 
   static Path mappings() {
-    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path candidate = d.resolve("conf").resolve("flume").resolve("mappings");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("no conf/flume/mappings above " + Paths.get("").toAbsolutePath());
+    return Locations.repositoryRoot().resolve("conf/flume/mappings");
   }
 }

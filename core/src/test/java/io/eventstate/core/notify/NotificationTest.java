@@ -40,15 +40,15 @@ class NotificationTest {
     NotifySpec s = NotifySpec.parse(Map.of("notify.hostname", "h", "notify.port", "4141", "notify.tags", "alert, exception"));
     assertTrue(s.enabled() && s.transitions());
     assertEquals(List.of("alert", "exception"), s.tags());
-    assertMessage(Map.of("notify.port", "1"), "notify.hostname is missing");
-    assertMessage(Map.of("notify.hostname", "h"), "notify.port is missing");
-    assertMessage(Map.of("notify.hostname", "h", "notify.port", "70000"), "notify.port value was set to '70000'");
-    assertMessage(Map.of("notify.hostname", "h", "notify.port", "1", "notify.host", "x"), "unknown key notify.host");
+    assertMessage(Map.of("notify.port", "1"), "key 'notify.hostname' is missing");
+    assertMessage(Map.of("notify.hostname", "h"), "key 'notify.port' is missing");
+    assertMessage(Map.of("notify.hostname", "h", "notify.port", "70000"), "key 'notify.port' value was set to '70000'");
+    assertMessage(Map.of("notify.hostname", "h", "notify.port", "1", "notify.host", "x"), "unknown key 'notify.host' (value 'x'); valid keys are [");
     assertMessage(Map.of("notify.hostname", "h", "notify.port", "1", "notify.transitions", "false"),
         "nothing would be sent");
     Map<String, String> m = new HashMap<>(Map.of("notify.hostname", "h", "notify.port", "1"));
     m.put("notify.batchSize", "0");
-    assertMessage(m, "notify.batchSize value was set to '0'");
+    assertMessage(m, "key 'notify.batchSize' value was set to '0'");
   }
 
   private static void assertMessage(Map<String, String> conf, String part) {

@@ -96,42 +96,42 @@ class TaggingSpecTest {
 
   @Test
   void shouldRejectMissingRules() {
-    assertContains(reject(), "key rules is missing", "rules = ");
+    assertContains(reject(), "key 'rules' is missing", "rules = ");
   }
 
   @Test
   void shouldRejectEmptyRules() {
-    assertContains(reject("rules", "  "), "key rules is empty", "rules.<name>.if");
+    assertContains(reject("rules", "  "), "key 'rules' value was set to '  '", "lists no rule", "rules.<name>.if");
   }
 
   @Test
   void shouldRejectUnknownTopLevelKey() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", "t", "aplyTo", "all"),
-        "unknown key aplyTo", "'all'", "applyTo");
+        "unknown key 'aplyTo'", "'all'", "applyTo");
   }
 
   @Test
   void shouldRejectUnknownRuleKey() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tags", "t"),
-        "unknown key rules.r.tags", "rules.r.{if,tag,route,gate,drop,stop}");
+        "unknown key 'rules.r.tags'", "rules.r.tag]", "rules.r.if.<n>");
   }
 
   @Test
   void shouldRejectEmptyConditionSuffix() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.if.", "x exists", "rules.r.tag", "t"),
-        "unknown key rules.r.if.");
+        "unknown key 'rules.r.if.' (value 'x exists'); valid keys are [");
   }
 
   @Test
   void shouldRejectRuleListedButNotDefined() {
     assertContains(reject("rules", "r s", "rules.r.if", "status exists", "rules.r.tag", "t"),
-        "key rules", "rule 's' is listed but not defined", "rules.s.if =");
+        "key 'rules'", "rule 's' is listed but not defined", "rules.s.if =");
   }
 
   @Test
   void shouldRejectRuleDefinedButNotListed() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", "t", "rules.q.tag", "u"),
-        "key rules.q.tag", "rule 'q'", "not listed", "add 'q' to rules");
+        "key 'rules.q.tag'", "rule 'q'", "not listed", "add 'q' to rules");
   }
 
   @Test
@@ -141,24 +141,24 @@ class TaggingSpecTest {
 
   @Test
   void shouldRejectBadRuleName() {
-    assertContains(reject("rules", "r.1"), "key rules value was set to 'r.1'", "letters, digits");
+    assertContains(reject("rules", "r.1"), "key 'rules' value was set to 'r.1'", "letters, digits");
   }
 
   @Test
   void shouldRejectBadConditionWithItsKey() {
     assertContains(reject("rules", "r", "rules.r.if", "attr.t > warm", "rules.r.tag", "t"),
-        "key rules.r.if:", "needs a number, got 'warm'");
+        "key 'rules.r.if':", "needs a number, got 'warm'");
     assertContains(reject("rules", "r", "rules.r.if", "attr.t like x", "rules.r.tag", "t"),
-        "key rules.r.if:", "unknown operator 'like'");
+        "key 'rules.r.if':", "unknown operator 'like'");
     assertContains(reject("rules", "r", "rules.r.if", "attr.t exists", "rules.r.if.2", "header.ua regex (", "rules.r.tag", "t"),
-        "key rules.r.if.2:", "invalid regex");
-    assertContains(reject("rules", "r", "rules.r.if", "attr.t", "rules.r.tag", "t"), "key rules.r.if:", "no operator");
+        "key 'rules.r.if.2':", "invalid regex");
+    assertContains(reject("rules", "r", "rules.r.if", "attr.t", "rules.r.tag", "t"), "key 'rules.r.if':", "no operator");
   }
 
   @Test
   void shouldRejectUnknownField() {
     assertContains(reject("rules", "r", "rules.r.if", "event_type equals login", "rules.r.tag", "t"),
-        "key rules.r.if value was set to 'event_type equals login'", "unknown field 'event_type'", "attr.<name>",
+        "key 'rules.r.if' value was set to 'event_type equals login'", "unknown field 'event_type'", "attr.<name>",
         "header.<flume header name>", "eventType");
   }
 
@@ -196,39 +196,39 @@ class TaggingSpecTest {
   @Test
   void shouldRejectBadBoolean() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.drop", "yes"),
-        "key rules.r.drop value was set to 'yes'", "true or false");
+        "key 'rules.r.drop' value was set to 'yes'", "true or false");
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", "t", "rules.r.stop", "1"),
-        "key rules.r.stop value was set to '1'");
+        "key 'rules.r.stop' value was set to '1'");
   }
 
   @Test
   void shouldRejectBadRouteValues() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.route", "a b"),
-        "key rules.r.route value was set to 'a b'", "selector.mapping");
+        "key 'rules.r.route' value was set to 'a b'", "selector.mapping");
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.gate", ""),
-        "key rules.r.gate value was set to ''");
+        "key 'rules.r.gate' value was set to ''");
   }
 
   @Test
   void shouldRejectBadTags() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", "hot day"),
-        "key rules.r.tag value was set to 'hot day'", "whitespace");
+        "key 'rules.r.tag' value was set to 'hot day'", "whitespace");
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", " , "),
-        "key rules.r.tag", "lists no tag");
+        "key 'rules.r.tag'", "lists no tag");
   }
 
   @Test
   void shouldRejectBadApplyTo() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", "t", "applyTo", "invalid"),
-        "key applyTo value was set to 'invalid'", "'valid'", "'all'");
+        "key 'applyTo' value was set to 'invalid'", "valid or all");
   }
 
   @Test
   void shouldRejectBadNameAndDeadLetterRoute() {
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", "t", "name", "my tagger"),
-        "key name value was set to 'my tagger'");
+        "key 'name' value was set to 'my tagger'");
     assertContains(reject("rules", "r", "rules.r.if", "status exists", "rules.r.tag", "t", "deadLetterRoute", "a,b"),
-        "key deadLetterRoute value was set to 'a,b'");
+        "key 'deadLetterRoute' value was set to 'a,b'");
   }
 
   @Test

@@ -317,7 +317,7 @@ class EntityStateProcessorTest {
     assertEquals("eventstate.state.machine.package", pkg);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> EntityStateSpec.parse(Map.of("eventstate.state.machines.x", "{}")));
-    assertTrue(e.getMessage().contains("unknown key eventstate.state.machines.x"), e.getMessage());
+    assertTrue(e.getMessage().contains("unknown key 'eventstate.state.machines.x' (value '{}'); valid keys are ["), e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
         () -> EntityStateSpec.parse(Map.of("eventstate.state.machine.x", "{not json")));
     assertTrue(e.getMessage().contains("eventstate.state.machine.x is not valid JSON"), e.getMessage());
@@ -329,7 +329,7 @@ class EntityStateProcessorTest {
     assertTrue(e.getMessage().contains("eventstate.state.machine.m") && e.getMessage().contains("nowhere"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> EntityStateSpec.parse(Map.of(
         "eventstate.state.machine.visits", SESSIONS, "eventstate.state.lateness", "soon")));
-    assertTrue(e.getMessage().contains("eventstate.state.lateness value was set to 'soon'"), e.getMessage());
+    assertTrue(e.getMessage().contains("key 'eventstate.state.lateness' value was set to 'soon'"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> EntityStateSpec.parse(Map.of("other.key", "1")));
     assertTrue(e.getMessage().contains("no definition"), e.getMessage());
     EntityStateSpec ok = EntityStateSpec.parse(Map.of("eventstate.state.machine.visits", SESSIONS,
@@ -345,7 +345,7 @@ class EntityStateProcessorTest {
       props.put(EntityStateSpec.CONFIG_SNAPSHOT_EVERY, bad);
       IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
           () -> EntityStateSpec.parse(props));
-      assertTrue(e.getMessage().contains("eventstate.state.snapshotEvery value was set to '" + bad + "'")
+      assertTrue(e.getMessage().contains("key 'eventstate.state.snapshotEvery' value was set to '" + bad + "'")
           && e.getMessage().contains("1024"), e.getMessage());
     }
     EntityStateSpec one = spec(1);

@@ -172,6 +172,44 @@ class StateLayoutTest {
   }
 
   @Test
+  void eachStateRecordsTheVersionOfTheDefinitionThatProducedIt() throws IOException {
+    String json = java.nio.file.Files.readString(TestSupport.repoRoot().resolve("conf/machines/package.json"));
+    MachineDefinition a = MachineDefinition.parse("a", json);
+    // the same content with other key order and spacing: the same version
+    com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(json);
+    com.fasterxml.jackson.databind.node.ObjectNode reordered = m.createObjectNode();
+    List<String> keys = new java.util.ArrayList<>();
+    tree.fieldNames().forEachRemaining(keys::add);
+    java.util.Collections.reverse(keys);
+    keys.forEach(k -> reordered.set(k, tree.get(k)));
+    assertEquals(a.version(), MachineDefinition.parse("b", reordered.toPrettyString()).version());
+    String changed = json.replace("\"allowed_lateness\": \"2d\"", "\"allowed_lateness\": \"3d\"");
+    assertFalse(changed.equals(json));
+    MachineDefinition b = MachineDefinition.parse("c", changed);
+    assertFalse(a.version().equals(b.version()));
+    assertEquals(io.eventstate.core.fsm.DefinitionVersion.LENGTH, a.version().length());
+
+    SessionSpec web = SessionSpec.load(TestSupport.repoRoot().resolve("conf/machines/sessions.json"));
+    InMemoryStateStore store = new InMemoryStateStore(new EntityStateProcessor(new EntityStateSpec(List.of(a), List.of(), -1)));
+    store.write(List.of(TestSupport.event("package", "p1", "pre_transit", T0, "a")));
+    String stateRow = RowKeyCodec.stateRowKey("package", "p1");
+    assertEquals(a.version(), StateColumns.text(store.storedState(stateRow).cells().get("m.package.v")));
+    int before = store.results.get(0).stateCells().size();
+    store.write(List.of(TestSupport.event("package", "p1", "in_transit", T0 + HOUR, "b")));
+    assertTrue(store.results.get(1).stateCells().stream().noneMatch(c -> c.qualifierString().equals("m.package.v")),
+        "written only when it changes");
+    assertTrue(before > 0);
+    // the same rows under the changed definition: the next write records the new version
+    InMemoryStateStore next = new InMemoryStateStore(new EntityStateProcessor(new EntityStateSpec(List.of(b), List.of(web),
+        -1)));
+    next.rows.putAll(store.rows);
+    next.events.putAll(store.events);
+    next.write(List.of(TestSupport.event("package", "p1", "out_for_delivery", T0 + 2 * HOUR, "c")));
+    assertEquals(b.version(), StateColumns.text(next.storedState(stateRow).cells().get("m.package.v")));
+  }
+
+  @Test
   void rangesCoverAnEntityAndNothingElse() {
     String p = RowKeyCodec.entityPrefix("user", "a");
     RowKeyCodec.KeyRange all = RowKeyCodec.entityRange(p);

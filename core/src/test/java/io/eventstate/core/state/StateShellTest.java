@@ -36,7 +36,7 @@ class StateShellTest {
         root + "/conf/machines/package.json"}, new java.io.PrintStream(out), new java.io.PrintStream(err, true,
         java.nio.charset.StandardCharsets.UTF_8));
     assertTrue(code == 2 && err.toString(java.nio.charset.StandardCharsets.UTF_8)
-        .contains("eventstate.state.lateness value was set to 'soon'"), err.toString());
+        .contains("key 'eventstate.state.lateness' value was set to 'soon'"), err.toString());
   }
 
   @Test

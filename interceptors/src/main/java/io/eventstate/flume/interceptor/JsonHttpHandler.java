@@ -16,7 +16,7 @@ import javax.servlet.http.HttpServletRequest;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
-import org.apache.flume.conf.ConfigurationException;
+
 import org.apache.flume.event.EventBuilder;
 import org.apache.flume.source.http.HTTPBadRequestException;
 import org.apache.flume.source.http.HTTPSourceHandler;
@@ -74,11 +74,8 @@ public class JsonHttpHandler implements HTTPSourceHandler, RawPayloadHandler {
         }
       }
     }
-    try {
-      splitter = new JsonPayloadSplitter(SplitterSpec.parse(props));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("JsonHttpHandler (handler.* keys): " + e.getMessage(), e);
-    }
+    splitter = new JsonPayloadSplitter(FlumeConfiguration.parse("JsonHttpHandler (handler.* keys)",
+        () -> SplitterSpec.parse(props)));
     copyHeaders = List.copyOf(names);
   }
 

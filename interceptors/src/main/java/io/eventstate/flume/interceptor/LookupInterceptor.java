@@ -1,12 +1,10 @@
 package io.eventstate.flume.interceptor;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
-import org.apache.flume.FlumeException;
 import org.apache.flume.interceptor.Interceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import io.eventstate.core.decorate.LookupDecorator;
 import io.eventstate.core.decorate.LookupSpec;
 import io.eventstate.core.decorate.LookupTable;
+import io.eventstate.core.config.ConfigException;
 
 /**
  * Decorates events from a CSV or JSON lookup file keyed by an event field (e.g. {@code entityId} → plan,
@@ -48,7 +47,7 @@ import io.eventstate.core.decorate.LookupTable;
  * <p>{@code intercept} never throws, never drops and never adds events; a failure leaves the event undecorated
  * and counts {@code events.failed}.
  */
-public final class LookupInterceptor implements Interceptor {
+public final class LookupInterceptor extends CountingInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(LookupInterceptor.class);
 
@@ -95,19 +94,19 @@ public final class LookupInterceptor implements Interceptor {
       }
       return new LookupInterceptor(d, counters);
     } catch (LookupTable.LookupException e) {
-      throw new IllegalArgumentException("key '" + LookupSpec.CONFIG_FILE + "' value was set to '" + spec.file()
-          + "': " + e.getMessage());
+      throw ConfigException.badValue(null, LookupSpec.CONFIG_FILE, spec.file().toString(), e.getMessage(), e);
     }
   }
 
   /** The counters, for tests and embedding. */
+  @Override
   public EventstateCounters counters() {
     return counters;
   }
 
   @Override
   public void initialize() {
-    counters.start();
+    super.initialize();
     counters.add(TABLE_ENTRIES, decorator.table().size());
   }
 
@@ -142,22 +141,6 @@ public final class LookupInterceptor implements Interceptor {
     return event;
   }
 
-  @Override
-  public List<Event> intercept(List<Event> events) {
-    if (events == null) {
-      return null;
-    }
-    for (Event e : events) {
-      intercept(e);
-    }
-    return events;
-  }
-
-  @Override
-  public void close() {
-    counters.stop();
-  }
-
   /** Flume builder: {@code type = io.eventstate.flume.interceptor.LookupInterceptor$Builder}. */
   public static final class Builder implements Interceptor.Builder {
 
@@ -168,11 +151,7 @@ public final class LookupInterceptor implements Interceptor {
 
     @Override
     public void configure(Context context) {
-      try {
-        built = create(LookupSpec.parse(context.getParameters()));
-      } catch (IllegalArgumentException e) {
-        throw new FlumeException("lookup interceptor: " + e.getMessage(), e);
-      }
+      built = FlumeConfiguration.parse("LookupInterceptor", () -> create(LookupSpec.parse(context.getParameters())));
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.eventstate.flume.interceptor;
 
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,6 +10,8 @@ import java.util.regex.Pattern;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.conf.ConfigurationException;
+
+import io.eventstate.core.config.ConfigException;
 import org.apache.flume.interceptor.Interceptor;
 
 import io.eventstate.core.event.CanonicalEvent;
@@ -21,7 +22,7 @@ import io.eventstate.core.json.NormalizeResult;
 import io.eventstate.core.json.NormalizerSpec;
 
 /**
- * Normalizes raw JSON event bodies into canonical headers (DESIGN.md section 2), keeping the raw body.
+ * Normalizes raw JSON event bodies into canonical headers, keeping the raw body.
  *
  * <p>A valid event gets the canonical headers ({@code es.eventId}, {@code es.entityType}, {@code es.entityId},
  * {@code es.eventType}, {@code es.eventTime} in nanoseconds, {@code es.timeSource}, {@code es.attr.<name>}),
@@ -62,7 +63,7 @@ import io.eventstate.core.json.NormalizerSpec;
  * <p>Bad configuration fails in {@code configure()} with a {@link ConfigurationException} whose message names
  * the key, the bad value and the fix.
  */
-public class NormalizingInterceptor implements Interceptor {
+public class NormalizingInterceptor extends CountingInterceptor {
 
   /** Counter group name. */
   public static final String CONFIG_NAME = "name";
@@ -118,13 +119,9 @@ public class NormalizingInterceptor implements Interceptor {
   }
 
   /** The counter group (for tests and the command line). */
+  @Override
   public EventstateCounters counters() {
     return counters;
-  }
-
-  @Override
-  public void initialize() {
-    counters.start();
   }
 
   @Override
@@ -195,22 +192,6 @@ public class NormalizingInterceptor implements Interceptor {
     }
   }
 
-  @Override
-  public List<Event> intercept(List<Event> events) {
-    if (events == null) {
-      return null;
-    }
-    for (Event e : events) {
-      intercept(e);
-    }
-    return events;
-  }
-
-  @Override
-  public void close() {
-    counters.stop();
-  }
-
   /** Builds the interceptor; {@code configure} validates every key, {@code build} only constructs. */
   public static class Builder implements Interceptor.Builder {
 
@@ -233,18 +214,14 @@ public class NormalizingInterceptor implements Interceptor {
       name = n == null ? DEFAULT_NAME : checked(CONFIG_NAME, n);
       routeValid = rv == null ? DEFAULT_ROUTE_VALID : checked(CONFIG_ROUTE_VALID, rv);
       routeInvalid = ri == null ? DEFAULT_ROUTE_INVALID : checked(CONFIG_ROUTE_INVALID, ri);
-      try {
-        spec = NormalizerSpec.parse(props);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigurationException("NormalizingInterceptor '" + name + "': " + e.getMessage(), e);
-      }
+      spec = FlumeConfiguration.parse("NormalizingInterceptor '" + name + "'", () -> NormalizerSpec.parse(props));
     }
 
     private static String checked(String key, String value) {
       String v = value.trim();
       if (!ROUTE.matcher(v).matches()) {
-        throw new ConfigurationException("NormalizingInterceptor: key '" + key + "' value was set to '" + value
-            + "': use letters, digits, '_', '.' and '-' only (it is matched by selectors and shown in JMX)");
+        throw new ConfigurationException(ConfigException.badValue("NormalizingInterceptor", key, value,
+            "use letters, digits, '_', '.' and '-' only (it is matched by selectors and shown in JMX)").getMessage());
       }
       return v;
     }

@@ -1,8 +1,6 @@
 package io.eventstate.flume.interceptor;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.apache.flume.Context;
@@ -54,7 +52,7 @@ import io.eventstate.core.rule.TaggingSpec;
  * {@code events.unmatched} (seen, no rule matched), {@code events.tagged}, {@code events.routed},
  * {@code events.gated}, {@code events.dropped}, {@code events.failed}, and {@code rule.<rule>.hits} per rule.
  */
-public final class TaggingInterceptor implements Interceptor {
+public final class TaggingInterceptor extends CountingInterceptor {
 
   public static final String EVENTS_IN = "events.in";
   public static final String EVENTS_SKIPPED = "events.skipped";
@@ -97,13 +95,9 @@ public final class TaggingInterceptor implements Interceptor {
   }
 
   /** The counters, for tests and embedding; JMX is the interface for operators. */
+  @Override
   public EventstateCounters counters() {
     return counters;
-  }
-
-  @Override
-  public void initialize() {
-    counters.start();
   }
 
   @Override
@@ -169,37 +163,6 @@ public final class TaggingInterceptor implements Interceptor {
     return event;
   }
 
-  @Override
-  public List<Event> intercept(List<Event> events) {
-    if (events == null) {
-      return null;
-    }
-    // Copy only when a rule drops: the list a source hands us need not be modifiable.
-    List<Event> kept = null;
-    int n = events.size();
-    for (int i = 0; i < n; i++) {
-      Event in = events.get(i);
-      Event out = intercept(in);
-      if (out == null) {
-        if (kept == null) {
-          kept = new ArrayList<>(n - 1);
-          kept.addAll(events.subList(0, i));
-        }
-      } else if (kept != null) {
-        kept.add(out);
-      }
-    }
-    if (kept != null) {
-      return kept;
-    }
-    return events;
-  }
-
-  @Override
-  public void close() {
-    counters.stop();
-  }
-
   /**
    * Flume builder: {@code type = io.eventstate.flume.interceptor.TaggingInterceptor$Builder}.
    * {@code configure} parses and validates the whole spec; {@code build} cannot fail.
@@ -213,7 +176,7 @@ public final class TaggingInterceptor implements Interceptor {
 
     @Override
     public void configure(Context context) {
-      spec = TaggingSpec.parse(context.getParameters());
+      spec = FlumeConfiguration.parse("TaggingInterceptor", () -> TaggingSpec.parse(context.getParameters()));
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.flume.Context;
+import org.apache.flume.conf.ConfigurationException;
 import org.apache.flume.Event;
 import org.apache.flume.event.EventBuilder;
 import org.apache.flume.instrumentation.util.JMXPollUtil;
@@ -252,17 +253,18 @@ class TaggingInterceptorTest {
   @Test
   void shouldRejectBadConfigurationAtConfigure() throws Exception {
     Interceptor.Builder builder = InterceptorBuilderFactory.newInstance(FQCN);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder.configure(new Context(Map.of(
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> builder.configure(new Context(Map.of(
         "type", FQCN, "rules", "r", "rules.r.if", "attr.t > warm", "rules.r.tag", "x"))));
-    assertTrue(e.getMessage().startsWith("key rules.r.if: condition 'attr.t > warm'"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("TaggingInterceptor: key 'rules.r.if': condition 'attr.t > warm'"),
+        e.getMessage());
   }
 
   @Test
   void shouldRejectUnknownKeyAtConfigure() throws Exception {
     Interceptor.Builder builder = InterceptorBuilderFactory.newInstance(FQCN);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder.configure(new Context(Map.of(
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> builder.configure(new Context(Map.of(
         "type", FQCN, "rules", "r", "rules.r.if", "status exists", "rules.r.tag", "x", "rule.r.tag", "y"))));
-    assertTrue(e.getMessage().startsWith("unknown key rule.r.tag (value 'y')"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("TaggingInterceptor: unknown key 'rule.r.tag' (value 'y')"), e.getMessage());
   }
 
   @Test

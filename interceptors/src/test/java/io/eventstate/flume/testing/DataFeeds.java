@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +32,7 @@ import org.apache.flume.interceptor.Interceptor;
 import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.apache.flume.source.http.HTTPBadRequestException;
 
+import io.eventstate.core.config.Locations;
 import io.eventstate.flume.interceptor.JsonHttpHandler;
 
 /**
@@ -77,22 +77,12 @@ public final class DataFeeds {
 
   /** The repository root (where conf/flume/eventstate.properties is). */
   public static Path repositoryRoot() {
-    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve("conf/flume/eventstate.properties"))) {
-        return d;
-      }
-    }
-    throw new IllegalStateException("no conf/flume/eventstate.properties above " + Paths.get("").toAbsolutePath());
+    return Locations.repositoryRoot();
   }
 
-  /** ../shared/data, found beside the repository (CI clones the repository next to ../shared). */
+  /** The sample data ({@link Locations#sampleData()}: ../shared/data beside the repository, else samples/). */
   public static Path sharedData() {
-    for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("shared/data"))) {
-        return d.resolve("shared/data");
-      }
-    }
-    throw new IllegalStateException("no shared/data beside the repository (CI clones it next to ../shared)");
+    return Locations.sampleData();
   }
 
   /** The HTTP requests, in the order they are sent, as recorded. */

@@ -1,6 +1,6 @@
 package io.eventstate.flume.sink;
 
-import io.eventstate.core.config.EventSinkSpec;
+import io.eventstate.core.rowkey.EventSinkSpec;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.event.MalformedEventException;
@@ -9,6 +9,7 @@ import io.eventstate.core.notify.NotifySpec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
 import io.eventstate.flume.interceptor.EventstateCounters;
+import io.eventstate.flume.interceptor.FlumeConfiguration;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;
 import io.eventstate.core.rowkey.TableSchema;
@@ -139,12 +140,9 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
 
   @Override
   public void configure(Context context) {
-    try {
-      spec = EventSinkSpec.parse(context.getParameters());
-      notifySpec = NotifySpec.parse(context.getParameters());
-    } catch (IllegalArgumentException e) {
-      throw new FlumeException("sink " + getName() + ": " + e.getMessage(), e);
-    }
+    String component = "EventSink '" + getName() + "'";
+    spec = FlumeConfiguration.parse(component, () -> EventSinkSpec.parse(context.getParameters()));
+    notifySpec = FlumeConfiguration.parse(component, () -> NotifySpec.parse(context.getParameters()));
     schema = new TableSchema(spec.table(), 1);
     durability = Durability.valueOf(spec.durability());
     if (sinkCounter == null) {

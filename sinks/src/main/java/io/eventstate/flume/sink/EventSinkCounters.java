@@ -1,32 +1,33 @@
 package io.eventstate.flume.sink;
 
-import org.apache.flume.instrumentation.MonitoredCounterGroup;
+import io.eventstate.flume.interceptor.EventstateCounters;
 
 /**
- * EventSink's own counters, next to Flume's standard {@code SinkCounter}. Registered with Flume monitoring as
- * type {@code OTHER} under the sink's name (JMX {@code org.apache.flume.other:type=<sink>}, HTTP
- * monitoring {@code OTHER.<sink>}).
+ * EventSink's own counters, next to Flume's standard {@code SinkCounter}: an {@link EventstateCounters} group (the one
+ * counter framework of every Eventstate component) of type {@code OTHER} under the sink's name (JMX
+ * {@code org.apache.flume.other:type=<sink>}, HTTP monitoring {@code OTHER.<sink>}). The counter names are the JMX
+ * attribute names.
  */
-public class EventSinkCounters extends MonitoredCounterGroup implements EventSinkCountersMBean {
+public class EventSinkCounters extends EventstateCounters {
 
   /** Event rows written (a replayed event counts again: it rewrites identical cells). */
-  public static final String EVENT_ROWS_WRITTEN = "eventstate.eventRowsWritten";
+  public static final String EVENT_ROWS_WRITTEN = "EventRowsWritten";
   /** State rows touched, one per entity per atomic write. */
-  public static final String STATE_ROWS_TOUCHED = "eventstate.stateRowsTouched";
+  public static final String STATE_ROWS_TOUCHED = "StateRowsTouched";
   /** Atomic multi-row writes (one per region per batch, more after a fallback). */
-  public static final String ATOMIC_WRITES = "eventstate.atomicWrites";
+  public static final String ATOMIC_WRITES = "AtomicWrites";
   /** Times a failed atomic write was split into smaller ones to isolate a poison event. */
-  public static final String FALLBACK_SPLITS = "eventstate.fallbackSplits";
+  public static final String FALLBACK_SPLITS = "FallbackSplits";
   /** Events stored as dead letters, for any reason. */
-  public static final String DEAD_LETTERED = "eventstate.deadLettered";
+  public static final String DEAD_LETTERED = "DeadLettered";
   /** Dead letters because the canonical headers were missing or malformed. */
-  public static final String DEAD_LETTERED_UNENCODABLE = "eventstate.deadLetteredUnencodable";
+  public static final String DEAD_LETTERED_UNENCODABLE = "DeadLetteredUnencodable";
   /** Dead letters because HBase rejected the event with a DoNotRetryIOException. */
-  public static final String DEAD_LETTERED_REJECTED = "eventstate.deadLetteredRejected";
+  public static final String DEAD_LETTERED_REJECTED = "DeadLetteredRejected";
   /** Transactions rolled back. */
-  public static final String ROLLBACKS = "eventstate.rollbacks";
+  public static final String ROLLBACKS = "Rollbacks";
   /** Failed {@code start()} calls (table missing, HBase unreachable...). */
-  public static final String START_FAILURES = "eventstate.startFailures";
+  public static final String START_FAILURES = "StartFailures";
 
   static final String[] ALL = {EVENT_ROWS_WRITTEN, STATE_ROWS_TOUCHED, ATOMIC_WRITES, FALLBACK_SPLITS, DEAD_LETTERED,
       DEAD_LETTERED_UNENCODABLE, DEAD_LETTERED_REJECTED, ROLLBACKS, START_FAILURES};
@@ -35,59 +36,40 @@ public class EventSinkCounters extends MonitoredCounterGroup implements EventSin
     super(Type.OTHER, sinkName, ALL);
   }
 
-  public long add(String counter, long delta) {
-    return addAndGet(counter, delta);
-  }
+  // Typed reads of the counters above (JMX reads them by name, as attributes of the group).
 
-  public long increment(String counter) {
-    return super.increment(counter);
-  }
-
-  public long get(String counter) {
-    return super.get(counter);
-  }
-
-  @Override
   public long getEventRowsWritten() {
     return get(EVENT_ROWS_WRITTEN);
   }
 
-  @Override
   public long getStateRowsTouched() {
     return get(STATE_ROWS_TOUCHED);
   }
 
-  @Override
   public long getAtomicWrites() {
     return get(ATOMIC_WRITES);
   }
 
-  @Override
   public long getFallbackSplits() {
     return get(FALLBACK_SPLITS);
   }
 
-  @Override
   public long getDeadLettered() {
     return get(DEAD_LETTERED);
   }
 
-  @Override
   public long getDeadLetteredUnencodable() {
     return get(DEAD_LETTERED_UNENCODABLE);
   }
 
-  @Override
   public long getDeadLetteredRejected() {
     return get(DEAD_LETTERED_REJECTED);
   }
 
-  @Override
   public long getRollbacks() {
     return get(ROLLBACKS);
   }
 
-  @Override
   public long getStartFailures() {
     return get(START_FAILURES);
   }

@@ -17,7 +17,6 @@ import java.util.function.LongSupplier;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
-import org.apache.flume.FlumeException;
 import org.apache.flume.interceptor.Interceptor;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.Cell;
@@ -32,12 +31,14 @@ import org.apache.hadoop.hbase.client.Table;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.eventstate.core.decorate.LruCache;
+import io.eventstate.core.cache.LruCache;
 import io.eventstate.core.decorate.StateDecorationSpec;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
+import io.eventstate.flume.interceptor.CountingInterceptor;
 import io.eventstate.flume.interceptor.EventstateCounters;
+import io.eventstate.flume.interceptor.FlumeConfiguration;
 
 /**
  * Adds each event's entity state, read from the entity's HBase state row, to the event's headers — "HBase queried
@@ -73,7 +74,7 @@ import io.eventstate.flume.interceptor.EventstateCounters;
  * undecorated), {@code events.gated}, {@code events.failed}, {@code cache.hits}, {@code cache.misses},
  * {@code cache.size}, {@code cache.evictions}, {@code reads}, {@code read.failures}, {@code read.timeouts}.
  */
-public final class StateDecoratingInterceptor implements Interceptor {
+public final class StateDecoratingInterceptor extends CountingInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(StateDecoratingInterceptor.class);
 
@@ -119,6 +120,7 @@ public final class StateDecoratingInterceptor implements Interceptor {
   }
 
   /** The counters, for tests and embedding. */
+  @Override
   public EventstateCounters counters() {
     return counters;
   }
@@ -130,7 +132,7 @@ public final class StateDecoratingInterceptor implements Interceptor {
 
   @Override
   public void initialize() {
-    counters.start();
+    super.initialize();
     AtomicInteger n = new AtomicInteger();
     // Two threads, no queue: a read stuck past its timeout leaves one thread for the next batch; beyond that the
     // batch is "unavailable" at once instead of queueing behind hung calls.
@@ -348,7 +350,7 @@ public final class StateDecoratingInterceptor implements Interceptor {
 
   @Override
   public void close() {
-    counters.stop();
+    super.close();
     if (pool != null) {
       pool.shutdownNow();
     }
@@ -372,11 +374,8 @@ public final class StateDecoratingInterceptor implements Interceptor {
 
     @Override
     public void configure(Context context) {
-      try {
-        spec = StateDecorationSpec.parse(context.getParameters());
-      } catch (IllegalArgumentException e) {
-        throw new FlumeException("state decorator: " + e.getMessage(), e);
-      }
+      spec = FlumeConfiguration.parse("StateDecoratingInterceptor",
+          () -> StateDecorationSpec.parse(context.getParameters()));
     }
 
     @Override

@@ -1,8 +1,5 @@
-package io.eventstate.core.config;
+package io.eventstate.core.rowkey;
 
-import io.eventstate.core.rowkey.TableSchema;
-
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -10,10 +7,14 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.config.ConfigReader;
+import io.eventstate.core.notify.NotifySpec;
+
 /**
- * The configuration of {@code io.eventstate.flume.sink.EventSink}, parsed from Flume properties. Unknown keys
- * are rejected (Flume's own {@code type} and {@code channel} excepted); every message names the key, the bad
- * value and the fix.
+ * The configuration of {@code io.eventstate.flume.sink.EventSink}, parsed from Flume properties by the one
+ * {@link ConfigReader}. Unknown keys are rejected (Flume's own {@code type} and {@code channel} excepted); every
+ * message names the component, the key, the bad value and the fix.
  *
  * <table>
  *   <caption>EventSink keys</caption>
@@ -21,7 +22,8 @@ import java.util.TreeMap;
  *   <tr><td>{@code table}</td><td>{@code eventstate}</td><td>HBase table made by the schema tool</td></tr>
  *   <tr><td>{@code batchSize}</td><td>100</td><td>events taken from the channel per transaction (1 to 100000)</td></tr>
  *   <tr><td>{@code timeoutMs}</td><td>30000</td><td>upper bound of one HBase write including retries
- *       ({@code hbase.client.operation.timeout}); the RPC timeout is capped to it</td></tr>
+ *       ({@code hbase.client.operation.timeout}), in milliseconds or as a duration ({@code 30s}); the RPC timeout
+ *       is capped to it</td></tr>
  *   <tr><td>{@code durability}</td><td>{@code SYNC_WAL}</td><td>{@code SKIP_WAL}, {@code ASYNC_WAL},
  *       {@code SYNC_WAL}, {@code FSYNC_WAL} or {@code USE_DEFAULT}</td></tr>
  *   <tr><td>{@code writeThreads}</td><td>4</td><td>regions of one batch written in parallel (1 to 64); each
@@ -71,59 +73,48 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   /** HBase's {@code Durability} names. */
   public static final List<String> DURABILITIES = List.of("SKIP_WAL", "ASYNC_WAL", "SYNC_WAL", "FSYNC_WAL", "USE_DEFAULT");
 
-  private static final Set<String> FLUME_KEYS = Set.of("type", "channel");
-  private static final Set<String> KNOWN = Set.of(CONFIG_TABLE, CONFIG_BATCH_SIZE, CONFIG_TIMEOUT_MS, CONFIG_DURABILITY,
-      CONFIG_WRITE_THREADS,
-      CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_KERBEROS_PRINCIPAL, CONFIG_KERBEROS_KEYTAB);
+  /** Every exact key {@link #parse(Map)} accepts (besides {@code hbase.*}, {@code notify.*} and Flume's own). */
+  public static final Set<String> KEYS = Set.of(CONFIG_TABLE, CONFIG_BATCH_SIZE, CONFIG_TIMEOUT_MS, CONFIG_DURABILITY,
+      CONFIG_WRITE_THREADS, CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_KERBEROS_PRINCIPAL,
+      CONFIG_KERBEROS_KEYTAB);
 
   public EventSinkSpec {
     hbaseProperties = Collections.unmodifiableSortedMap(new TreeMap<>(hbaseProperties));
   }
 
-  /** Parses Flume's sink context parameters. */
+  /**
+   * Parses Flume's sink context parameters ({@code notify.*} keys are declared here and read by
+   * {@link NotifySpec#parse(Map)}).
+   *
+   * @throws ConfigException naming the key, the bad value and the fix
+   */
   public static EventSinkSpec parse(Map<String, String> p) {
-    List<String> unknown = new ArrayList<>();
-    SortedMap<String, String> passThrough = new TreeMap<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(p).entrySet()) {
-      String k = e.getKey();
-      if (k.startsWith(HBASE_PREFIX)) {
-        passThrough.put(k, e.getValue());
-      } else if (k.startsWith(io.eventstate.core.notify.NotifySpec.PREFIX)) {
-        continue; // validated by NotifySpec
-      } else if (!KNOWN.contains(k) && !FLUME_KEYS.contains(k)) {
-        unknown.add(k);
-      }
-    }
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("EventSink: unknown key(s) " + unknown + ": valid keys are " + KNOWN.stream().sorted().toList() + ", hbase.* (passed to the HBase client) and notify.* (NotifySpec)");
-    }
-    String table = text(p, CONFIG_TABLE, DEFAULT_TABLE);
-    try {
-      new TableSchema(table, 1);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("EventSink: " + e.getMessage());
-    }
-    int batchSize = (int) number(p, CONFIG_BATCH_SIZE, DEFAULT_BATCH_SIZE, 1, 100_000);
-    long timeoutMs = number(p, CONFIG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 1, 24L * 3600 * 1000);
-    String durability = text(p, CONFIG_DURABILITY, DEFAULT_DURABILITY);
-    if (!DURABILITIES.contains(durability)) {
-      throw new IllegalArgumentException("EventSink: key " + CONFIG_DURABILITY + " value was set to '" + durability
-          + "', must be one of " + DURABILITIES);
-    }
-    int writeThreads = (int) number(p, CONFIG_WRITE_THREADS, DEFAULT_WRITE_THREADS, 1, 64);
-    String quorum = optional(p, CONFIG_ZOOKEEPER_QUORUM);
-    String znode = optional(p, CONFIG_ZNODE_PARENT);
+    ConfigReader r = new ConfigReader(null, p).keys(KEYS)
+        .prefix(HBASE_PREFIX, HBASE_PREFIX + "* (passed to the HBase client)")
+        .prefix(NotifySpec.PREFIX, NotifySpec.PREFIX + "* (notifications)")
+        .ignore("type", "channel")
+        .rejectUnknown();
+    String table = r.text(CONFIG_TABLE, DEFAULT_TABLE);
+    new TableSchema(table, 1);
+    int batchSize = r.intValue(CONFIG_BATCH_SIZE, DEFAULT_BATCH_SIZE, 1, 100_000);
+    long timeoutMs = r.millis(CONFIG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 1, 24L * 3600 * 1000);
+    String durability = r.oneOf(CONFIG_DURABILITY, DEFAULT_DURABILITY, DURABILITIES);
+    int writeThreads = r.intValue(CONFIG_WRITE_THREADS, DEFAULT_WRITE_THREADS, 1, 64);
+    String quorum = r.optional(CONFIG_ZOOKEEPER_QUORUM);
+    String znode = r.optional(CONFIG_ZNODE_PARENT);
     if (znode != null && !znode.startsWith("/")) {
-      throw new IllegalArgumentException("EventSink: key " + CONFIG_ZNODE_PARENT + " value was set to '" + znode
-          + "', must be an absolute znode path such as /hbase");
+      throw r.bad(CONFIG_ZNODE_PARENT, "must be an absolute znode path such as /hbase");
     }
-    String principal = optional(p, CONFIG_KERBEROS_PRINCIPAL);
-    String keytab = optional(p, CONFIG_KERBEROS_KEYTAB);
+    String principal = r.optional(CONFIG_KERBEROS_PRINCIPAL);
+    String keytab = r.optional(CONFIG_KERBEROS_KEYTAB);
     if ((principal == null) != (keytab == null)) {
       String missing = principal == null ? CONFIG_KERBEROS_PRINCIPAL : CONFIG_KERBEROS_KEYTAB;
       String present = principal == null ? CONFIG_KERBEROS_KEYTAB : CONFIG_KERBEROS_PRINCIPAL;
-      throw new IllegalArgumentException("EventSink: key " + present + " is set but " + missing
-          + " is not: set both (principal and keytab file) or neither");
+      throw r.missing(missing, present + " is set, so set both (principal and keytab file) or neither");
+    }
+    SortedMap<String, String> passThrough = r.under(HBASE_PREFIX);
+    if (passThrough.containsKey("hbase.rpc.timeout")) {
+      r.millis("hbase.rpc.timeout", timeoutMs, 1, Long.MAX_VALUE);
     }
     return new EventSinkSpec(table, batchSize, timeoutMs, durability, writeThreads, quorum, znode, principal, keytab,
         passThrough);
@@ -143,14 +134,9 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
     }
     c.put("hbase.client.operation.timeout", Long.toString(timeoutMs));
     long rpc = timeoutMs;
-    String configuredRpc = hbaseProperties.get("hbase.rpc.timeout");
-    if (configuredRpc != null) {
-      try {
-        rpc = Math.min(rpc, Long.parseLong(configuredRpc.trim()));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("EventSink: key hbase.rpc.timeout value was set to '" + configuredRpc
-            + "', must be milliseconds");
-      }
+    if (hbaseProperties.containsKey("hbase.rpc.timeout")) {
+      rpc = Math.min(rpc, new ConfigReader(null, hbaseProperties).millis("hbase.rpc.timeout", rpc, 1,
+          Long.MAX_VALUE));
     }
     c.put("hbase.rpc.timeout", Long.toString(rpc));
     if (kerberosPrincipal != null) {
@@ -158,48 +144,5 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
       c.put("hbase.client.keytab.file", kerberosKeytab);
     }
     return Collections.unmodifiableSortedMap(c);
-  }
-
-  private static String text(Map<String, String> p, String key, String def) {
-    String v = p.get(key);
-    if (v == null) {
-      return def;
-    }
-    v = v.trim();
-    if (v.isEmpty()) {
-      throw new IllegalArgumentException("EventSink: key " + key + " is empty: remove it to use the default " + def);
-    }
-    return v;
-  }
-
-  private static String optional(Map<String, String> p, String key) {
-    String v = p.get(key);
-    if (v == null) {
-      return null;
-    }
-    v = v.trim();
-    if (v.isEmpty()) {
-      throw new IllegalArgumentException("EventSink: key " + key + " is empty: remove it or give a value");
-    }
-    return v;
-  }
-
-  private static long number(Map<String, String> p, String key, long def, long min, long max) {
-    String v = p.get(key);
-    if (v == null) {
-      return def;
-    }
-    long n;
-    try {
-      n = Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("EventSink: key " + key + " value was set to '" + v + "', must be an integer from "
-          + min + " to " + max);
-    }
-    if (n < min || n > max) {
-      throw new IllegalArgumentException("EventSink: key " + key + " value was set to " + n + ", must be from " + min
-          + " to " + max);
-    }
-    return n;
   }
 }

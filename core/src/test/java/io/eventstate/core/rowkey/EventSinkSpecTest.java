@@ -1,4 +1,4 @@
-package io.eventstate.core.config;
+package io.eventstate.core.rowkey;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

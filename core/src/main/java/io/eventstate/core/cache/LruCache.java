@@ -1,14 +1,14 @@
-package io.eventstate.core.decorate;
+package io.eventstate.core.cache;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * A small thread-safe LRU cache with a size bound and a time to live, for the state decorator: a
- * {@link LinkedHashMap} in access order under one lock (the decorator calls it a few times per batch, so
- * contention is not the bottleneck; Caffeine would be, but is not worth a dependency for this). Time comes from an
- * injected nanosecond clock.
+ * The one LRU cache of Eventstate: thread-safe, bounded in entries, with an optional time to live. A
+ * {@link LinkedHashMap} in access order under one lock: its users (the state decorator, a few calls per batch; the
+ * state coprocessor's per-region cache of state rows, a few calls per mini-batch under row locks) do not contend on
+ * it, so Caffeine is not worth a dependency of the coprocessor jar. Time comes from an injected nanosecond clock.
  */
 public final class LruCache<K, V> {
 
@@ -20,6 +20,11 @@ public final class LruCache<K, V> {
   private final LongSupplier nanoClock;
   private final LinkedHashMap<K, Entry<V>> map;
   private long evictions;
+
+  /** A cache without a time to live: entries leave only when the bound pushes them out or are removed. */
+  public LruCache(int maxEntries) {
+    this(maxEntries, Long.MAX_VALUE, () -> 0L);
+  }
 
   /**
    * @param maxEntries at most this many entries are kept (the least recently used goes first)
@@ -65,6 +70,11 @@ public final class LruCache<K, V> {
       return;
     }
     map.put(key, new Entry<>(value, nanoClock.getAsLong()));
+  }
+
+  /** Forgets {@code key}. */
+  public synchronized void remove(K key) {
+    map.remove(key);
   }
 
   public synchronized int size() {

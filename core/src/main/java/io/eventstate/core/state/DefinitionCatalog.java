@@ -1,5 +1,8 @@
-package io.eventstate.core.fsm;
+package io.eventstate.core.state;
 
+import io.eventstate.core.fsm.DefinitionException;
+import io.eventstate.core.fsm.JsonFields;
+import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.session.SessionSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
