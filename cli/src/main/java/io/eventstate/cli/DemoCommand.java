@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -53,8 +54,8 @@ final class DemoCommand {
     }
     Path data = dataDir(o.get("data"));
     TableSchema schema = new TableSchema(o.get("table", TableSchema.DEFAULT_TABLE), 4);
-    AgentRun.execute(new AgentRun.Plan("demo", agentFile, "a1", conf.resolve("machines"), schema, null, null,
-        Home.state(), types -> {
+    AgentRun.execute(new AgentRun.Plan("demo", agentFile, List.of(), conf.resolve("machines"), schema, null, null,
+        Home.state().resolve("run"), Duration.ofSeconds(300), types -> {
           Set<String> http = new TreeSet<>();
           Set<String> spool = new TreeSet<>();
           types.forEach((name, type) -> (type.equals("spooldir") ? spool : http).add(name));

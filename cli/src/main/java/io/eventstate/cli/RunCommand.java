@@ -8,7 +8,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,14 +48,15 @@ import java.util.Set;
  */
 final class RunCommand {
 
-  static final String USAGE = "run --conf AGENT.properties [--agent NAME] [--source NAME] [--machines DIR] "
-      + "[--table NAME] [--hbase-site FILE | --zk host:port] [--whole] EVENTS_FILE...";
+  static final String USAGE = "run --conf AGENT.properties [--agent NAME[,NAME...]] [--source NAME] [--machines DIR] "
+      + "[--table NAME] [--hbase-site FILE | --zk host:port] [--whole] [--timeout SECONDS] EVENTS_FILE...";
 
   private RunCommand() {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    Options o = Options.parse(args, Set.of("conf", "agent", "source", "machines", "table", "hbase-site", "zk"),
+    Options o = Options.parse(args, Set.of("conf", "agent", "source", "machines", "table", "hbase-site", "zk",
+        "timeout"),
         Set.of("whole"));
     if (o.get("conf") == null) {
       throw new CliException("--conf AGENT.properties is required; usage: ./eventstate " + USAGE);
@@ -84,10 +87,29 @@ final class RunCommand {
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }
-    String agent = o.get("agent", "a1");
+    List<String> agents = o.get("agent") == null ? List.of()
+        : Arrays.stream(o.get("agent").split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
     boolean whole = o.has("whole");
-    AgentRun.execute(new AgentRun.Plan("run", agentFile, agent, machines, schema, o.get("hbase-site"), o.get("zk"),
-        Home.state().resolve("run"), types -> feeds(agentFile, agent, types, o.get("source"), files, whole)),
+    Duration timeout = Duration.ofSeconds(300);
+    if (o.get("timeout") != null) {
+      try {
+        timeout = Duration.ofSeconds(Long.parseLong(o.get("timeout").trim()));
+      } catch (NumberFormatException e) {
+        throw new CliException("--timeout " + o.get("timeout") + " is not a number of seconds; e.g. --timeout 600");
+      }
+    }
+    List<String> named = agents;
+    if (named.isEmpty()) {
+      try {
+        named = List.copyOf(io.eventstate.flume.agent.AgentFile.read(agentFile).agents());
+      } catch (IOException e) {
+        named = List.of();
+      }
+    }
+    String what = named.size() == 1 ? "agent " + named.get(0) + " of " + agentFile + " has"
+        : "agents " + named + " of " + agentFile + " have";
+    AgentRun.execute(new AgentRun.Plan("run", agentFile, agents, machines, schema, o.get("hbase-site"), o.get("zk"),
+        Home.state().resolve("run"), timeout, types -> feeds(agentFile, what, types, o.get("source"), files, whole)),
         out, err);
     return 0;
   }
@@ -95,16 +117,21 @@ final class RunCommand {
   private static List<Feed> feeds(Path agentFile, String agent, Map<String, String> types, String source,
       List<Path> files, boolean whole) {
     if (source == null) {
-      if (types.size() != 1) {
-        throw new CliException("agent " + agent + " of " + agentFile + " has " + types.size() + " sources "
-            + types.keySet() + "; name one with --source NAME");
+      List<String> feedable = types.entrySet().stream().filter(e -> e.getValue().equals("http")
+          || e.getValue().equals("spooldir")).map(Map.Entry::getKey).toList();
+      if (feedable.size() == 1) {
+        source = feedable.get(0);
+      } else if (types.size() == 1) {
+        source = types.keySet().iterator().next();
+      } else {
+        throw new CliException(agent + " " + feedable.size() + " HTTP or spooling-directory sources " + feedable
+            + "; name one with --source NAME");
       }
-      source = types.keySet().iterator().next();
     }
     String type = types.get(source);
     if (type == null) {
-      throw new CliException("unknown source '" + source + "': agent " + agent + " of " + agentFile + " has "
-          + types.keySet() + "; pass one of them with --source NAME");
+      throw new CliException("unknown source '" + source + "': " + agent + " " + types.keySet()
+          + "; pass one of them with --source NAME");
     }
     List<Feed> feeds = new ArrayList<>();
     if (type.equals("spooldir")) {
@@ -129,7 +156,7 @@ final class RunCommand {
       }
     } else {
       throw new CliException("source '" + source + "' of " + agentFile + " has type '" + type
-          + "'; run feeds http and spooldir sources: set " + agent + ".sources." + source + ".type to one of them");
+          + "'; run feeds http and spooldir sources: set its type to one of them");
     }
     if (feeds.isEmpty()) {
       throw new CliException("the events files " + files + " hold no events");

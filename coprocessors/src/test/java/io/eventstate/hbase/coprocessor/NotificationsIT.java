@@ -218,7 +218,8 @@ class NotificationsIT {
           "no batch committed while its notifications could not be sent");
       assertTrue(StateTables.rows(tn).size() > 0, "the writes did happen");
 
-      try (InProcessAgent b = InProcessAgent.fromProperties(agentB(portB), "b1").workDir(dir.resolve("b")).start()) {
+      try (InProcessAgent b = InProcessAgent.fromProperties(agentB(portB), "b1").workDir(dir.resolve("b"))
+          .override("sources.avro.port", Integer.toString(portB)).start()) {
         await("all events committed").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
             .until(() -> InProcessAgent.counter("channel", "events", "ChannelSize") == 0
                 && InProcessAgent.counter("sink", "hbase", "EventDrainSuccessCount") >= storedIds.size());
