@@ -133,7 +133,7 @@ final class AgentRun {
     checkDefinitions(plan.machines());
     Path work = workDir(plan);
     // Everything Flume will say about the agents, before HBase starts (its ZooKeeper address is not needed).
-    Relocation.Result checked = relocation(work, new Relocation.HBaseTarget(plan.schema().tableName(), "127.0.0.1",
+    Relocation.Result checked = relocation(plan, work, new Relocation.HBaseTarget(plan.schema().tableName(), "127.0.0.1",
         2181, null)).apply(file, agents);
     checkTargets(plan, agents, checked);
     checkWithFlume(plan, agents, checked.properties(), work);
@@ -216,9 +216,17 @@ final class AgentRun {
     }
   }
 
-  private static Relocation relocation(Path work, Relocation.HBaseTarget target) {
-    return Relocation.into(work).hbase(target)
-        .resolveFilesAgainst(Path.of("").toAbsolutePath(), Home.dir()).build();
+  /**
+   * Relative lookup files are looked for in the working directory (as Flume does), then in the home directory, then
+   * beside the agent file and in its parents (so {@code conf/lookup/plans.csv} of a shipped file is found from
+   * anywhere).
+   */
+  private static Relocation relocation(Plan plan, Path work, Relocation.HBaseTarget target) {
+    List<Path> bases = new ArrayList<>(List.of(Path.of("").toAbsolutePath(), Home.dir()));
+    for (Path p = plan.agentFile().toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      bases.add(p);
+    }
+    return Relocation.into(work).hbase(target).resolveFilesAgainst(bases.toArray(Path[]::new)).build();
   }
 
   /** A sink sending to a local port no agent of this run listens on would fail every send: refused up front. */
@@ -233,6 +241,9 @@ final class AgentRun {
   private static void checkWithFlume(Plan plan, List<String> agents, Properties effective, Path work) {
     List<FlumeCheck.Problem> problems = new ArrayList<>();
     for (String a : agents) {
+      for (String route : RouteCheck.unmapped(effective, a)) {
+        throw new CliException(plan.agentFile() + ": " + route);
+      }
       problems.addAll(FlumeCheck.check(effective, work.resolve("checked.properties"), a));
     }
     if (!problems.isEmpty()) {
@@ -287,7 +298,7 @@ final class AgentRun {
 
   private static Relocation.Result runAgents(Plan plan, AgentFile file, List<String> agents, Path work,
       Relocation.HBaseTarget target, List<Feed> feeds, PrintStream err) {
-    Relocation.Result r = relocation(work, target).apply(file, agents);
+    Relocation.Result r = relocation(plan, work, target).apply(file, agents);
     Map<String, Path> spools = new TreeMap<>();
     Map<String, Integer> ports = new TreeMap<>();
     for (String a : agents) {
@@ -324,6 +335,13 @@ final class AgentRun {
     }
     Path effective = work.resolve("agent.properties");
     Properties header = r.properties();
+    Path unfinished = work.resolve("run.unfinished");
+    boolean earlier = Files.exists(unfinished);
+    try {
+      Files.writeString(unfinished, plan.command() + " into table " + plan.schema().tableName() + "\n");
+    } catch (IOException e) {
+      throw new CliException("cannot write " + unfinished + ": " + e.getMessage());
+    }
     AgentRunner runner;
     PrintStream stdout = System.out;
     try {
@@ -335,9 +353,14 @@ final class AgentRun {
     try {
       err.println("eventstate " + plan.command() + ": agents " + runner.agents().keySet() + " of " + plan.agentFile()
           + " running (effective configuration: " + effective + ")");
-      reportLeftovers(plan, agents, file, leftover, err);
+      reportLeftovers(plan, agents, file, earlier, leftover, err);
       feed(feeds, ports, spools, err);
       awaitDrained(plan, agents, file, spools, err);
+      try {
+        Files.deleteIfExists(unfinished);
+      } catch (IOException e) {
+        throw new CliException("cannot remove " + unfinished + ": " + e.getMessage());
+      }
     } finally {
       // Flume's file channel prints "Attempting to shutdown background worker." on System.out when it stops.
       System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
@@ -380,8 +403,8 @@ final class AgentRun {
   }
 
   /** Events an earlier run of this agent file into this table left behind: delivered by this run, and said so. */
-  private static void reportLeftovers(Plan plan, List<String> agents, AgentFile file, List<String> spooled,
-      PrintStream err) {
+  private static void reportLeftovers(Plan plan, List<String> agents, AgentFile file, boolean earlier,
+      List<String> spooled, PrintStream err) {
     List<String> found = new ArrayList<>();
     for (String a : agents) {
       for (String c : file.components(a, "channels")) {
@@ -392,10 +415,10 @@ final class AgentRun {
       }
     }
     spooled.forEach(s -> found.add("spooled file " + s));
-    if (!found.isEmpty()) {
+    if (earlier || !found.isEmpty()) {
       err.println("eventstate " + plan.command() + ": an earlier run of " + plan.agentFile().getFileName()
-          + " into table " + plan.schema().tableName() + " did not finish; its leftovers are delivered now: "
-          + String.join(", ", found));
+          + " into table " + plan.schema().tableName() + " did not finish; its leftovers are delivered now"
+          + (found.isEmpty() ? " (the sinks are taking them)" : ": " + String.join(", ", found)));
     }
   }
 
@@ -639,7 +662,7 @@ final class AgentRun {
           "EventAcceptedCount", "events"));
     }
     for (String l : landings) {
-      Map<String, String> c = all.getOrDefault("SINK." + l, Map.of());
+      Map<String, String> c = all.getOrDefault("SINK." + l + "-landed", Map.of());
       notified.add("arrived at " + l + ": " + nz(c, "notifications.stored", "new") + ", "
           + nz(c, "notifications.duplicates", "duplicates dropped") + ", " + nz(c, "notifications.total",
           "stored in all"));

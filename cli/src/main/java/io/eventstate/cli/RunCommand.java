@@ -98,24 +98,29 @@ final class RunCommand {
         throw new CliException("--timeout " + o.get("timeout") + " is not a number of seconds; e.g. --timeout 600");
       }
     }
-    List<String> named = agents;
-    if (named.isEmpty()) {
+    final List<String> named;
+    if (agents.isEmpty()) {
+      List<String> all;
       try {
-        named = List.copyOf(io.eventstate.flume.agent.AgentFile.read(agentFile).agents());
+        all = List.copyOf(io.eventstate.flume.agent.AgentFile.read(agentFile).agents());
       } catch (IOException e) {
-        named = List.of();
+        all = List.of();
       }
+      named = all;
+    } else {
+      named = agents;
     }
     String what = named.size() == 1 ? "agent " + named.get(0) + " of " + agentFile + " has"
         : "agents " + named + " of " + agentFile + " have";
     AgentRun.execute(new AgentRun.Plan("run", agentFile, agents, machines, schema, o.get("hbase-site"), o.get("zk"),
-        Home.state().resolve("run"), timeout, types -> feeds(agentFile, what, types, o.get("source"), files, whole)),
+        Home.state().resolve("run"), timeout, types -> feeds(agentFile, what, named, types, o.get("source"), files,
+        whole)),
         out, err);
     return 0;
   }
 
-  private static List<Feed> feeds(Path agentFile, String agent, Map<String, String> types, String source,
-      List<Path> files, boolean whole) {
+  private static List<Feed> feeds(Path agentFile, String agent, List<String> agents, Map<String, String> types,
+      String source, List<Path> files, boolean whole) {
     if (source == null) {
       List<String> feedable = types.entrySet().stream().filter(e -> e.getValue().equals("http")
           || e.getValue().equals("spooldir")).map(Map.Entry::getKey).toList();
@@ -156,7 +161,8 @@ final class RunCommand {
       }
     } else {
       throw new CliException("source '" + source + "' of " + agentFile + " has type '" + type
-          + "'; run feeds http and spooldir sources: set its type to one of them");
+          + "'; run feeds http and spooldir sources: set " + (source.contains(".") ? source.replaceFirst("\\.",
+          ".sources.") : (agents.size() == 1 ? agents.get(0) : "AGENT") + ".sources." + source) + ".type to one of them");
     }
     if (feeds.isEmpty()) {
       throw new CliException("the events files " + files + " hold no events");
