@@ -94,9 +94,17 @@ final class AgentRun {
    * @param runs         where each table's and agent file's work directory is made
    * @param drainTimeout how long to wait for the agents to drain after feeding
    * @param feeds        the feeds, given each feedable source's name and type ({@code http}, {@code spooldir})
+   * @param overlays     properties files read after the agent file, each key replacing the same key before it (as
+   *                     when the files are concatenated)
    */
   record Plan(String command, Path agentFile, List<String> agents, Path machines, TableSchema schema,
-      String hbaseSite, String zk, Path runs, Duration drainTimeout, Function<Map<String, String>, List<Feed>> feeds) {
+      String hbaseSite, String zk, Path runs, Duration drainTimeout, Function<Map<String, String>, List<Feed>> feeds,
+      List<Path> overlays) {
+
+    Plan(String command, Path agentFile, List<String> agents, Path machines, TableSchema schema, String hbaseSite,
+        String zk, Path runs, Duration drainTimeout, Function<Map<String, String>, List<Feed>> feeds) {
+      this(command, agentFile, agents, machines, schema, hbaseSite, zk, runs, drainTimeout, feeds, List.of());
+    }
   }
 
   private AgentRun() {
@@ -104,7 +112,7 @@ final class AgentRun {
 
   static void execute(Plan plan, PrintStream out, PrintStream err) {
     long t0 = System.nanoTime();
-    AgentFile file = load(plan.agentFile());
+    AgentFile file = load(plan);
     List<String> agents = agents(plan, file);
     Map<String, String> feedable = new TreeMap<>();
     for (String a : agents) {
@@ -178,6 +186,19 @@ final class AgentRun {
         + "./eventstate sessions TYPE:ID, conf/hive and conf/impala for SQL");
   }
 
+  /** The agent file, with the overlays' keys replacing its own. */
+  private static AgentFile load(Plan plan) {
+    AgentFile file = load(plan.agentFile());
+    if (plan.overlays().isEmpty()) {
+      return file;
+    }
+    Properties merged = file.properties();
+    for (Path o : plan.overlays()) {
+      merged.putAll(load(o).properties());
+    }
+    return AgentFile.of(merged, plan.agentFile() + " + " + plan.overlays());
+  }
+
   private static AgentFile load(Path file) {
     try {
       return AgentFile.read(file);
@@ -208,8 +229,9 @@ final class AgentRun {
     String name = plan.agentFile().getFileName().toString().replaceAll("\\.properties$", "")
         .replaceAll("[^A-Za-z0-9_.-]", "_");
     try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(plan.agentFile().toAbsolutePath().normalize().toString()
-          .getBytes(StandardCharsets.UTF_8));
+      StringBuilder files = new StringBuilder(plan.agentFile().toAbsolutePath().normalize().toString());
+      plan.overlays().forEach(o -> files.append('\n').append(o.toAbsolutePath().normalize()));
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(files.toString().getBytes(StandardCharsets.UTF_8));
       return plan.runs().resolve(plan.schema().tableName()).resolve(name + "-" + HexFormat.of().formatHex(h, 0, 4));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -64,8 +64,14 @@ final class DemoCommand {
             throw new CliException("no sample data found in " + data + "; pass --data DIR");
           }
           return f;
-        }), out, err);
+        }, overlays(conf)), out, err);
     return 0;
+  }
+
+  /** {@code flume/overlays/demo-actions.properties}: the decoration and notification the demo adds, when present. */
+  private static List<Path> overlays(Path conf) {
+    Path actions = conf.resolve("flume/overlays/demo-actions.properties");
+    return Files.isRegularFile(actions) ? List.of(actions) : List.of();
   }
 
   static Path dataDir(String option) {
