@@ -98,6 +98,11 @@ public final class NotificationSink extends AbstractSink implements Configurable
     }
   }
 
+  /** The landing counters ({@code SINK.<name>-landed}). */
+  public EventstateCounters counters() {
+    return counters;
+  }
+
   @Override
   public long getBatchSize() {
     return batchSize;
