@@ -492,7 +492,16 @@ final class AgentRun {
   private static void awaitDrained(Plan plan, List<String> agents, AgentFile file, Map<String, Path> spools,
       PrintStream err) {
     List<String> channels = new ArrayList<>();
-    agents.forEach(a -> channels.addAll(file.components(a, "channels")));
+    Map<String, List<String>> sinksOf = new TreeMap<>();
+    for (String a : agents) {
+      channels.addAll(file.components(a, "channels"));
+      for (String k : file.components(a, "sinks")) {
+        String c = file.get(a + ".sinks." + k + ".channel");
+        if (c != null) {
+          sinksOf.computeIfAbsent(c, x -> new ArrayList<>()).add(k);
+        }
+      }
+    }
     long deadline = System.nanoTime() + plan.drainTimeout().toNanos();
     int stable = 0;
     StringBuilder sizes = new StringBuilder();
@@ -507,7 +516,7 @@ final class AgentRun {
           continue;
         }
         String size = b.get("ChannelSize");
-        drained &= "0".equals(size) && count(b, "EventTakeSuccessCount") >= count(b, "EventPutSuccessCount");
+        drained &= "0".equals(size) && committed(b, sinksOf.getOrDefault(c, List.of()), beans);
         sizes.append(' ').append(c).append('=').append(size);
       }
       err.print("\r  draining, channel sizes:" + sizes + "          ");
@@ -526,6 +535,26 @@ final class AgentRun {
         + sizes + ")" + failures(JMXPollUtil.getAllMBeans()) + "; the events stay in the channels of " + workDir(plan)
         + " and are delivered by the next run of this file into table " + plan.schema().tableName()
         + "; details in .eventstate/eventstate.log");
+  }
+
+  /**
+   * Whether every event put into a channel was taken in a transaction that committed: the channel's sinks drained
+   * (Flume counts {@code EventDrainSuccessCount} after the commit) at least as many events as were put. A take in an
+   * open transaction empties the channel for a while, and a rolled-back take still counts as taken, so the
+   * channel's own counters cannot say. A sink without counters (Flume's logger sink) falls back on the channel's.
+   */
+  private static boolean committed(Map<String, String> channel, List<String> sinks,
+      Map<String, Map<String, String>> beans) {
+    long puts = count(channel, "EventPutSuccessCount");
+    long drained = 0;
+    for (String k : sinks) {
+      Map<String, String> s = beans.get("SINK." + k);
+      if (s == null || !s.containsKey("EventDrainSuccessCount")) {
+        return count(channel, "EventTakeSuccessCount") >= puts;
+      }
+      drained += count(s, "EventDrainSuccessCount");
+    }
+    return drained >= puts;
   }
 
   /** The non-zero failure counters of every component: why a channel does not drain. */
