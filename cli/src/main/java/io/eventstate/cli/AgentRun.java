@@ -276,10 +276,11 @@ final class AgentRun {
 
   /** Channels left by other agent files in this table, and by the layout that shared one directory for all runs. */
   private static void reportOtherLeftovers(Plan plan, Path work, PrintStream err) {
-    Path shared = plan.runs().resolve("flume");
-    if (Files.isDirectory(shared)) {
-      err.println("eventstate " + plan.command() + ": " + shared + " holds channels shared by every table and agent "
-          + "file (an older layout); nothing reads them any more: remove it");
+    for (Path shared : List.of(plan.runs().resolve("flume"), plan.runs().resolveSibling("flume"))) {
+      if (Files.isDirectory(shared)) {
+        err.println("eventstate " + plan.command() + ": " + shared + " holds channels shared by every table and agent "
+            + "file (an older layout); nothing reads them any more: remove it");
+      }
     }
     Path table = work.getParent();
     try (Stream<Path> others = Files.isDirectory(table) ? Files.list(table) : Stream.empty()) {
