@@ -103,8 +103,8 @@ class DemoIT {
     assertEquals(4, number(o, "plans: (\\d+) decorated"), "the talk's device and user are in conf/lookup/plans.csv: " + o);
     assertTrue(number(o, "; state: (\\d+) decorated") + number(o, "(\\d+) no state yet") > 0, o);
     assertTrue(number(o, "tag-lorawan: \\d+ routed, (\\d+) gated") > 0, "LoRaWAN retries are gated: " + o);
-    assertEquals(events - number(o, "events applied to entity state, (\\d+) too late"),
-        number(o, "counters:   (\\d+) events applied"), o);
+    long applied = number(o, "counters:   (\\d+) events applied");
+    assertTrue(applied > 0 && applied + number(o, "events applied to entity state, (\\d+) too late") <= events, o);
     long landed = number(o, "arrived at receiver: (\\d+) new");
     assertTrue(landed > 0, "notifications arrived: " + o);
     assertTrue(landed <= number(o, "sent by hbase: (\\d+) sent"), "each landed once, however often sent: " + o);
