@@ -129,8 +129,8 @@ final class AgentRun {
     boolean eventSink = agents.stream().anyMatch(a -> file.components(a, "sinks").stream()
         .anyMatch(s -> EVENT_SINK.equals(file.type(a, "sinks", s))));
     if (!eventSink) {
-      throw new CliException(plan.agentFile() + ": " + (agents.size() == 1 ? "agent " + agents.get(0) + " has"
-          : "none of the agents " + agents + " has") + " no sink of type " + EVENT_SINK
+      throw new CliException(plan.agentFile() + ": " + (agents.size() == 1 ? "agent " + agents.get(0) + " has no"
+          : "none of the agents " + agents + " has a") + " sink of type " + EVENT_SINK
           + "; add one (" + agents.get(0) + ".sinks.hbase.type = " + EVENT_SINK
           + ", see conf/flume/eventstate.properties)");
     }
