@@ -162,7 +162,7 @@ class NotificationsIT {
   }
 
   /** B: Avro source, replicated to a recording sink (what arrived, duplicates included) and where they land. */
-  private Properties agentB(int port) {
+  private static Properties agentB(int port) {
     Properties p = new Properties();
     p.setProperty("b1.sources", "avro");
     p.setProperty("b1.channels", "c landc");
@@ -181,7 +181,7 @@ class NotificationsIT {
     p.setProperty("b1.channels.landc.transactionCapacity", "1000");
     p.setProperty("b1.sinks.landed.type", NotificationSink.class.getName());
     p.setProperty("b1.sinks.landed.channel", "landc");
-    p.setProperty("b1.sinks.landed.directory", dir.resolve("landed").toString());
+    p.setProperty("b1.sinks.landed.directory", "/var/lib/eventstate/notifications"); // moved by the runner
     return p;
   }
 
@@ -277,13 +277,14 @@ class NotificationsIT {
             NotificationSink.DUPLICATES) == sentTwice);
         Set<String> landed = new TreeSet<>();
         List<Path> files;
-        try (java.util.stream.Stream<Path> w = Files.walk(dir.resolve("landed"))) {
+        Path landing = Path.of(b.property("sinks.landed.directory"));
+        try (java.util.stream.Stream<Path> w = Files.walk(landing)) {
           files = w.filter(f -> f.toString().endsWith(".json")).toList();
         }
         for (Path f : files) {
           String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).get("id").asText();
           landed.add(id);
-          assertEquals(dir.resolve("landed").resolve(io.eventstate.core.notify.Landing.path(id)), f);
+          assertEquals(landing.resolve(io.eventstate.core.notify.Landing.path(id)), f);
         }
         assertEquals(recorded, landed, "exactly the recorded notifications landed");
         assertEquals(ids.size(), files.size(), "each exactly once");
