@@ -113,8 +113,9 @@ class DemoIT {
     assertEquals(0, second.code(), second.err());
     assertTrue(second.err().contains("table eventstate reused"), second.err());
     assertEquals(stored(first.out()), stored(second.out()), "the second run changed what is stored");
-    assertTrue(second.out().contains("arrived at receiver: 0 new, " + landed + " duplicates dropped, " + landed
-        + " stored in all"), "every notification sent again, none landed twice: " + second.out());
+    assertEquals(0, number(second.out(), "arrived at receiver: (\\d+) new"), second.out());
+    assertEquals(landed, number(second.out(), "(\\d+) stored in all"), "none landed twice: " + second.out());
+    assertTrue(number(second.out(), "(\\d+) duplicates dropped") >= landed, "every one sent again: " + second.out());
     assertTrue(number(second.out(), "; state: (\\d+) decorated") > 0, "known devices decorated from their state: "
         + second.out());
 
