@@ -27,8 +27,9 @@ import java.util.Set;
  *   <tr><td>{@code --conf FILE}</td><td>(required)</td><td>the Flume agent properties file; it needs a sink of
  *       type {@code io.eventstate.flume.sink.EventSink}, which is pointed at the embedded HBase (or the cluster
  *       below) and at {@code --table}</td></tr>
- *   <tr><td>{@code --agent NAME}</td><td>{@code a1}</td><td>the agent in that file</td></tr>
- *   <tr><td>{@code --source NAME}</td><td>the agent's only source</td><td>where the events go: an {@code http}
+ *   <tr><td>{@code --agent NAME[,NAME...]}</td><td>every agent of the file</td><td>the agents to run together
+ *       (e.g. a sender and the agent receiving its notifications)</td></tr>
+ *   <tr><td>{@code --source NAME}</td><td>the only HTTP or spooling-directory source</td><td>where the events go: an {@code http}
  *       source gets one POST per non-blank line ({@code --whole}: the whole file in one POST, e.g. NDJSON or a
  *       JSON array); a {@code spooldir} source gets each file moved whole into its spooling directory</td></tr>
  *   <tr><td>{@code --machines DIR}</td><td>{@code conf/machines}</td><td>machine and session definitions; the
@@ -38,10 +39,12 @@ import java.util.Set;
  *       {@code .eventstate/hbase}</td><td>a real cluster instead; its table must exist
  *       ({@code ./eventstate ddl})</td></tr>
  *   <tr><td>{@code --whole}</td><td>off</td><td>HTTP: one request per file instead of one per line</td></tr>
+ *   <tr><td>{@code --timeout SECONDS}</td><td>300</td><td>how long to wait for the agents to drain</td></tr>
  * </table>
  *
- * <p>The agent is rewritten for this machine (free ports, channel and spooling directories under
- * {@code .eventstate/run/}) and written to {@code .eventstate/run/agent.properties}. Example:
+ * <p>The agents are rewritten for this machine (free ports that the sinks sending to them follow, channel, spooling and
+ * sink directories in {@code .eventstate/run/<table>/<file>-<hash>/}, every HBase-reading component pointed at the
+ * table) and written to {@code agent.properties} there. Example:
  * <pre>
  * ./eventstate run --conf my-agent.properties --machines my-machines --source web events.jsonl
  * </pre>
