@@ -151,7 +151,11 @@ class RunActionsIT {
   void aFailedRunsEventsNeverReachAnotherTable() throws IOException {
     Path user = Files.createDirectories(home.resolve("user"));
     Path machines = Files.createDirectories(user.resolve("machines"));
-    Files.writeString(machines.resolve("door.json"), RunCommandTest.DOOR);
+    // opening a door notifies
+    String door = RunCommandTest.DOOR.replace("{\"event\": \"open\", \"target\": \"open\"}",
+        "{\"event\": \"open\", \"target\": \"open\", \"notify\": true}");
+    assertTrue(door.contains("\"notify\": true"), door);
+    Files.writeString(machines.resolve("door.json"), door);
     // Notifications to a host nothing listens on: every batch is written, its sends fail, nothing commits, so the
     // events stay in the file channel when the run gives up.
     Path failing = Files.writeString(user.resolve("failing.properties"), DOOR_AGENT
