@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -54,8 +55,8 @@ final class DemoCommand {
     }
     Path data = dataDir(o.get("data"));
     TableSchema schema = new TableSchema(o.get("table", TableSchema.DEFAULT_TABLE), 4);
-    AgentRun.execute(new AgentRun.Plan("demo", agentFile, "a1", conf.resolve("machines"), schema, null, null,
-        Home.state(), types -> {
+    AgentRun.execute(new AgentRun.Plan("demo", agentFile, List.of(), conf.resolve("machines"), schema, null, null,
+        Home.state().resolve("run"), Duration.ofSeconds(300), types -> {
           Set<String> http = new TreeSet<>();
           Set<String> spool = new TreeSet<>();
           types.forEach((name, type) -> (type.equals("spooldir") ? spool : http).add(name));
@@ -64,8 +65,14 @@ final class DemoCommand {
             throw new CliException("no sample data found in " + data + "; pass --data DIR");
           }
           return f;
-        }), out, err);
+        }, overlays(conf)), out, err);
     return 0;
+  }
+
+  /** {@code flume/overlays/demo-actions.properties}: the decoration and notification the demo adds, when present. */
+  private static List<Path> overlays(Path conf) {
+    Path actions = conf.resolve("flume/overlays/demo-actions.properties");
+    return Files.isRegularFile(actions) ? List.of(actions) : List.of();
   }
 
   static Path dataDir(String option) {

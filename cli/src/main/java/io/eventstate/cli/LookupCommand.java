@@ -174,20 +174,38 @@ final class LookupCommand {
         line.put("eventType", text(r, EventRowCodec.Q_EVENT_TYPE));
         line.put("eventTime", text(r, EventRowCodec.Q_TIME_NS));
         line.put("tags", text(r, EventRowCodec.Q_TAGS));
+        line.put("attributes", attributes(r));
         line.put("derived", derived);
         out.println(Json.write(line));
       } else {
         StringBuilder d = new StringBuilder();
         derived.forEach((k, v) -> d.append(d.length() == 0 ? "" : "  ").append(k).append('=').append(v));
         String tags = text(r, EventRowCodec.Q_TAGS);
+        StringBuilder a = new StringBuilder();
+        attributes(r).forEach((k, v) -> a.append(a.length() == 0 ? "" : "  ").append(k).append('=').append(v));
         rows.add(List.of(time(text(r, EventRowCodec.Q_TIME_NS)), nz(text(r, EventRowCodec.Q_EVENT_TYPE)),
-            nz(text(r, EventRowCodec.Q_EVENT_ID)), tags == null ? "" : tags, d.toString()));
+            nz(text(r, EventRowCodec.Q_EVENT_ID)), tags == null ? "" : tags, a.toString(), d.toString()));
       }
     }
     if (!json) {
       out.println("entity  " + entity + "  (" + events.size() + " events)");
-      table(out, List.of("time (UTC)", "type", "event id", "tags", "derived"), rows);
+      table(out, List.of("time (UTC)", "type", "event id", "tags", "attributes", "derived"), rows);
     }
+  }
+
+  /** The stored attributes of an event (cells {@code e:a.NAME}), by name. */
+  private static Map<String, String> attributes(Result r) {
+    Map<String, String> m = new TreeMap<>();
+    Map<byte[], byte[]> fam = r.getFamilyMap(E);
+    if (fam != null) {
+      fam.forEach((q, v) -> {
+        String qs = str(q);
+        if (qs.startsWith(EventRowCodec.Q_ATTRIBUTE_PREFIX)) {
+          m.put(qs.substring(EventRowCodec.Q_ATTRIBUTE_PREFIX.length()), str(v));
+        }
+      });
+    }
+    return m;
   }
 
   /** The readable derived cells of an event: state and session per machine, late flags. */

@@ -8,7 +8,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,8 +27,9 @@ import java.util.Set;
  *   <tr><td>{@code --conf FILE}</td><td>(required)</td><td>the Flume agent properties file; it needs a sink of
  *       type {@code io.eventstate.flume.sink.EventSink}, which is pointed at the embedded HBase (or the cluster
  *       below) and at {@code --table}</td></tr>
- *   <tr><td>{@code --agent NAME}</td><td>{@code a1}</td><td>the agent in that file</td></tr>
- *   <tr><td>{@code --source NAME}</td><td>the agent's only source</td><td>where the events go: an {@code http}
+ *   <tr><td>{@code --agent NAME[,NAME...]}</td><td>every agent of the file</td><td>the agents to run together
+ *       (e.g. a sender and the agent receiving its notifications)</td></tr>
+ *   <tr><td>{@code --source NAME}</td><td>the only HTTP or spooling-directory source</td><td>where the events go: an {@code http}
  *       source gets one POST per non-blank line ({@code --whole}: the whole file in one POST, e.g. NDJSON or a
  *       JSON array); a {@code spooldir} source gets each file moved whole into its spooling directory</td></tr>
  *   <tr><td>{@code --machines DIR}</td><td>{@code conf/machines}</td><td>machine and session definitions; the
@@ -36,24 +39,27 @@ import java.util.Set;
  *       {@code .eventstate/hbase}</td><td>a real cluster instead; its table must exist
  *       ({@code ./eventstate ddl})</td></tr>
  *   <tr><td>{@code --whole}</td><td>off</td><td>HTTP: one request per file instead of one per line</td></tr>
+ *   <tr><td>{@code --timeout SECONDS}</td><td>300</td><td>how long to wait for the agents to drain</td></tr>
  * </table>
  *
- * <p>The agent is rewritten for this machine (free ports, channel and spooling directories under
- * {@code .eventstate/run/}) and written to {@code .eventstate/run/agent.properties}. Example:
+ * <p>The agents are rewritten for this machine (free ports that the sinks sending to them follow, channel, spooling and
+ * sink directories in {@code .eventstate/run/<table>/<file>-<hash>/}, every HBase-reading component pointed at the
+ * table) and written to {@code agent.properties} there. Example:
  * <pre>
  * ./eventstate run --conf my-agent.properties --machines my-machines --source web events.jsonl
  * </pre>
  */
 final class RunCommand {
 
-  static final String USAGE = "run --conf AGENT.properties [--agent NAME] [--source NAME] [--machines DIR] "
-      + "[--table NAME] [--hbase-site FILE | --zk host:port] [--whole] EVENTS_FILE...";
+  static final String USAGE = "run --conf AGENT.properties [--agent NAME[,NAME...]] [--source NAME] [--machines DIR] "
+      + "[--table NAME] [--hbase-site FILE | --zk host:port] [--whole] [--timeout SECONDS] EVENTS_FILE...";
 
   private RunCommand() {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    Options o = Options.parse(args, Set.of("conf", "agent", "source", "machines", "table", "hbase-site", "zk"),
+    Options o = Options.parse(args, Set.of("conf", "agent", "source", "machines", "table", "hbase-site", "zk",
+        "timeout"),
         Set.of("whole"));
     if (o.get("conf") == null) {
       throw new CliException("--conf AGENT.properties is required; usage: ./eventstate " + USAGE);
@@ -84,27 +90,56 @@ final class RunCommand {
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }
-    String agent = o.get("agent", "a1");
+    List<String> agents = o.get("agent") == null ? List.of()
+        : Arrays.stream(o.get("agent").split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
     boolean whole = o.has("whole");
-    AgentRun.execute(new AgentRun.Plan("run", agentFile, agent, machines, schema, o.get("hbase-site"), o.get("zk"),
-        Home.state().resolve("run"), types -> feeds(agentFile, agent, types, o.get("source"), files, whole)),
+    Duration timeout = Duration.ofSeconds(300);
+    if (o.get("timeout") != null) {
+      try {
+        timeout = Duration.ofSeconds(Long.parseLong(o.get("timeout").trim()));
+      } catch (NumberFormatException e) {
+        throw new CliException("--timeout " + o.get("timeout") + " is not a number of seconds; e.g. --timeout 600");
+      }
+    }
+    final List<String> named;
+    if (agents.isEmpty()) {
+      List<String> all;
+      try {
+        all = List.copyOf(io.eventstate.flume.agent.AgentFile.read(agentFile).agents());
+      } catch (IOException e) {
+        all = List.of();
+      }
+      named = all;
+    } else {
+      named = agents;
+    }
+    String what = named.size() == 1 ? "agent " + named.get(0) + " of " + agentFile + " has"
+        : "agents " + named + " of " + agentFile + " have";
+    AgentRun.execute(new AgentRun.Plan("run", agentFile, agents, machines, schema, o.get("hbase-site"), o.get("zk"),
+        Home.state().resolve("run"), timeout, types -> feeds(agentFile, what, named, types, o.get("source"), files,
+        whole)),
         out, err);
     return 0;
   }
 
-  private static List<Feed> feeds(Path agentFile, String agent, Map<String, String> types, String source,
-      List<Path> files, boolean whole) {
+  private static List<Feed> feeds(Path agentFile, String agent, List<String> agents, Map<String, String> types,
+      String source, List<Path> files, boolean whole) {
     if (source == null) {
-      if (types.size() != 1) {
-        throw new CliException("agent " + agent + " of " + agentFile + " has " + types.size() + " sources "
-            + types.keySet() + "; name one with --source NAME");
+      List<String> feedable = types.entrySet().stream().filter(e -> e.getValue().equals("http")
+          || e.getValue().equals("spooldir")).map(Map.Entry::getKey).toList();
+      if (feedable.size() == 1) {
+        source = feedable.get(0);
+      } else if (types.size() == 1) {
+        source = types.keySet().iterator().next();
+      } else {
+        throw new CliException(agent + " " + feedable.size() + " HTTP or spooling-directory sources " + feedable
+            + "; name one with --source NAME");
       }
-      source = types.keySet().iterator().next();
     }
     String type = types.get(source);
     if (type == null) {
-      throw new CliException("unknown source '" + source + "': agent " + agent + " of " + agentFile + " has "
-          + types.keySet() + "; pass one of them with --source NAME");
+      throw new CliException("unknown source '" + source + "': " + agent + " " + types.keySet()
+          + "; pass one of them with --source NAME");
     }
     List<Feed> feeds = new ArrayList<>();
     if (type.equals("spooldir")) {
@@ -129,7 +164,8 @@ final class RunCommand {
       }
     } else {
       throw new CliException("source '" + source + "' of " + agentFile + " has type '" + type
-          + "'; run feeds http and spooldir sources: set " + agent + ".sources." + source + ".type to one of them");
+          + "'; run feeds http and spooldir sources: set " + (source.contains(".") ? source.replaceFirst("\\.",
+          ".sources.") : (agents.size() == 1 ? agents.get(0) : "AGENT") + ".sources." + source) + ".type to one of them");
     }
     if (feeds.isEmpty()) {
       throw new CliException("the events files " + files + " hold no events");

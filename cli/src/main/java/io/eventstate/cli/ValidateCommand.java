@@ -21,6 +21,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import io.eventstate.flume.agent.AgentFile;
+import io.eventstate.flume.agent.FlumeCheck;
+import io.eventstate.flume.agent.Relocation;
+
 import org.apache.flume.Context;
 import org.apache.flume.Sink;
 import org.apache.flume.conf.Configurables;
@@ -212,7 +216,48 @@ final class ValidateCommand {
         }
       }
     }
+    problems.addAll(flume(file, problems));
     return problems;
+  }
+
+  /**
+   * What Flume itself would say when it builds each agent (batch sizes against transaction capacities, selectors
+   * naming unknown channels, sink groups, components it would remove), not already said above. The agents are
+   * moved to a temporary directory first, so the check touches none of the configured paths.
+   */
+  private static List<String> flume(Path file, List<String> already) {
+    List<String> out = new ArrayList<>();
+    Path tmp = null;
+    try {
+      tmp = Files.createTempDirectory("eventstate-validate");
+      AgentFile agents = AgentFile.read(file);
+      Relocation.Result r = Relocation.into(tmp).keepPorts()
+          .resolveFilesAgainst(Path.of("").toAbsolutePath(), Home.dir()).build().apply(agents, agents.agents());
+      for (String a : agents.agents()) {
+        RouteCheck.unmapped(r.properties(), a).forEach(u -> out.add(file + ": " + u));
+        for (FlumeCheck.Problem p : FlumeCheck.check(r.properties(), tmp.resolve(a + ".properties"), a)) {
+          if (already.stream().noneMatch(x -> x.contains(p.reason()))) {
+            out.add(file + ": Flume: " + p);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      out.add(file + ": Flume cannot build the agents: " + message(e));
+    } finally {
+      deleteQuietly(tmp);
+    }
+    return out;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory: left for the system to clean
+    }
   }
 
   private static String message(Throwable e) {

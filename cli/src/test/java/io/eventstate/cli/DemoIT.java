@@ -70,6 +70,12 @@ class DemoIT {
     return p;
   }
 
+  private static long number(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    assertTrue(m.find(), "no match for " + regex + " in\n" + text);
+    return Long.parseLong(m.group(1));
+  }
+
   /** The summary's lines about what is stored: table totals, states per machine, sessions. */
   private static List<String> stored(String out) {
     return out.lines().filter(l -> l.startsWith("== table") || l.startsWith("== machine") || l.startsWith("== sessions")
@@ -91,11 +97,27 @@ class DemoIT {
     assertTrue(events > 1000, first.out());
     assertTrue(first.out().contains("== machine package: entities per state"), first.out());
     assertTrue(first.out().contains("SINK.hbase"), "counters: " + first.out());
+    // the four actions on the bundled data: decorated (lookup file, HBase state), routed and gated, counted, notified
+    String o = first.out();
+    assertTrue(o.contains("agents [n1, a1]") || first.err().contains("agents [n1, a1]"), first.err());
+    assertEquals(4, number(o, "plans: (\\d+) decorated"), "the talk's device and user are in conf/lookup/plans.csv: " + o);
+    assertTrue(number(o, "; state: (\\d+) decorated") + number(o, "(\\d+) no state yet") > 0, o);
+    assertTrue(number(o, "tag-lorawan: \\d+ routed, (\\d+) gated") > 0, "LoRaWAN retries are gated: " + o);
+    long applied = number(o, "counters:   (\\d+) events applied");
+    assertTrue(applied > 0 && applied + number(o, "events applied to entity state, (\\d+) too late") <= events, o);
+    long landed = number(o, "arrived at receiver: (\\d+) new");
+    assertTrue(landed > 0, "notifications arrived: " + o);
+    assertTrue(landed <= number(o, "sent by hbase: (\\d+) sent"), "each landed once, however often sent: " + o);
 
     Run second = run(demo);
     assertEquals(0, second.code(), second.err());
     assertTrue(second.err().contains("table eventstate reused"), second.err());
     assertEquals(stored(first.out()), stored(second.out()), "the second run changed what is stored");
+    assertEquals(0, number(second.out(), "arrived at receiver: (\\d+) new"), second.out());
+    assertEquals(landed, number(second.out(), "(\\d+) stored in all"), "none landed twice: " + second.out());
+    assertTrue(number(second.out(), "(\\d+) duplicates dropped") >= landed, "every one sent again: " + second.out());
+    assertTrue(number(second.out(), "; state: (\\d+) decorated") > 0, "known devices decorated from their state: "
+        + second.out());
 
     // (a) the summary agrees with a direct scan of the table and with state/events/sessions of several entities
     try (EmbeddedHBase hbase = EmbeddedHBase.start(home.resolve(".eventstate"), true);

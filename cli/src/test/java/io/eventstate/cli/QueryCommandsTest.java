@@ -189,6 +189,30 @@ class QueryCommandsTest {
   }
 
   @Test
+  void validateSaysWhatFlumeWouldSayWithTheComponentAndTheKey() throws IOException {
+    Path c = dir.resolve("conf");
+    Files.createDirectories(c.resolve("flume"));
+    Files.writeString(c.resolve("flume/agent.properties"), String.join("\n",
+        "a1.sources = spool",
+        "a1.channels = valid",
+        "a1.sinks = log",
+        "a1.sources.spool.type = spooldir",
+        "a1.sources.spool.spoolDir = /var/spool/events",
+        "a1.sources.spool.batchSize = 1000",
+        "a1.sources.spool.channels = valid",
+        "a1.channels.valid.type = memory",
+        "a1.sinks.log.type = logger",
+        "a1.sinks.log.channel = valid",
+        ""));
+    assertEquals(1, run("validate", "--conf", c.toString()), out() + err());
+    String o = out();
+    assertTrue(o.contains("INVALID flume/agent.properties"), o);
+    assertTrue(o.contains("agent.properties: Flume: agent a1, source spool, key a1.sources.spool.batchSize (or "
+        + "a1.channels.valid.transactionCapacity): Incompatible source and channel settings defined. source's batch "
+        + "size is greater than the channels transaction capacity"), o);
+  }
+
+  @Test
   void validateReportsAStaleSchema() throws IOException {
     Path c = dir.resolve("conf");
     copy(conf.resolve("machines"), c.resolve("machines"));

@@ -220,6 +220,50 @@ class RunCommandTest {
     assertTrue(e.contains("ajar"), e);
   }
 
+  @Test
+  void shouldPrintFlumesOwnReasonWithTheComponentAndTheKey() throws IOException {
+    Files.writeString(agent, agentText(AgentRun.EVENT_SINK, "spooldir") + "a1.sources.web.batchSize = 1000\n");
+    String e = assertOneLineError(run("run", "--conf", agent.toString(), "--machines", machines.toString(),
+        events.toString()), agent + ": Flume rejects agent a1, source web, key a1.sources.web.batchSize (or "
+        + "a1.channels.");
+    assertTrue(e.contains("source's batch size is greater than the channels transaction capacity"), e);
+  }
+
+  @Test
+  void shouldReportAMalformedLookupFileWithItsLineBeforeHBaseStarts() throws IOException {
+    Path csv = Files.writeString(dir.resolve("plans.csv"), "entityId,plan\nfront,gold\nback,silver,extra\n");
+    Files.writeString(agent, agentText(AgentRun.EVENT_SINK, "http").replace("a1.sources.web.interceptors = normalize",
+        String.join("\n", "a1.sources.web.interceptors = normalize plans",
+            "a1.sources.web.interceptors.plans.type = " + AgentRun.LOOKUP,
+            "a1.sources.web.interceptors.plans.file = " + csv)));
+    String e = assertOneLineError(run("run", "--conf", agent.toString(), "--machines", machines.toString(),
+        events.toString()), agent + ": Flume rejects agent a1, source web");
+    assertTrue(e.contains(csv + ": CSV line 3 has 3 fields, the header has 2"), e);
+  }
+
+  @Test
+  void shouldRejectARouteTheSelectorDoesNotMap() throws IOException {
+    Files.writeString(agent, agentText(AgentRun.EVENT_SINK, "http").replace("a1.sources.web.interceptors = normalize",
+        String.join("\n", "a1.sources.web.interceptors = normalize tag",
+            "a1.sources.web.interceptors.tag.type = " + AgentRun.TAGGING,
+            "a1.sources.web.interceptors.tag.rules = sample",
+            "a1.sources.web.interceptors.tag.rules.sample.if = eventType equals open",
+            "a1.sources.web.interceptors.tag.rules.sample.route = sampled")));
+    assertOneLineError(run("run", "--conf", agent.toString(), "--machines", machines.toString(), events.toString()),
+        agent + ": a1.sources.web.interceptors.tag.rules.sample.route = sampled is not mapped by the selector of "
+        + "source web: such events would reach its default channel with no reason; add "
+        + "a1.sources.web.selector.mapping.sampled = CHANNEL");
+  }
+
+  @Test
+  void shouldRejectANotificationTargetNoAgentOfTheRunListensOn() throws IOException {
+    Files.writeString(agent, agentText(AgentRun.EVENT_SINK, "http")
+        + "a1.sinks.hbase.notify.hostname = 127.0.0.1\na1.sinks.hbase.notify.port = 41510\n");
+    assertOneLineError(run("run", "--conf", agent.toString(), "--machines", machines.toString(), events.toString()),
+        agent + ": a1.sinks.hbase.notify.port = 41510 (a1.sinks.hbase.notify.hostname = 127.0.0.1) points at a local "
+        + "port no source of the agents run [a1] listens on");
+  }
+
   private String demoError(String... options) {
     err.reset();
     String[] args = new String[options.length + 1];

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.eventstate.core.rowkey.TableSchema;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +69,9 @@ class RunIT {
     assertTrue(o.lines().anyMatch(l -> l.matches("closed +1")) && o.lines().anyMatch(l -> l.matches("locked +1"))
         && o.lines().anyMatch(l -> l.matches("open +1")), o);
     assertTrue(o.contains("SINK.hbase"), o);
-    assertTrue(Files.readString(home.resolve(".eventstate/run/agent.properties")).contains("a1.sinks.hbase.zookeeperQuorum"));
+    Path work = AgentRun.workDir(new AgentRun.Plan("run", http, List.of(), machines, new TableSchema("eventstate", 4),
+        null, null, home.resolve(".eventstate/run"), null, null));
+    assertTrue(Files.readString(work.resolve("agent.properties")).contains("a1.sinks.hbase.zookeeperQuorum"));
 
     Run front = run("state", "door:front", "--json");
     assertEquals(0, front.code(), front.err());

@@ -13,6 +13,7 @@ import io.eventstate.core.fsm.Step;
 import io.eventstate.core.notify.Notification;
 import io.eventstate.flume.interceptor.JsonHttpHandler;
 import io.eventstate.flume.sink.FailingCommitsEventSink;
+import io.eventstate.flume.sink.NotificationSink;
 import io.eventstate.flume.testing.DataFeeds;
 import io.eventstate.flume.testing.InProcessAgent;
 import io.eventstate.flume.testing.RecordingSink;
@@ -160,20 +161,27 @@ class NotificationsIT {
     return out;
   }
 
+  /** B: Avro source, replicated to a recording sink (what arrived, duplicates included) and where they land. */
   private static Properties agentB(int port) {
     Properties p = new Properties();
     p.setProperty("b1.sources", "avro");
-    p.setProperty("b1.channels", "c");
-    p.setProperty("b1.sinks", "notified");
+    p.setProperty("b1.channels", "c landc");
+    p.setProperty("b1.sinks", "notified landed");
     p.setProperty("b1.sources.avro.type", "avro");
     p.setProperty("b1.sources.avro.bind", "127.0.0.1");
     p.setProperty("b1.sources.avro.port", Integer.toString(port));
-    p.setProperty("b1.sources.avro.channels", "c");
+    p.setProperty("b1.sources.avro.channels", "c landc");
     p.setProperty("b1.channels.c.type", "memory");
     p.setProperty("b1.channels.c.capacity", "10000");
     p.setProperty("b1.channels.c.transactionCapacity", "1000");
     p.setProperty("b1.sinks.notified.type", RecordingSink.class.getName());
     p.setProperty("b1.sinks.notified.channel", "c");
+    p.setProperty("b1.channels.landc.type", "memory");
+    p.setProperty("b1.channels.landc.capacity", "10000");
+    p.setProperty("b1.channels.landc.transactionCapacity", "1000");
+    p.setProperty("b1.sinks.landed.type", NotificationSink.class.getName());
+    p.setProperty("b1.sinks.landed.channel", "landc");
+    p.setProperty("b1.sinks.landed.directory", "/var/lib/eventstate/notifications"); // moved by the runner
     return p;
   }
 
@@ -218,7 +226,8 @@ class NotificationsIT {
           "no batch committed while its notifications could not be sent");
       assertTrue(StateTables.rows(tn).size() > 0, "the writes did happen");
 
-      try (InProcessAgent b = InProcessAgent.fromProperties(agentB(portB), "b1").workDir(dir.resolve("b")).start()) {
+      try (InProcessAgent b = InProcessAgent.fromProperties(agentB(portB), "b1").workDir(dir.resolve("b"))
+          .override("sources.avro.port", Integer.toString(portB)).start()) {
         await("all events committed").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
             .until(() -> InProcessAgent.counter("channel", "events", "ChannelSize") == 0
                 && InProcessAgent.counter("sink", "hbase", "EventDrainSuccessCount") >= storedIds.size());
@@ -250,6 +259,38 @@ class NotificationsIT {
         assertEquals(onlyInOrder(expected, late), onlyInOrder(ids, late), "exactly the expected notification ids");
         assertTrue(received.size() > ids.size(), "the forced rollbacks resent notifications (" + received.size()
             + " received, " + ids.size() + " distinct), with the same ids");
+
+        // The same input fed again: every notification is sent again with its id, and lands nowhere new.
+        long drained = InProcessAgent.counter("sink", "hbase", "EventDrainSuccessCount");
+        for (DataFeeds.Request req : DataFeeds.requests(data)) {
+          if (req.source().equals("easypost_trackers")) {
+            assertEquals(200, DataFeeds.post(a, req.source(), req.body()), req.what());
+          }
+        }
+        await("second feed committed").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+            .until(() -> InProcessAgent.counter("channel", "events", "ChannelSize") == 0
+                && InProcessAgent.counter("sink", "hbase", "EventDrainSuccessCount") >= drained + storedIds.size());
+        long sentTwice = InProcessAgent.counter("sink", "hbase-notify", "sent");
+        assertTrue(sentTwice >= sent + ids.size(), "the second feed sent them all again: " + sent + " -> " + sentTwice);
+        await("B landed everything").atMost(Duration.ofSeconds(60)).until(() -> InProcessAgent.counter("sink",
+            "landed-landed", NotificationSink.STORED) + InProcessAgent.counter("sink", "landed-landed",
+            NotificationSink.DUPLICATES) == sentTwice);
+        Set<String> landed = new TreeSet<>();
+        List<Path> files;
+        Path landing = Path.of(b.property("sinks.landed.directory"));
+        try (java.util.stream.Stream<Path> w = Files.walk(landing)) {
+          files = w.filter(f -> f.toString().endsWith(".json")).toList();
+        }
+        for (Path f : files) {
+          String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).get("id").asText();
+          landed.add(id);
+          assertEquals(landing.resolve(io.eventstate.core.notify.Landing.path(id)), f);
+        }
+        assertEquals(recorded, landed, "exactly the recorded notifications landed");
+        assertEquals(ids.size(), files.size(), "each exactly once");
+        assertEquals(ids.size(), InProcessAgent.counter("sink", "landed-landed", NotificationSink.STORED));
+        assertEquals(sentTwice - ids.size(), InProcessAgent.counter("sink", "landed-landed",
+            NotificationSink.DUPLICATES), "every resent notification was recognised");
       }
     }
   }

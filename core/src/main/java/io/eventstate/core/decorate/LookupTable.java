@@ -102,7 +102,8 @@ public final class LookupTable {
 
   private static Map<String, Map<String, String>> parseCsv(String text, String keyColumn, List<String> columns,
       int maxEntries) throws LookupException {
-    List<List<String>> records = csvRecords(text);
+    List<Integer> lines = new ArrayList<>();
+    List<List<String>> records = csvRecords(text, lines);
     if (records.isEmpty()) {
       throw new LookupException("CSV file is empty: the first line must name the columns, e.g. entityId,plan,region");
     }
@@ -124,8 +125,8 @@ public final class LookupTable {
         continue; // blank line
       }
       if (rec.size() != header.size()) {
-        throw new LookupException("CSV record " + (r + 1) + " has " + rec.size() + " fields, the header has "
-            + header.size());
+        throw new LookupException("CSV line " + lines.get(r) + " has " + rec.size() + " fields, the header has "
+            + header.size() + "; quote a field that holds a comma");
       }
       String key = rec.get(keyIndex);
       Map<String, String> values = new LinkedHashMap<>();
@@ -135,7 +136,7 @@ public final class LookupTable {
           values.put(col, rec.get(i));
         }
       }
-      put(rows, key, values, "CSV record " + (r + 1), maxEntries);
+      put(rows, key, values, "CSV line " + lines.get(r), maxEntries);
     }
     return rows;
   }
@@ -153,9 +154,10 @@ public final class LookupTable {
     }
   }
 
-  /** RFC 4180 records. */
-  static List<List<String>> csvRecords(String text) throws LookupException {
+  /** RFC 4180 records; the line each record starts on is added to {@code startLines}. */
+  static List<List<String>> csvRecords(String text, List<Integer> startLines) throws LookupException {
     List<List<String>> out = new ArrayList<>();
+    int start = 1;
     List<String> rec = new ArrayList<>();
     StringBuilder field = new StringBuilder();
     boolean quoted = false;
@@ -197,8 +199,10 @@ public final class LookupTable {
         field.setLength(0);
         wasQuoted = false;
         out.add(rec);
+        startLines.add(start);
         rec = new ArrayList<>();
         line++;
+        start = line;
       } else {
         if (wasQuoted) {
           throw new LookupException("CSV line " + line + ": text after a closing quote");
@@ -212,6 +216,7 @@ public final class LookupTable {
     if (field.length() > 0 || !rec.isEmpty() || wasQuoted) {
       rec.add(field.toString());
       out.add(rec);
+      startLines.add(start);
     }
     return out;
   }

@@ -70,32 +70,16 @@ class ActionsExamplesIT {
     return p;
   }
 
-  /** The example with only machine-specific values overridden: paths, the notification port, the cluster. */
-  private InProcessAgent.Builder agent(Path file, String agent) throws Exception {
-    Properties p = load(file);
-    InProcessAgent.Builder b = InProcessAgent.fromFile(file, agent).workDir(dir.resolve(file.getFileName() + "-" + agent));
-    String prefix = agent + ".";
-    for (String key : p.stringPropertyNames()) {
-      if (!key.startsWith(prefix)) {
-        continue;
-      }
-      String rel = key.substring(prefix.length());
-      String v = p.getProperty(key).trim();
-      if (rel.endsWith(".type") && (v.equals(EventSink.class.getName())
-          || v.equals(StateDecoratingInterceptor.class.getName() + "$Builder"))) {
-        String base = rel.substring(0, rel.length() - ".type".length());
-        b.override(base + ".table", schema.tableName());
-        b.override(base + ".zookeeperQuorum", "127.0.0.1");
-        b.override(base + ".hbase.zookeeper.property.clientPort", Integer.toString(HBaseMiniCluster.zkPort()));
-      }
-      if (rel.endsWith(".file") && v.startsWith("conf/")) {
-        b.override(rel, DataFeeds.repositoryRoot().resolve(v).toString());
-      }
-      if (v.equals("41510") && (rel.endsWith(".port"))) {
-        b.override(rel, Integer.toString(avroPort));
-      }
-    }
-    return b;
+  /**
+   * The example moved to this machine by the shared runner, as {@code ./eventstate run} moves it: paths, ports (the
+   * notification targets follow the receiving source), the table and the cluster of every HBase-reading component,
+   * and lookup files found from the repository root.
+   */
+  private InProcessAgent.Builder agent(Path file, String agent, String... others) throws Exception {
+    return InProcessAgent.fromFile(file, agent).alsoAgents(others)
+        .workDir(dir.resolve(file.getFileName() + "-" + agent))
+        .hbase(schema.tableName(), "127.0.0.1", HBaseMiniCluster.zkPort())
+        .resolveFilesAgainst(DataFeeds.repositoryRoot());
   }
 
   @Test
@@ -111,7 +95,9 @@ class ActionsExamplesIT {
       }
       assertTrue(!agents.isEmpty(), f.toString());
       for (String a : agents) {
-        try (InProcessAgent agent = agent(f, a).start()) {
+        // an agent that sends to another agent of the file is booted with it, as run does
+        String[] others = agents.stream().filter(o -> !o.equals(a)).toArray(String[]::new);
+        try (InProcessAgent agent = agent(f, a, others).start()) {
           assertEquals(List.of(), agent.configurationErrorsOnly(), f + " agent " + a);
           assertEquals(Set.of(), agent.removedComponents(), f + " agent " + a);
           booted++;
@@ -160,8 +146,7 @@ class ActionsExamplesIT {
   @Test
   void notifyExampleDecoratesGatesTestUsersAndSendsAlertsThroughTheNotifyQueue() throws Exception {
     Path file = DataFeeds.repositoryRoot().resolve("conf/flume/actions-notify.properties");
-    try (InProcessAgent n = agent(file, "n1").override("sinks.files.type", RecordingSink.class.getName()).start();
-        InProcessAgent a = agent(file, "a1").start()) {
+    try (InProcessAgent a = agent(file, "a1", "n1").start()) {
       String body = String.join("\n",
           line("device_id", "c361-445b-b2f6-27f2eecfc217", "environmental_info", "1457741907.959400112",
               ",\"degrees_fahrenheit\":\"99\""),
@@ -169,9 +154,11 @@ class ActionsExamplesIT {
               ",\"degrees_fahrenheit\":\"70\""),
           line("user_id", "qa-bot-1", "login", "1457741909.5", ""));
       assertEquals(200, a.post("http", body, JSON).statusCode());
-      await().atMost(Duration.ofSeconds(60)).until(() -> RecordingSink.events("files").size() == 1
-          && eventIds().size() == 2);
-      Map<String, String> alert = RecordingSink.events("files").get(0).getHeaders();
+      Path landed = Path.of(a.relocation().properties().getProperty("n1.sinks.receiver.directory"));
+      await().atMost(Duration.ofSeconds(60)).until(() -> landedFiles(landed).size() == 1 && eventIds().size() == 2);
+      Map<String, String> alert = new java.util.TreeMap<>();
+      new com.fasterxml.jackson.databind.ObjectMapper().readTree(landedFiles(landed).get(0).toFile()).get("headers")
+          .fields().forEachRemaining(h -> alert.put(h.getKey(), h.getValue().asText()));
       assertEquals("alert", alert.get("es.route"));
       assertEquals("alert,hot", alert.get("es.tags"));
       assertEquals("device-basic", alert.get("es.attr.plan"), "decorated from conf/lookup/plans.csv");
@@ -179,6 +166,12 @@ class ActionsExamplesIT {
       assertEquals(1, InProcessAgent.counter("interceptor", "tag-actions", "events.gated"));
       assertEquals(1, InProcessAgent.counter("channel", "gated", "EventPutSuccessCount"));
       assertEquals(3, InProcessAgent.counter("interceptor", "plans", "events.decorated"));
+    }
+  }
+
+  private static List<Path> landedFiles(Path dir) throws Exception {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(p -> p.toString().endsWith(".json")).collect(Collectors.toList());
     }
   }
 
