@@ -330,4 +330,24 @@ class NormalizingInterceptorTest {
     assertEquals("47636", e.getHeaders().get(EventHeaders.ENTITY_ID));
     assertEquals("1457741907959400112", e.getHeaders().get(EventHeaders.EVENT_TIME));
   }
+
+  @Test
+  void overLongIdsAndFutureTimesAreDeadLetteredAndCountedByClass() throws Exception {
+    NormalizingInterceptor i = build(talk());
+    Event longEntity = event("{\"time_utc\":\"1457741907.9\",\"user_id\":\"" + "u".repeat(33_000)
+        + "\",\"event_type\":\"x\"}");
+    Event future = event("{\"time_utc\":\"9223372036.854775807\",\"user_id\":\"u\",\"event_type\":\"x\"}");
+    Event fine = event("{\"time_utc\":\"1700000000.0\",\"user_id\":\"u\",\"event_type\":\"x\"}");
+    List<Event> out = i.intercept(new ArrayList<>(List.of(longEntity, future, fine)));
+    assertEquals(3, out.size());
+    assertEquals("deadletter", longEntity.getHeaders().get("es.route"));
+    assertTrue(longEntity.getHeaders().get("es.reason").startsWith("limit: entity id"),
+        longEntity.getHeaders().get("es.reason"));
+    assertEquals("deadletter", future.getHeaders().get("es.route"));
+    assertTrue(future.getHeaders().get("es.reason").startsWith("time_future: "), future.getHeaders().get("es.reason"));
+    assertEquals("valid", fine.getHeaders().get("es.route"));
+    assertEquals(1, i.counters().get("invalid.limit"));
+    assertEquals(1, i.counters().get("invalid.time_future"));
+    assertEquals(2, i.counters().get(NormalizingInterceptor.COUNTER_INVALID));
+  }
 }
