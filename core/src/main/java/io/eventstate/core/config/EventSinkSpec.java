@@ -34,11 +34,14 @@ import java.util.TreeMap;
  *       {@code kerberosKeytab}</td></tr>
  *   <tr><td>{@code kerberosKeytab}</td><td></td><td>becomes {@code hbase.client.keytab.file}; the HBase client
  *       logs in from it when {@code hbase.security.authentication=kerberos}</td></tr>
+ *   <tr><td>{@code poison.maxAttempts}</td><td>5</td><td>consecutive failed attempts of the batch at the head of
+ *       the channel, for a reason HBase calls retryable, after which the sink writes it event by event: an event that
+ *       still fails while its region answers reads is dead-lettered with the error (1 to 1000)</td></tr>
  *   <tr><td>{@code notify.*}</td><td></td><td>notifications, parsed by {@code io.eventstate.core.notify.NotifySpec}</td></tr>
  * </table>
  */
 public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, int writeThreads,
-    String zookeeperQuorum,
+    int poisonMaxAttempts, String zookeeperQuorum,
     String znodeParent, String kerberosPrincipal, String kerberosKeytab, SortedMap<String, String> hbaseProperties) {
 
   /** Table name. */
@@ -51,6 +54,8 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   public static final String CONFIG_DURABILITY = "durability";
   /** Parallel region writes per batch. */
   public static final String CONFIG_WRITE_THREADS = "writeThreads";
+  /** Failed attempts of one batch before the sink isolates a poison event that HBase calls retryable. */
+  public static final String CONFIG_POISON_MAX_ATTEMPTS = "poison.maxAttempts";
   /** ZooKeeper quorum override. */
   public static final String CONFIG_ZOOKEEPER_QUORUM = "zookeeperQuorum";
   /** HBase znode parent override. */
@@ -67,13 +72,14 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   public static final long DEFAULT_TIMEOUT_MS = 30_000L;
   public static final String DEFAULT_DURABILITY = "SYNC_WAL";
   public static final int DEFAULT_WRITE_THREADS = 4;
+  public static final int DEFAULT_POISON_MAX_ATTEMPTS = 5;
 
   /** HBase's {@code Durability} names. */
   public static final List<String> DURABILITIES = List.of("SKIP_WAL", "ASYNC_WAL", "SYNC_WAL", "FSYNC_WAL", "USE_DEFAULT");
 
   private static final Set<String> FLUME_KEYS = Set.of("type", "channel");
   private static final Set<String> KNOWN = Set.of(CONFIG_TABLE, CONFIG_BATCH_SIZE, CONFIG_TIMEOUT_MS, CONFIG_DURABILITY,
-      CONFIG_WRITE_THREADS,
+      CONFIG_WRITE_THREADS, CONFIG_POISON_MAX_ATTEMPTS,
       CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_KERBEROS_PRINCIPAL, CONFIG_KERBEROS_KEYTAB);
 
   public EventSinkSpec {
@@ -111,6 +117,7 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
           + "', must be one of " + DURABILITIES);
     }
     int writeThreads = (int) number(p, CONFIG_WRITE_THREADS, DEFAULT_WRITE_THREADS, 1, 64);
+    int poisonMaxAttempts = (int) number(p, CONFIG_POISON_MAX_ATTEMPTS, DEFAULT_POISON_MAX_ATTEMPTS, 1, 1000);
     String quorum = optional(p, CONFIG_ZOOKEEPER_QUORUM);
     String znode = optional(p, CONFIG_ZNODE_PARENT);
     if (znode != null && !znode.startsWith("/")) {
@@ -125,7 +132,7 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
       throw new IllegalArgumentException("EventSink: key " + present + " is set but " + missing
           + " is not: set both (principal and keytab file) or neither");
     }
-    return new EventSinkSpec(table, batchSize, timeoutMs, durability, writeThreads, quorum, znode, principal, keytab,
+    return new EventSinkSpec(table, batchSize, timeoutMs, durability, writeThreads, poisonMaxAttempts, quorum, znode, principal, keytab,
         passThrough);
   }
 

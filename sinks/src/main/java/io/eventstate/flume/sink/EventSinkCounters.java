@@ -23,13 +23,18 @@ public class EventSinkCounters extends MonitoredCounterGroup implements EventSin
   public static final String DEAD_LETTERED_UNENCODABLE = "eventstate.deadLetteredUnencodable";
   /** Dead letters because HBase rejected the event with a DoNotRetryIOException. */
   public static final String DEAD_LETTERED_REJECTED = "eventstate.deadLetteredRejected";
+  /** Events dead-lettered because their row key or a cell is over HBase's limits. */
+  public static final String DEAD_LETTERED_OVER_LIMITS = "eventstate.deadLetteredOverLimits";
+  /** Batches written event by event after failing {@code poison.maxAttempts} times in a row. */
+  public static final String ISOLATION_PASSES = "eventstate.isolationPasses";
   /** Transactions rolled back. */
   public static final String ROLLBACKS = "eventstate.rollbacks";
   /** Failed {@code start()} calls (table missing, HBase unreachable...). */
   public static final String START_FAILURES = "eventstate.startFailures";
 
   static final String[] ALL = {EVENT_ROWS_WRITTEN, STATE_ROWS_TOUCHED, ATOMIC_WRITES, FALLBACK_SPLITS, DEAD_LETTERED,
-      DEAD_LETTERED_UNENCODABLE, DEAD_LETTERED_REJECTED, ROLLBACKS, START_FAILURES};
+      DEAD_LETTERED_UNENCODABLE, DEAD_LETTERED_REJECTED, DEAD_LETTERED_OVER_LIMITS, ISOLATION_PASSES, ROLLBACKS,
+      START_FAILURES};
 
   public EventSinkCounters(String sinkName) {
     super(Type.OTHER, sinkName, ALL);
@@ -80,6 +85,16 @@ public class EventSinkCounters extends MonitoredCounterGroup implements EventSin
   @Override
   public long getDeadLetteredRejected() {
     return get(DEAD_LETTERED_REJECTED);
+  }
+
+  @Override
+  public long getDeadLetteredOverLimits() {
+    return get(DEAD_LETTERED_OVER_LIMITS);
+  }
+
+  @Override
+  public long getIsolationPasses() {
+    return get(ISOLATION_PASSES);
   }
 
   @Override

@@ -16,6 +16,10 @@ public interface EventSinkCountersMBean {
 
   long getDeadLetteredRejected();
 
+  long getDeadLetteredOverLimits();
+
+  long getIsolationPasses();
+
   long getRollbacks();
 
   long getStartFailures();
