@@ -350,4 +350,31 @@ class NormalizingInterceptorTest {
     assertEquals(1, i.counters().get("invalid.time_future"));
     assertEquals(2, i.counters().get(NormalizingInterceptor.COUNTER_INVALID));
   }
+
+  @Test
+  void upstreamEsHeadersAreStrippedUnlessTrusted() throws Exception {
+    String body = "{\"time_utc\":\"1457741907.9\",\"user_id\":\"u\",\"event_type\":\"x\"}";
+    Event e = event(body);
+    e.getHeaders().put("es.attr.role", "admin");
+    e.getHeaders().put("es.tags", "trusted");
+    e.getHeaders().put("es.route", "gated");
+    e.getHeaders().put("host", "kept");
+    NormalizingInterceptor i = build(talk());
+    i.intercept(e);
+    assertNull(e.getHeaders().get("es.attr.role"), "an injected attribute never reaches rules or guards");
+    assertNull(e.getHeaders().get("es.tags"));
+    assertEquals("valid", e.getHeaders().get("es.route"));
+    assertEquals("kept", e.getHeaders().get("host"));
+    assertEquals(3, i.counters().get(NormalizingInterceptor.COUNTER_STRIPPED));
+
+    Map<String, String> trusting = talk();
+    trusting.put("trustUpstreamHeaders", "true");
+    Event t = event(body);
+    t.getHeaders().put("es.attr.role", "admin");
+    build(trusting).intercept(t);
+    assertEquals("admin", t.getHeaders().get("es.attr.role"));
+    Map<String, String> bad = talk();
+    bad.put("trustUpstreamHeaders", "yes");
+    assertTrue(configError(bad).contains("trustUpstreamHeaders' value was set to 'yes'"));
+  }
 }
