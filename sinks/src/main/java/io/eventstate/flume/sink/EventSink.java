@@ -502,8 +502,11 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       }
     }
     if (isolateNote != null) {
-      LOG.warn("Sink {}: the batch failed {} times in a row; writing it event by event to find what HBase refuses",
-          getName(), failures);
+      // once per stuck batch, then rarely: during an outage every attempt is such a pass
+      if (failures == spec.poisonMaxAttempts() || failures % 100 == 0) {
+        LOG.warn("Sink {}: the batch failed {} times in a row; writing it event by event to find what HBase refuses",
+            getName(), failures);
+      }
       counters.increment(EventSinkCounters.ISOLATION_PASSES);
     }
     EntityWriter.Outcome outcome = writer.write(events, isolateNote);
