@@ -268,9 +268,22 @@ final class EntityWriter {
     }
   }
 
-  /** True when HBase refused the data itself (DoNotRetryIOException), not the table or the cluster. */
+  /** Server-side refusals of the data itself that HBase throws as subclasses of DoNotRetryIOException. */
+  private static final Set<String> DATA_REFUSALS = Set.of("FailedSanityCheckException");
+
+  /**
+   * True when HBase refused the data itself, not the table or the cluster: a plain {@code DoNotRetryIOException} (what
+   * coprocessors, the state observer included, throw for bad input, and what {@code MultiRowMutationEndpoint} throws for
+   * rows split between regions) or a sanity-check failure. Other subclasses of DoNotRetryIOException (a table that is
+   * missing or disabled, a region that is unknown or offline while servers die) say nothing about the event: the batch
+   * is retried, and only the bounded-tries pass, with proof that HBase takes writes, may dead-letter then.
+   */
   static boolean isPoison(IOException unwrapped) {
-    return unwrapped instanceof DoNotRetryIOException && !NOT_THE_EVENTS_FAULT.contains(unwrapped.getClass());
+    if (!(unwrapped instanceof DoNotRetryIOException) || NOT_THE_EVENTS_FAULT.contains(unwrapped.getClass())) {
+      return false;
+    }
+    return unwrapped.getClass() == DoNotRetryIOException.class
+        || DATA_REFUSALS.contains(unwrapped.getClass().getSimpleName());
   }
 
   /** Plain puts, for dead letters (no atomicity needed, no state row). */
