@@ -448,6 +448,7 @@ final class AgentRun {
   private static void feed(List<Feed> feeds, Map<String, Integer> ports, Map<String, Path> spools, PrintStream err) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Map<String, int[]> statuses = new TreeMap<>();
+    Map<String, int[]> retries503 = new TreeMap<>();
     for (int i = 0; i < feeds.size(); i++) {
       Feed f = feeds.get(i);
       int status;
@@ -462,7 +463,7 @@ final class AgentRun {
           HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(f.source()) + "/"))
               .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json; charset=UTF-8")
               .POST(HttpRequest.BodyPublishers.ofByteArray(f.payload())).build();
-          status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+          status = postRetrying503(http, req, f.source(), retries503, err);
         }
       } catch (IOException e) {
         throw new CliException("feeding " + f.source() + " failed: " + e.getMessage());
@@ -475,7 +476,46 @@ final class AgentRun {
     }
     err.println();
     statuses.forEach((source, c) -> err.println("  " + source + ": " + c[0] + " accepted"
-        + (c[1] > 0 ? ", " + c[1] + " refused whole (HTTP 400: malformed payload)" : "")));
+        + (c[1] > 0 ? ", " + c[1] + " refused whole (HTTP 400: malformed payload)" : "")
+        + (retries503.containsKey(source) ? ", " + retries503.get(source)[0]
+            + " resent after HTTP 503 (channel full: the agent pushed back while its sink caught up)" : "")));
+  }
+
+  /** How long one payload is resent while the source answers 503 (its channel is full). */
+  static final Duration MAX_503_WAIT = Duration.ofMinutes(10);
+
+  /**
+   * Posts; while the source answers 503 (Flume's HTTP source when its channel is full: the sink is behind or HBase is
+   * down), waits with exponential backoff (0.1 s doubling to 5 s) and sends again, for up to {@link #MAX_503_WAIT}.
+   * Returns the final status (200, or 400 for a malformed payload).
+   */
+  static int postRetrying503(HttpClient http, HttpRequest req, String source, Map<String, int[]> retries,
+      PrintStream err) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + MAX_503_WAIT.toNanos();
+    long pauseMs = 100;
+    boolean told = false;
+    while (true) {
+      int status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+      if (status != 503) {
+        if (status != 200 && status != 400) {
+          throw new CliException("source " + source + " answered HTTP " + status + " to a payload");
+        }
+        return status;
+      }
+      retries.computeIfAbsent(source, k -> new int[1])[0]++;
+      if (!told) {
+        err.println();
+        err.println("  " + source + ": HTTP 503 (channel full): the agent pushes back while its sink catches up; "
+            + "resending with backoff");
+        told = true;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new CliException("source " + source + " answered HTTP 503 (channel full) for " + MAX_503_WAIT.toMinutes()
+            + " minutes: the sink does not drain its channel; is HBase healthy?");
+      }
+      Thread.sleep(pauseMs);
+      pauseMs = Math.min(5_000, pauseMs * 2);
+    }
   }
 
   private static void progress(PrintStream err, int done, int total, String what) {

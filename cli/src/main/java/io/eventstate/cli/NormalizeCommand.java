@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+
+import io.eventstate.core.json.JsonLineReader;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -56,21 +58,22 @@ final class NormalizeCommand {
     List<Interceptor> chain = buildChain(agent, source);
     PayloadSplitter splitter = PayloadSplitter.forSource(agent, source);
     String input = o.positional().isEmpty() ? "-" : o.positional().get(0);
-    try (InputStream in = open(input);
-         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    try (InputStream in = new java.io.BufferedInputStream(open(input), 1 << 16);
          JsonGenerator g = JSON.createGenerator(out)) {
       g.setRootValueSeparator(null);
-      String line;
+      // bytes as the sources read them: never decoded (bad UTF-8 stays bad and is refused by the normalizer), and a
+      // spooling-directory line over the deserializer's limit is one dead letter, never cut into events
+      JsonLineReader reader = new JsonLineReader(in::read, splitter.maxLineBytes(), splitter.deadLetterMaxBytes());
+      JsonLineReader.Line line;
       long lineNo = 0;
-      while ((line = reader.readLine()) != null) {
+      while ((line = reader.next()) != null) {
         lineNo++;
-        if (line.isBlank()) {
+        if (splitter.skipsBlankLines() && line.isBlank()) {
           continue;
         }
-        byte[] raw = line.getBytes(StandardCharsets.UTF_8);
         List<Event> events;
         try {
-          events = splitter.split(raw);
+          events = splitter.split(line);
         } catch (PayloadSplitter.RejectedPayloadException e) {
           writeRejected(g, lineNo, e.getMessage());
           continue;

@@ -7,12 +7,15 @@ import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.source.http.HTTPBadRequestException;
 
+import io.eventstate.core.json.JsonLineReader;
+import io.eventstate.flume.interceptor.JsonLineDeserializer;
 import io.eventstate.flume.interceptor.RawPayloadHandler;
 
 /**
  * How a source turns one input line into events: an HTTP source whose handler is a
- * {@link RawPayloadHandler} runs that handler (one object, an array, NDJSON, exploded arrays);
- * every other source makes one event per line, as the spooling-directory source's line deserializer does.
+ * {@link RawPayloadHandler} runs that handler (one object, an array, NDJSON, exploded arrays) on each line;
+ * every other source makes one event per line exactly as {@link JsonLineDeserializer} does in a spooling-directory
+ * source (its {@code deserializer.*} limits, raw bytes, an over-long line one dead letter).
  */
 abstract class PayloadSplitter {
 
@@ -24,18 +27,60 @@ abstract class PayloadSplitter {
     }
   }
 
-  abstract List<Event> split(byte[] line) throws RejectedPayloadException;
+  abstract List<Event> split(JsonLineReader.Line line) throws RejectedPayloadException;
+
+  /** Longest line taken whole (an HTTP payload line: its handler's own limit applies). */
+  int maxLineBytes() {
+    return Integer.MAX_VALUE - 16;
+  }
+
+  /** Bytes of an over-long line kept. */
+  int deadLetterMaxBytes() {
+    return 0;
+  }
+
+  /** Whether blank lines are skipped: they are by every source (JsonLineDeserializer, the HTTP handler). */
+  boolean skipsBlankLines() {
+    return true;
+  }
 
   static PayloadSplitter forSource(AgentProperties agent, String source) {
     Map<String, String> params = agent.sourceParameters(source);
     String handlerClass = params.get("handler");
     if (!"http".equalsIgnoreCase(params.get("type")) && !"org.apache.flume.source.http.HTTPSource".equals(params.get("type"))
         || handlerClass == null) {
+      Map<String, String> deserializer = new java.util.HashMap<>();
+      params.forEach((k, v) -> {
+        if (k.startsWith("deserializer.")) {
+          deserializer.put(k.substring("deserializer.".length()), v);
+        }
+      });
+      int[] limits;
+      if (JsonLineDeserializer.Builder.class.getName().equals(params.get("deserializer"))) {
+        try {
+          limits = JsonLineDeserializer.limits(deserializer);
+        } catch (RuntimeException e) {
+          throw new CliException(agent.file() + ": source " + source + ": " + e.getMessage());
+        }
+      } else {
+        limits = JsonLineDeserializer.limits(Map.of());
+      }
       return new PayloadSplitter() {
         @Override
-        List<Event> split(byte[] line) {
-          return List.of(NormalizeCommand.event(line));
+        List<Event> split(JsonLineReader.Line line) {
+          return List.of(JsonLineDeserializer.event(line));
         }
+
+        @Override
+        int maxLineBytes() {
+          return limits[0];
+        }
+
+        @Override
+        int deadLetterMaxBytes() {
+          return limits[1];
+        }
+
       };
     }
     String key = agent.agent() + ".sources." + source + ".handler";
@@ -64,9 +109,9 @@ abstract class PayloadSplitter {
     }
     return new PayloadSplitter() {
       @Override
-      List<Event> split(byte[] line) throws RejectedPayloadException {
+      List<Event> split(JsonLineReader.Line line) throws RejectedPayloadException {
         try {
-          return handler.toEvents(line, Map.of());
+          return handler.toEvents(line.body(), Map.of());
         } catch (HTTPBadRequestException e) {
           throw new RejectedPayloadException(e.getMessage());
         }

@@ -96,4 +96,34 @@ class NormalizeCommandTest {
     assertEquals(2, run("normalize", "--bogus"));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown option --bogus"));
   }
+
+  /** The spooling-directory sources' own reading: raw bytes, an over-long line one dead letter, never chunks. */
+  @Test
+  void readsSpoolingDirectoryInputAsTheDeserializerDoes() throws IOException {
+    Path conf = conf(String.join("\n",
+        "a1.sources = s1",
+        "a1.sources.s1.type = spooldir",
+        "a1.sources.s1.deserializer = io.eventstate.flume.interceptor.JsonLineDeserializer$Builder",
+        "a1.sources.s1.deserializer.maxLineLength = 80",
+        "a1.sources.s1.interceptors = n",
+        "a1.sources.s1.interceptors.n.type = io.eventstate.flume.interceptor.NormalizingInterceptor$Builder",
+        "a1.sources.s1.interceptors.n.entity = user:/u",
+        "a1.sources.s1.interceptors.n.eventType.default = x",
+        "a1.sources.s1.interceptors.n.time.fallback = arrival",
+        ""));
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.writeBytes("{\"u\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
+    b.writeBytes(new byte[] {'{', '"', 'u', '"', ':', '"', (byte) 0xE9, '"', '}', '\n'}); // Latin-1, not UTF-8
+    b.writeBytes(("{\"pad\":\"" + "p".repeat(100) + "\",\"u\":\"smuggled\"}\n").getBytes(StandardCharsets.UTF_8));
+    Path input = dir.resolve("in.jsonl");
+    Files.write(input, b.toByteArray());
+    assertEquals(0, run("normalize", "--conf", conf.toString(), input.toString()), err.toString());
+    String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+    assertEquals(3, lines.length, out.toString());
+    assertTrue(lines[0].contains("\"status\":\"valid\""), lines[0]);
+    assertTrue(lines[1].contains("\"status\":\"invalid\"") && lines[1].contains("\"reason\":\"json: ")
+        && lines[1].contains("bodyBase64"), "not replaced by U+FFFD: " + lines[1]);
+    assertTrue(lines[2].contains("\"status\":\"invalid\"") && lines[2].contains("limit: line of 125 bytes at byte 21")
+        && !lines[2].contains("\"es.entityId\""), lines[2]);
+  }
 }

@@ -138,7 +138,7 @@ class PluginPackageIT {
   void killMinus9WithEventsInTheFileChannelLosesAndDuplicatesNothing() throws Exception {
     TableName table = TableName.valueOf("dist_r14");
     int httpPort = ForkedFlume.freePort();
-    Path props = agentProperties("r14", table, httpPort);
+    Path props = agentProperties("r14", table, httpPort, 5);
     // The table does not exist yet: the sink refuses to start and takes nothing, the source keeps accepting
     // into the file channel.
     flume.start("a1", props, ForkedFlume.freePort());
@@ -149,13 +149,17 @@ class PluginPackageIT {
 
     createStateTable(table);
     flume.start("a1", props, ForkedFlume.freePort());
-    // Kill it again while it drains, if it has not finished by then.
+    // Kill it again while it drains: batches of 5 make the drain of 1,000 events take many round trips, and the kill
+    // comes as soon as the first rows are there.
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
         .until(() -> !eventRows(table).isEmpty());
-    int atSecondKill = eventRows(table).size();
     flume.kill9();
-    System.out.printf("R14: %d of %d events stored when the draining agent was killed%n", atSecondKill,
-        sent.size());
+    assertFalse(flume.alive());
+    int atSecondKill = eventRows(table).size();
+    assertTrue(atSecondKill > 0 && atSecondKill < sent.size(), "killed while draining: " + atSecondKill + " of "
+        + sent.size() + " events were stored");
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    assertEquals(atSecondKill, eventRows(table).size(), "nothing more is written once the agent is dead");
 
     flume.start("a1", props, ForkedFlume.freePort());
     await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300))
@@ -299,6 +303,10 @@ class PluginPackageIT {
   }
 
   private Path agentProperties(String name, TableName table, int httpPort) throws IOException {
+    return agentProperties(name, table, httpPort, 20);
+  }
+
+  private Path agentProperties(String name, TableName table, int httpPort, int batchSize) throws IOException {
     Path dir = Files.createDirectories(flumeHome.resolve("runs").resolve(name));
     String text = String.join("\n",
         "a1.sources = http",
@@ -321,7 +329,7 @@ class PluginPackageIT {
         "a1.sinks.hbase.type = io.eventstate.flume.sink.EventSink",
         "a1.sinks.hbase.channel = valid",
         "a1.sinks.hbase.table = " + table.getNameAsString(),
-        "a1.sinks.hbase.batchSize = 20",
+        "a1.sinks.hbase.batchSize = " + batchSize,
         "a1.sinks.hbase.timeoutMs = 20000",
         "a1.sinks.hbase.zookeeperQuorum = 127.0.0.1",
         "a1.sinks.hbase.hbase.zookeeper.property.clientPort = " + SharedMiniCluster.zkPort(),

@@ -46,6 +46,7 @@ public class EntityStateMasterObserver implements MasterCoprocessor, MasterObser
     }
     try {
       StateConfiguration.parse(desc, null);
+      StateConfiguration.guard(desc, null);
     } catch (RuntimeException e) {
       throw new DoNotRetryIOException("Eventstate refused the table descriptor: " + e.getMessage());
     }

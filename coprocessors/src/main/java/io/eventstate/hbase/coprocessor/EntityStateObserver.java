@@ -11,7 +11,9 @@ import io.eventstate.core.state.EntityRows;
 import io.eventstate.core.state.EntityStateProcessor;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EventRowReader;
+import io.eventstate.core.state.FutureSkewGuard;
 import io.eventstate.core.state.RowCells;
+import io.eventstate.core.state.StateColumns;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +44,7 @@ import org.apache.hadoop.hbase.regionserver.MiniBatchOperationInProgress;
 import org.apache.hadoop.hbase.regionserver.OperationStatus;
 import org.apache.hadoop.hbase.regionserver.Region;
 import org.apache.hadoop.hbase.util.Bytes;
+import org.apache.hadoop.hbase.util.EnvironmentEdgeManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +83,10 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <h2>Failures</h2> Nothing but an IOException leaves a hook. A bad event row (missing or inconsistent cells)
- * → {@code DoNotRetryIOException} naming the row; {@code EventSink} isolates and dead-letters it. An unexpected
+ * → {@code DoNotRetryIOException} naming the row; {@code EventSink} isolates and dead-letters it. So is an event row whose
+ * time is ahead of the RegionServer's clock by more than {@code eventstate.guard.maxFutureSkew} (table value, default
+ * {@code 1d}, {@code off} to disable; see {@link FutureSkewGuard}), and any {@code Error} (a stack overflow on a
+ * crafted event fails the same way on every retry). An unexpected
  * runtime error while deciding → logged once per region, counted ({@code eventstate.state.errors}) and thrown as a
  * {@code DoNotRetryIOException} naming the entity (the same input would fail again). An invalid configuration
  * never aborts the server: {@code start} records it and every event-row write is refused with its message
@@ -106,6 +112,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
 
   private volatile EntityStateProcessor processor;
   private volatile String configError = "not started";
+  private volatile FutureSkewGuard guard = FutureSkewGuard.DEFAULT;
   /** Per mini-batch (keyed by the batch object, which HBase passes to every hook of one mini-batch). */
   private final Map<MiniBatchOperationInProgress<Mutation>, BatchContext> contexts = new ConcurrentHashMap<>();
   private final StateRowCache cache = new StateRowCache(StateRowCache.DEFAULT_ENTRIES);
@@ -132,6 +139,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     try {
       processor = new EntityStateProcessor(StateConfiguration.parse(rce.getRegion().getTableDescriptor(),
           getClass().getName()));
+      guard = StateConfiguration.guard(rce.getRegion().getTableDescriptor(), getClass().getName());
       configError = null;
     } catch (RuntimeException e) {
       // never abort the server: refuse writes instead
@@ -161,6 +169,10 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       if (e instanceof EntityFailure f) {
         throw new DoNotRetryIOException(f.getMessage());
+      }
+      if (e instanceof Error) {
+        // e.g. a StackOverflowError on a crafted event: the same input fails the same way, so the client must not retry
+        throw new DoNotRetryIOException("Eventstate state update failed: " + e);
       }
       throw new IOException("Eventstate state update failed: " + e, e);
     }
@@ -257,6 +269,11 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       if (configError != null) {
         throw new DoNotRetryIOException("Eventstate cannot apply event row '" + row
             + "': the table's state configuration is invalid: " + configError);
+      }
+      String future = guard.refuse(key.eventTimeNanos(), EnvironmentEdgeManager.currentTime());
+      if (future != null) {
+        metrics.badInput.increment();
+        throw new DoNotRetryIOException("Eventstate refused event row '" + row + "': " + future);
       }
       if (!processor.appliesTo(key.entityType())) {
         continue;

@@ -2,6 +2,7 @@ package io.eventstate.hbase.coprocessor;
 
 import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.state.EntityStateSpec;
+import io.eventstate.core.state.FutureSkewGuard;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.hbase.client.CoprocessorDescriptor;
@@ -51,6 +52,21 @@ final class StateConfiguration {
       }
     }
     return out;
+  }
+
+  /** The bound on event times ahead of the clock: a table value, overridden by the observer's property of that key. */
+  static FutureSkewGuard guard(TableDescriptor d, String className) {
+    String v = d.getValue(FutureSkewGuard.CONFIG_MAX_FUTURE_SKEW);
+    for (CoprocessorDescriptor cp : d.getCoprocessorDescriptors()) {
+      if (className == null ? isObserver(cp) : cp.getClassName().equals(className)) {
+        v = cp.getProperties().getOrDefault(FutureSkewGuard.CONFIG_MAX_FUTURE_SKEW, v);
+      }
+    }
+    try {
+      return FutureSkewGuard.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("table " + d.getTableName().getNameAsString() + ": " + e.getMessage(), e);
+    }
   }
 
   /** Parses the descriptor's spec; the message names the table. */

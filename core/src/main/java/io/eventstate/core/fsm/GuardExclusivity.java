@@ -4,7 +4,7 @@ import io.eventstate.core.rule.Condition;
 import io.eventstate.core.rule.Operator;
 import java.math.BigDecimal;
 import java.util.List;
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /**
  * Decides, without seeing any event, whether two guards can never both hold. Guards are conjunctions, so two guards

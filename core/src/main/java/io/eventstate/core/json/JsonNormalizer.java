@@ -828,12 +828,21 @@ public final class JsonNormalizer {
           + spec.entity().get(e - entityStart).pointer() + " is an empty string");
     }
     String entityType = spec.entity().get(e - entityStart).type();
+    if (entityId.length() > spec.maxEntityIdLength()) {
+      return tooLong("entity id", entityId, NormalizerSpec.CONFIG_MAX_ENTITY_ID_LENGTH, spec.maxEntityIdLength());
+    }
+    if (entityType.length() > spec.maxEntityTypeLength()) {
+      return tooLong("entity type", entityType, NormalizerSpec.CONFIG_MAX_ENTITY_TYPE_LENGTH, spec.maxEntityTypeLength());
+    }
 
     int ty = first(w, typeStart, timeStart);
     String eventType = ty >= 0 ? w.values[ty] : spec.eventTypeDefault();
     if (eventType == null || eventType.isEmpty()) {
       return NormalizeResult.invalid(NormalizeResult.MISSING_FIELD, "no event type at " + spec.eventTypePaths()
           + (eventType == null ? "" : " (empty string)") + " and no eventType.default");
+    }
+    if (eventType.length() > spec.maxEventTypeLength()) {
+      return tooLong("event type", eventType, NormalizerSpec.CONFIG_MAX_EVENT_TYPE_LENGTH, spec.maxEventTypeLength());
     }
 
     long nanos;
@@ -878,6 +887,18 @@ public final class JsonNormalizer {
       }
     }
 
+    if (source != TimeSource.ARRIVAL) {
+      long limit = saturatedAdd(arrivalMillis > Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : arrivalMillis * 1_000_000L,
+          spec.maxFutureSkewNanos());
+      if (nanos > limit) {
+        String at = tm >= 0 ? "time " + TimeFormat.quote(w.values[tm]) + " at " + spec.timePaths().get(tm - timeStart)
+            : "time of Flume's timestamp header";
+        return NormalizeResult.invalid(NormalizeResult.TIME_FUTURE, at + " is " + io.eventstate.core.fsm.Durations.format(
+            nanos - arrivalMillis * 1_000_000L) + " ahead of arrival (" + java.time.Instant.ofEpochMilli(arrivalMillis)
+            + "), over time.maxFutureSkew=" + io.eventstate.core.fsm.Durations.format(spec.maxFutureSkewNanos()));
+      }
+    }
+
     String eventId;
     int id = first(w, idStart, hashStart);
     if (id >= 0 && !w.values[id].isEmpty()) {
@@ -893,6 +914,9 @@ public final class JsonNormalizer {
     } else {
       eventId = MurmurHash3.hash128Hex(body, 0, body.length);
     }
+    if (eventId.length() > spec.maxEventIdLength()) {
+      return tooLong("event id", eventId, NormalizerSpec.CONFIG_MAX_EVENT_ID_LENGTH, spec.maxEventIdLength());
+    }
 
     TreeMap<String, String> attrs = new TreeMap<>();
     for (int i = 0; i < attrNames.length; i++) {
@@ -906,12 +930,58 @@ public final class JsonNormalizer {
         attrs.putIfAbsent(w.flat.get(i), w.flat.get(i + 1));
       }
     }
+    int maxValue = spec.maxAttributeValueBytes();
+    for (Map.Entry<String, String> a : attrs.entrySet()) {
+      String v = a.getValue();
+      // a char is at most 3 UTF-8 bytes: only a value that might be over the limit is measured
+      if ((long) v.length() * 3 > maxValue) {
+        long bytes = utf8Length(v);
+        if (bytes > maxValue) {
+          return NormalizeResult.invalid(NormalizeResult.LIMIT, "attribute " + TimeFormat.quote(shorten(a.getKey()))
+              + " has a value of " + bytes + " bytes, over " + NormalizerSpec.CONFIG_MAX_ATTRIBUTE_VALUE_BYTES + "="
+              + maxValue);
+        }
+      }
+    }
     if (attrs.size() > spec.maxAttributes()) {
       return NormalizeResult.invalid(NormalizeResult.LIMIT, attrs.size() + " attributes, over limits.maxAttributes="
           + spec.maxAttributes());
     }
     return NormalizeResult.valid(new CanonicalEvent(eventId, entityType, entityId, eventType, nanos, source, attrs,
         new TreeSet<>(), body));
+  }
+
+  private static NormalizeResult tooLong(String what, String value, String key, int limit) {
+    return NormalizeResult.invalid(NormalizeResult.LIMIT, what + " " + TimeFormat.quote(shorten(value)) + " has "
+        + value.length() + " characters, over " + key + "=" + limit);
+  }
+
+  /** The first 40 characters of a value, for a reason. */
+  private static String shorten(String v) {
+    return v.length() <= 40 ? v : v.substring(0, 40) + "…";
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   private static long arrivalNanos(long arrivalMillis) {

@@ -140,6 +140,10 @@ public final class JsonPayloadSplitter {
         if (p.nextToken() != null) {
           throw new Reject("content after the top-level array at line " + p.currentTokenLocation().getLineNr());
         }
+        if (i == 0) {
+          // refused like an empty body: a client that sends [] sends nothing, and must hear so (400, counted)
+          throw new Reject("empty payload: the top-level array has no events");
+        }
       } else {
         int i = 0;
         do {

@@ -21,6 +21,11 @@ public record NormalizeResult(CanonicalEvent event, String reasonClass, String r
   public static final String JSON = "json";
   /** A time value that is present but not a valid time in the configured format. */
   public static final String TIME = "time";
+  /**
+   * An event time further ahead of the arrival time than {@code time.maxFutureSkew}: a wrong clock, which would
+   * otherwise move the entity's watermark into the future.
+   */
+  public static final String TIME_FUTURE = "time_future";
   /** Over a configured or parser limit: body size, nesting depth, attribute count, number or string length. */
   public static final String LIMIT = "limit";
   /** A required canonical field (entity id, event type, time without fallback) has no value. */
@@ -28,7 +33,7 @@ public record NormalizeResult(CanonicalEvent event, String reasonClass, String r
   /** A bug: an unexpected exception, turned into a reason so that the event is kept. */
   public static final String INTERNAL = "internal";
   /** Every reason class. */
-  public static final List<String> REASON_CLASSES = List.of(JSON, TIME, LIMIT, MISSING_FIELD, INTERNAL);
+  public static final List<String> REASON_CLASSES = List.of(JSON, TIME, TIME_FUTURE, LIMIT, MISSING_FIELD, INTERNAL);
 
   /** Reasons longer than this are cut, so a multi-MB value never ends up in a header. */
   public static final int MAX_REASON_CHARS = 300;

@@ -57,6 +57,16 @@ import io.eventstate.core.config.ConfigException;
  * <tr><td>{@code limits.maxDepth}</td><td>64</td><td>Maximum nesting of objects and arrays (top-level object = 1),
  *   at most 1000.</td></tr>
  * <tr><td>{@code limits.maxAttributes}</td><td>256</td><td>More attributes make the event invalid ({@code limit}).</td></tr>
+ * <tr><td>{@code limits.maxEventIdLength}</td><td>256</td><td>Longest event id in characters ({@code limit}).</td></tr>
+ * <tr><td>{@code limits.maxEntityTypeLength}</td><td>64</td><td>Longest entity type in characters.</td></tr>
+ * <tr><td>{@code limits.maxEntityIdLength}</td><td>1024</td><td>Longest entity id in characters ({@code limit}).</td></tr>
+ * <tr><td>{@code limits.maxEventTypeLength}</td><td>256</td><td>Longest event type in characters ({@code limit}).</td></tr>
+ * <tr><td>{@code limits.maxAttributeValueBytes}</td><td>65536</td><td>Largest attribute value in UTF-8 bytes
+ *   ({@code limit}). With the length limits, every row key and cell stays far inside HBase's limits (row keys of
+ *   32767 bytes, cells of {@code hbase.client.keyvalue.maxsize}, 10 MiB by default).</td></tr>
+ * <tr><td>{@code time.maxFutureSkew}</td><td>{@code 1h}</td><td>An event time (from the body or Flume's
+ *   {@code timestamp} header) further ahead of the arrival time than this is invalid ({@code time_future}), so a
+ *   wrong clock cannot move an entity's watermark into the future. {@code 0} refuses every time after arrival.</td></tr>
  * </table>
  *
  * <p>Example (the talk's events):
@@ -84,6 +94,12 @@ import io.eventstate.core.config.ConfigException;
  * @param maxBodyBytes     body size limit
  * @param maxDepth         nesting limit
  * @param maxAttributes    attribute count limit
+ * @param maxEventIdLength      event id length limit (characters)
+ * @param maxEntityTypeLength   entity type length limit (characters)
+ * @param maxEntityIdLength     entity id length limit (characters)
+ * @param maxEventTypeLength    event type length limit (characters)
+ * @param maxAttributeValueBytes attribute value size limit (UTF-8 bytes)
+ * @param maxFutureSkewNanos    how far an event time may be ahead of arrival (nanoseconds)
  */
 public record NormalizerSpec(
     List<String> eventIdPaths,
@@ -100,7 +116,13 @@ public record NormalizerSpec(
     boolean emptyAsMissing,
     int maxBodyBytes,
     int maxDepth,
-    int maxAttributes) {
+    int maxAttributes,
+    int maxEventIdLength,
+    int maxEntityTypeLength,
+    int maxEntityIdLength,
+    int maxEventTypeLength,
+    int maxAttributeValueBytes,
+    long maxFutureSkewNanos) {
 
   /** Comma-separated JSON pointers to the event id; the first with a value wins. */
   public static final String CONFIG_EVENT_ID_PATHS = "eventId.paths";
@@ -137,6 +159,40 @@ public record NormalizerSpec(
   /** Most attributes an event may have. */
   public static final String CONFIG_MAX_ATTRIBUTES = "limits.maxAttributes";
 
+  /** Longest event id, in characters. */
+  public static final String CONFIG_MAX_EVENT_ID_LENGTH = "limits.maxEventIdLength";
+  /** Longest entity type, in characters. */
+  public static final String CONFIG_MAX_ENTITY_TYPE_LENGTH = "limits.maxEntityTypeLength";
+  /** Longest entity id, in characters. */
+  public static final String CONFIG_MAX_ENTITY_ID_LENGTH = "limits.maxEntityIdLength";
+  /** Longest event type, in characters. */
+  public static final String CONFIG_MAX_EVENT_TYPE_LENGTH = "limits.maxEventTypeLength";
+  /** Largest attribute value, in UTF-8 bytes. */
+  public static final String CONFIG_MAX_ATTRIBUTE_VALUE_BYTES = "limits.maxAttributeValueBytes";
+  /** How far an event time may be ahead of the arrival time ({@code 30m}, {@code 1h}, {@code 1d}, {@code 0}). */
+  public static final String CONFIG_TIME_MAX_FUTURE_SKEW = "time.maxFutureSkew";
+
+  /** Default of {@link #CONFIG_MAX_EVENT_ID_LENGTH}. */
+  public static final int DEFAULT_MAX_EVENT_ID_LENGTH = 256;
+  /** Default of {@link #CONFIG_MAX_ENTITY_TYPE_LENGTH}. */
+  public static final int DEFAULT_MAX_ENTITY_TYPE_LENGTH = 64;
+  /** Default of {@link #CONFIG_MAX_ENTITY_ID_LENGTH}. */
+  public static final int DEFAULT_MAX_ENTITY_ID_LENGTH = 1024;
+  /** Default of {@link #CONFIG_MAX_EVENT_TYPE_LENGTH}. */
+  public static final int DEFAULT_MAX_EVENT_TYPE_LENGTH = 256;
+  /** Default of {@link #CONFIG_MAX_ATTRIBUTE_VALUE_BYTES}: 64 KiB. */
+  public static final int DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES = 64 * 1024;
+  /** Default of {@link #CONFIG_TIME_MAX_FUTURE_SKEW}: one hour. */
+  public static final long DEFAULT_MAX_FUTURE_SKEW_NANOS = 3_600_000_000_000L;
+  /**
+   * Upper bound of the four length limits. An escaped key character takes at most 6 bytes ({@code %uXXXX}), and a row
+   * key holds the entity type, entity id and event id plus about 40 bytes, so at these bounds a row key stays below
+   * HBase's 32767 bytes.
+   */
+  public static final int MAX_KEY_PART_LENGTH = 1800;
+  /** Upper bound of {@link #CONFIG_MAX_ATTRIBUTE_VALUE_BYTES}: 4 MiB, well inside HBase's default 10 MiB cell limit. */
+  public static final int MAX_ATTRIBUTE_VALUE_BYTES = 4 << 20;
+
   /** Default of {@link #CONFIG_TIME_FORMAT}. */
   public static final TimeFormat DEFAULT_TIME_FORMAT = TimeFormat.AUTO;
   /** Default of {@link #CONFIG_TIME_FALLBACK}. */
@@ -156,7 +212,9 @@ public record NormalizerSpec(
   public static final Set<String> KEYS = Set.of(CONFIG_EVENT_ID_PATHS, CONFIG_EVENT_ID_HASH, CONFIG_ENTITY,
       CONFIG_ENTITY_TYPE, CONFIG_ENTITY_PATHS, CONFIG_EVENT_TYPE_PATHS, CONFIG_EVENT_TYPE_DEFAULT, CONFIG_TIME_PATHS,
       CONFIG_TIME_FORMAT, CONFIG_TIME_FALLBACK, CONFIG_TIME_MIN, CONFIG_ATTRIBUTES, CONFIG_ATTRIBUTES_FLATTEN, CONFIG_EMPTY_AS_MISSING,
-      CONFIG_MAX_BODY_BYTES, CONFIG_MAX_DEPTH, CONFIG_MAX_ATTRIBUTES);
+      CONFIG_MAX_BODY_BYTES, CONFIG_MAX_DEPTH, CONFIG_MAX_ATTRIBUTES, CONFIG_MAX_EVENT_ID_LENGTH,
+      CONFIG_MAX_ENTITY_TYPE_LENGTH, CONFIG_MAX_ENTITY_ID_LENGTH, CONFIG_MAX_EVENT_TYPE_LENGTH,
+      CONFIG_MAX_ATTRIBUTE_VALUE_BYTES, CONFIG_TIME_MAX_FUTURE_SKEW);
 
   /** One entity candidate: the entity type it implies and the pointer to the id. */
   public record EntityCandidate(String type, String pointer) {
@@ -297,7 +355,44 @@ public record NormalizerSpec(
     int maxDepth = SpecSupport.intValue(props, CONFIG_MAX_DEPTH, DEFAULT_MAX_DEPTH, 1, MAX_MAX_DEPTH);
     int maxAttributes = SpecSupport.intValue(props, CONFIG_MAX_ATTRIBUTES, DEFAULT_MAX_ATTRIBUTES, 0, 1_000_000);
 
+    int maxEventId = SpecSupport.intValue(props, CONFIG_MAX_EVENT_ID_LENGTH, DEFAULT_MAX_EVENT_ID_LENGTH, 1,
+        MAX_KEY_PART_LENGTH);
+    int maxEntityType = SpecSupport.intValue(props, CONFIG_MAX_ENTITY_TYPE_LENGTH, DEFAULT_MAX_ENTITY_TYPE_LENGTH, 1,
+        MAX_KEY_PART_LENGTH);
+    int maxEntityId = SpecSupport.intValue(props, CONFIG_MAX_ENTITY_ID_LENGTH, DEFAULT_MAX_ENTITY_ID_LENGTH, 1,
+        MAX_KEY_PART_LENGTH);
+    int maxEventType = SpecSupport.intValue(props, CONFIG_MAX_EVENT_TYPE_LENGTH, DEFAULT_MAX_EVENT_TYPE_LENGTH, 1,
+        MAX_KEY_PART_LENGTH);
+    int maxValue = SpecSupport.intValue(props, CONFIG_MAX_ATTRIBUTE_VALUE_BYTES, DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES, 1,
+        MAX_ATTRIBUTE_VALUE_BYTES);
+    for (EntityCandidate c : entity) {
+      if (c.type().length() > maxEntityType) {
+        throw SpecSupport.error(hasCandidates ? CONFIG_ENTITY : CONFIG_ENTITY_TYPE, c.type(), "the entity type has "
+            + c.type().length() + " characters, over " + CONFIG_MAX_ENTITY_TYPE_LENGTH + "=" + maxEntityType
+            + ": use a shorter type or raise the limit");
+      }
+    }
+    if (eventTypeDefault != null && eventTypeDefault.length() > maxEventType) {
+      throw SpecSupport.error(CONFIG_EVENT_TYPE_DEFAULT, eventTypeDefault, "has " + eventTypeDefault.length()
+          + " characters, over " + CONFIG_MAX_EVENT_TYPE_LENGTH + "=" + maxEventType);
+    }
+    long skew = DEFAULT_MAX_FUTURE_SKEW_NANOS;
+    String sk = props.get(CONFIG_TIME_MAX_FUTURE_SKEW);
+    if (sk != null) {
+      String t = sk.trim();
+      if (t.equals("0")) {
+        skew = 0L;
+      } else {
+        try {
+          skew = io.eventstate.core.fsm.Durations.parseNanos(t);
+        } catch (IllegalArgumentException e) {
+          throw SpecSupport.error(CONFIG_TIME_MAX_FUTURE_SKEW, sk, io.eventstate.core.fsm.Durations.FORMAT_HELP);
+        }
+      }
+    }
+
     return new NormalizerSpec(eventIdPaths, eventIdHash, entity, eventTypePaths, eventTypeDefault, timePaths, timeFormat,
-        fallback, timeMin, attributes, flatten, emptyAsMissing, maxBody, maxDepth, maxAttributes);
+        fallback, timeMin, attributes, flatten, emptyAsMissing, maxBody, maxDepth, maxAttributes, maxEventId,
+        maxEntityType, maxEntityId, maxEventType, maxValue, skew);
   }
 }

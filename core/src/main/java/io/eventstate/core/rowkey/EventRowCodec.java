@@ -136,6 +136,35 @@ public final class EventRowCodec {
     }
   }
 
+  /** HBase's longest row key in bytes ({@code HConstants.MAX_ROW_LENGTH}). */
+  public static final int MAX_ROW_BYTES = Short.MAX_VALUE;
+  /** HBase's default largest cell ({@code hbase.client.keyvalue.maxsize}): 10 MiB. */
+  public static final long DEFAULT_MAX_CELL_BYTES = 10L * 1024 * 1024;
+  /** What a serialized cell adds to its row, family, qualifier and value (lengths, timestamp, type). */
+  private static final int CELL_OVERHEAD_BYTES = 20;
+
+  /**
+   * Why HBase would refuse a row as data, whatever the number of tries: a row key longer than {@link #MAX_ROW_BYTES}, or
+   * a cell whose serialized size is over {@code maxCellBytes} ({@code hbase.client.keyvalue.maxsize}; 0 or less: no
+   * cell limit). Null when the row is within both limits.
+   */
+  public static String overHBaseLimits(RowWrite r, long maxCellBytes) {
+    if (r.row().length > MAX_ROW_BYTES) {
+      return "limit: row key of " + r.row().length + " bytes is over HBase's limit of " + MAX_ROW_BYTES + " bytes";
+    }
+    if (maxCellBytes > 0) {
+      for (CellValue c : r.cells()) {
+        long size = (long) r.row().length + c.family().length + c.qualifier().length + c.value().length
+            + CELL_OVERHEAD_BYTES;
+        if (size > maxCellBytes) {
+          return "limit: cell " + c.qualifierString() + " of " + size + " bytes is over hbase.client.keyvalue.maxsize="
+              + maxCellBytes;
+        }
+      }
+    }
+    return null;
+  }
+
   /** The cell timestamp for an event time: milliseconds rounded down, 0 before 1970. */
   public static long cellTimestamp(long eventTimeNanos) {
     return Math.max(0L, Math.floorDiv(eventTimeNanos, 1_000_000L));

@@ -36,11 +36,14 @@ import io.eventstate.core.notify.NotifySpec;
  *       {@code kerberosKeytab}</td></tr>
  *   <tr><td>{@code kerberosKeytab}</td><td></td><td>becomes {@code hbase.client.keytab.file}; the HBase client
  *       logs in from it when {@code hbase.security.authentication=kerberos}</td></tr>
+ *   <tr><td>{@code poison.maxAttempts}</td><td>5</td><td>consecutive failed attempts of the batch at the head of
+ *       the channel, for a reason HBase calls retryable, after which the sink writes it event by event: an event that
+ *       still fails while its region answers reads is dead-lettered with the error (1 to 1000)</td></tr>
  *   <tr><td>{@code notify.*}</td><td></td><td>notifications, parsed by {@code io.eventstate.core.notify.NotifySpec}</td></tr>
  * </table>
  */
 public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, int writeThreads,
-    String zookeeperQuorum,
+    int poisonMaxAttempts, String zookeeperQuorum,
     String znodeParent, String kerberosPrincipal, String kerberosKeytab, SortedMap<String, String> hbaseProperties) {
 
   /** Table name. */
@@ -53,6 +56,8 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   public static final String CONFIG_DURABILITY = "durability";
   /** Parallel region writes per batch. */
   public static final String CONFIG_WRITE_THREADS = "writeThreads";
+  /** Failed attempts of one batch before the sink isolates a poison event that HBase calls retryable. */
+  public static final String CONFIG_POISON_MAX_ATTEMPTS = "poison.maxAttempts";
   /** ZooKeeper quorum override. */
   public static final String CONFIG_ZOOKEEPER_QUORUM = "zookeeperQuorum";
   /** HBase znode parent override. */
@@ -69,13 +74,14 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   public static final long DEFAULT_TIMEOUT_MS = 30_000L;
   public static final String DEFAULT_DURABILITY = "SYNC_WAL";
   public static final int DEFAULT_WRITE_THREADS = 4;
+  public static final int DEFAULT_POISON_MAX_ATTEMPTS = 5;
 
   /** HBase's {@code Durability} names. */
   public static final List<String> DURABILITIES = List.of("SKIP_WAL", "ASYNC_WAL", "SYNC_WAL", "FSYNC_WAL", "USE_DEFAULT");
 
   /** Every exact key {@link #parse(Map)} accepts (besides {@code hbase.*}, {@code notify.*} and Flume's own). */
   public static final Set<String> KEYS = Set.of(CONFIG_TABLE, CONFIG_BATCH_SIZE, CONFIG_TIMEOUT_MS, CONFIG_DURABILITY,
-      CONFIG_WRITE_THREADS, CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_KERBEROS_PRINCIPAL,
+      CONFIG_WRITE_THREADS, CONFIG_POISON_MAX_ATTEMPTS, CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_KERBEROS_PRINCIPAL,
       CONFIG_KERBEROS_KEYTAB);
 
   public EventSinkSpec {
@@ -100,6 +106,7 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
     long timeoutMs = r.millis(CONFIG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 1, 24L * 3600 * 1000);
     String durability = r.oneOf(CONFIG_DURABILITY, DEFAULT_DURABILITY, DURABILITIES);
     int writeThreads = r.intValue(CONFIG_WRITE_THREADS, DEFAULT_WRITE_THREADS, 1, 64);
+    int poisonMaxAttempts = r.intValue(CONFIG_POISON_MAX_ATTEMPTS, DEFAULT_POISON_MAX_ATTEMPTS, 1, 1000);
     String quorum = r.optional(CONFIG_ZOOKEEPER_QUORUM);
     String znode = r.optional(CONFIG_ZNODE_PARENT);
     if (znode != null && !znode.startsWith("/")) {
@@ -116,7 +123,7 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
     if (passThrough.containsKey("hbase.rpc.timeout")) {
       r.millis("hbase.rpc.timeout", timeoutMs, 1, Long.MAX_VALUE);
     }
-    return new EventSinkSpec(table, batchSize, timeoutMs, durability, writeThreads, quorum, znode, principal, keytab,
+    return new EventSinkSpec(table, batchSize, timeoutMs, durability, writeThreads, poisonMaxAttempts, quorum, znode, principal, keytab,
         passThrough);
   }
 

@@ -6,8 +6,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 
 /**
  * One test of one field: {@code <field> <operator> [value[,value...]]}, e.g. {@code eventType in login,logout},
@@ -17,8 +18,19 @@ import java.util.regex.PatternSyntaxException;
  * operator is an {@link IllegalArgumentException} whose message says what is wrong and how to fix it.
  * Evaluation never throws: a field that is missing, or not a number for a numeric operator, simply does
  * not match.
+ *
+ * <p>Regular expressions ({@code ~}) run on RE2/J, a linear-time engine: matching takes time proportional to the
+ * value's length, whatever the pattern ({@code (.*a){12}$} or {@code (a|b)*c} included), with no recursion on the
+ * value, so a rule can neither hang nor overflow the stack of the thread that evaluates it (a Flume source, or a
+ * RegionServer handler holding a row lock). RE2 syntax has no backreferences ({@code \1}) and no lookaround
+ * ({@code (?=)}, {@code (?<!)}): a pattern using them is refused when the rules or definitions are loaded. A value
+ * longer than {@link #MAX_REGEX_INPUT_CHARS} never matches a regex (the normalizer's attribute limit keeps values far
+ * below it).
  */
 public final class Condition {
+
+  /** Values longer than this never match a regex condition: the time of one test stays bounded. */
+  public static final int MAX_REGEX_INPUT_CHARS = 1 << 20;
 
   private final String field;
   private final Operator op;
@@ -37,7 +49,9 @@ public final class Condition {
         p = Pattern.compile(values.get(0));
       } catch (PatternSyntaxException e) {
         throw new IllegalArgumentException("invalid regex '" + values.get(0) + "' for field '" + field + "': "
-            + e.getDescription() + " near index " + e.getIndex() + "; fix the regular expression (java.util.regex syntax)");
+            + e.getDescription() + (e.getPattern().isEmpty() ? "" : " at '" + e.getPattern() + "'")
+            + "; regular expressions run on a linear-time engine (RE2 syntax): backreferences such as \\1 and "
+            + "lookaround such as (?=...) or (?<!...) are not available, so rewrite the pattern without them");
       }
     } else if (op.isNumeric()) {
       n = parseNumber(values.get(0));
@@ -148,7 +162,7 @@ public final class Condition {
       case PREFIX:
         return v.startsWith(values.get(0));
       case REGEX:
-        return pattern.matcher(v).matches();
+        return v.length() <= MAX_REGEX_INPUT_CHARS && pattern.matcher(v).matches();
       default:
         BigDecimal actual = parseNumber(v);
         if (actual == null) {

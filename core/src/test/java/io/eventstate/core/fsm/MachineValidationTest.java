@@ -205,6 +205,8 @@ class MachineValidationTest {
     problem(machine("", ",{\"event\": \"x\", \"guard\": \"temperature > 3\", \"target\": \"b\"}"),
         "unknown guard field 'temperature'");
     problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.s regex (\", \"target\": \"b\"}"), "invalid regex");
+    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.s regex (a)\\\\1\", \"target\": \"b\"}"),
+        "linear-time engine");
     problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.s like y\", \"target\": \"b\"}"), "unknown operator 'like'");
   }
 

@@ -90,7 +90,7 @@ class JsonNormalizerFuzzTest {
    */
   private void compareWithJackson(JsonNormalizer n, byte[] input, NormalizeResult ours, String what) {
     JacksonReferenceNormalizer ref = references.computeIfAbsent(n, k -> new JacksonReferenceNormalizer(k.spec()));
-    NormalizeResult theirs = ref.normalize(input, Map.of("timestamp", "1457741907959"), 1_000L);
+    NormalizeResult theirs = ref.normalize(input, Map.of("timestamp", "1457741907959"), TestPaths.ARRIVAL_AFTER_ALL);
     if (!ours.isValid() && NormalizeResult.JSON.equals(ours.reasonClass()) && ours.reason().contains("UTF-8")
         && !NormalizeResult.JSON.equals(theirs.reasonClass())) {
       // Jackson does not check UTF-8 in strings it skips, nor overlong forms anywhere
@@ -121,7 +121,7 @@ class JsonNormalizerFuzzTest {
   private NormalizeResult checkOutcome(JsonNormalizer n, byte[] input, String what) {
     NormalizeResult r;
     try {
-      r = n.normalize(input, Map.of("timestamp", "1457741907959"), 1_000L);
+      r = n.normalize(input, Map.of("timestamp", "1457741907959"), TestPaths.ARRIVAL_AFTER_ALL);
     } catch (Throwable t) {
       fail(what + ": normalize threw " + t, t);
       return null;

@@ -35,7 +35,7 @@ class JsonNormalizerTest {
   }
 
   private static NormalizeResult run(Map<String, String> props, String body) {
-    return new JsonNormalizer(NormalizerSpec.parse(props)).normalize(body.getBytes(StandardCharsets.UTF_8), Map.of(), 1_000L);
+    return new JsonNormalizer(NormalizerSpec.parse(props)).normalize(body.getBytes(StandardCharsets.UTF_8), Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
   }
 
   private static NormalizeResult run(Map<String, String> props, String body, Map<String, String> headers, long arrival) {
@@ -60,7 +60,7 @@ class JsonNormalizerTest {
   @Test
   void talkNestedEventIsExact() {
     byte[] body = TALK_NESTED.getBytes(StandardCharsets.UTF_8);
-    NormalizeResult r = new JsonNormalizer(NormalizerSpec.parse(talkProps())).normalize(body, Map.of(), 0L);
+    NormalizeResult r = new JsonNormalizer(NormalizerSpec.parse(talkProps())).normalize(body, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
     assertTrue(r.isValid(), r.reason());
     CanonicalEvent e = r.event();
     assertEquals(1457741907959400112L, e.eventTimeNanos());
@@ -221,7 +221,7 @@ class JsonNormalizerTest {
     assertEquals(1234L * 1_000_000L, r.event().eventTimeNanos());
     assertEquals(TimeSource.ARRIVAL, r.event().timeSource());
 
-    r = run(props("time.fallback", "header"), noTime, Map.of("timestamp", "1457741907959"), 1234L);
+    r = run(props("time.fallback", "header"), noTime, Map.of("timestamp", "1457741907959"), 1457741907959L);
     assertEquals(1457741907959L * 1_000_000L, r.event().eventTimeNanos());
     assertEquals(TimeSource.HEADER, r.event().timeSource());
 
@@ -300,12 +300,12 @@ class JsonNormalizerTest {
   void invalidUtf8AndUtf16AreReasons() {
     JsonNormalizer n = new JsonNormalizer(NormalizerSpec.parse(props()));
     byte[] bad = "{\"user_id\":\"u\u00e9\",\"type\":\"x\",\"t\":1}".getBytes(StandardCharsets.ISO_8859_1);
-    NormalizeResult r = n.normalize(bad, Map.of(), 0L);
+    NormalizeResult r = n.normalize(bad, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
     assertEquals(NormalizeResult.JSON, r.reasonClass(), r.reason());
     byte[] utf16 = "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1}".getBytes(StandardCharsets.UTF_16LE);
-    r = n.normalize(utf16, Map.of(), 0L);
+    r = n.normalize(utf16, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
     assertEquals(NormalizeResult.JSON, r.reasonClass(), r.reason());
-    r = n.normalize(null, Map.of(), 0L);
+    r = n.normalize(null, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
     assertEquals(NormalizeResult.JSON, r.reasonClass());
     // a UTF-8 BOM is fine
     byte[] body = "{\"user_id\":\"ü\",\"type\":\"x\",\"t\":1}".getBytes(StandardCharsets.UTF_8);
@@ -314,7 +314,7 @@ class JsonNormalizerTest {
     bom[1] = (byte) 0xBB;
     bom[2] = (byte) 0xBF;
     System.arraycopy(body, 0, bom, 3, body.length);
-    assertEquals("ü", n.normalize(bom, Map.of(), 0L).event().entityId());
+    assertEquals("ü", n.normalize(bom, Map.of(), TestPaths.ARRIVAL_AFTER_ALL).event().entityId());
   }
 
   @Test
@@ -419,7 +419,7 @@ class JsonNormalizerTest {
       System.arraycopy(seq, 0, body, head.length, seq.length);
       body[body.length - 2] = '"';
       body[body.length - 1] = '}';
-      NormalizeResult r = n.normalize(body, Map.of(), 0L);
+      NormalizeResult r = n.normalize(body, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
       assertEquals(NormalizeResult.JSON, r.reasonClass(), java.util.Arrays.toString(seq) + " -> " + r.reason());
       assertTrue(r.reason().contains("UTF-8"), r.reason());
     }
@@ -435,15 +435,77 @@ class JsonNormalizerTest {
       // a control character, a stray high byte and an escape, each at offset `at` of a string value
       byte[] control = ("{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"s\":\"" + pad + "\u0001tail-of-the-string\"}")
           .getBytes(StandardCharsets.UTF_8);
-      NormalizeResult r = n.normalize(control, Map.of(), 0L);
+      NormalizeResult r = n.normalize(control, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
       assertTrue(r.reason() != null && r.reason().contains("control character"), at + ": " + r.reason());
       byte[] high = control.clone();
       high[new String(control, StandardCharsets.UTF_8).indexOf('\u0001')] = (byte) 0xBF;
-      r = n.normalize(high, Map.of(), 0L);
+      r = n.normalize(high, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
       assertTrue(r.reason() != null && r.reason().contains("UTF-8"), at + ": " + r.reason());
       r = run(props("attributes", "s:/s"), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"s\":\"" + pad
           + "\\\"\u00e9tail-of-the-string\"}");
       assertEquals(pad + "\"\u00e9tail-of-the-string", r.event().attributes().get("s"), "at " + at);
     }
+  }
+
+  @Test
+  void keyPartsOverTheirLengthLimitsAreInvalidWithTheKeyInTheReason() {
+    String longId = "x".repeat(33_000);
+    NormalizeResult r = run(props(), "{\"user_id\":\"" + longId + "\",\"type\":\"x\",\"t\":1}");
+    assertEquals(NormalizeResult.LIMIT, r.reasonClass());
+    assertTrue(r.reason().contains("entity id") && r.reason().contains("33000 characters")
+        && r.reason().contains("limits.maxEntityIdLength=1024"), r.reason());
+    assertTrue(r.reason().length() <= NormalizeResult.MAX_REASON_CHARS, r.reason());
+
+    r = run(props(), "{\"user_id\":\"" + "y".repeat(1024) + "\",\"type\":\"x\",\"t\":1}");
+    assertTrue(r.isValid(), "exactly at the limit is valid");
+
+    r = run(props(), "{\"user_id\":\"u\",\"type\":\"" + "t".repeat(257) + "\",\"t\":1}");
+    assertEquals(NormalizeResult.LIMIT, r.reasonClass());
+    assertTrue(r.reason().contains("limits.maxEventTypeLength=256"), r.reason());
+
+    r = run(props("eventId.paths", "/id"), "{\"id\":\"" + "i".repeat(257) + "\",\"user_id\":\"u\",\"type\":\"x\",\"t\":1}");
+    assertEquals(NormalizeResult.LIMIT, r.reasonClass());
+    assertTrue(r.reason().contains("limits.maxEventIdLength=256"), r.reason());
+
+    r = run(props("limits.maxEntityIdLength", "3"), "{\"user_id\":\"abcd\",\"type\":\"x\",\"t\":1}");
+    assertEquals(NormalizeResult.LIMIT, r.reasonClass());
+  }
+
+  @Test
+  void attributeValuesOverTheByteLimitAreInvalid() {
+    Map<String, String> p = props("attributes", "big:/big", "limits.maxAttributeValueBytes", "10");
+    assertTrue(run(p, "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"big\":\"0123456789\"}").isValid());
+    NormalizeResult r = run(p, "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"big\":\"012345678\u00e9\"}");
+    assertEquals(NormalizeResult.LIMIT, r.reasonClass(), "9 ASCII bytes + a 2-byte character = 11 bytes");
+    assertTrue(r.reason().contains("'big'") && r.reason().contains("11 bytes"), r.reason());
+    // flattened values are bounded too, by default at 64 KiB
+    r = run(props("attributes.flatten", "/d"), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":1,\"d\":{\"v\":\""
+        + "v".repeat(65_537) + "\"}}");
+    assertEquals(NormalizeResult.LIMIT, r.reasonClass());
+    assertTrue(r.reason().contains("'d.v'"), r.reason());
+  }
+
+  @Test
+  void timesTooFarAheadOfArrivalAreTimeFuture() {
+    long arrival = 1_457_741_907_000L; // 2016-03-12T00:18:27Z
+    NormalizeResult r = run(props(), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":\"2262-04-11T23:47:16.854775807Z\"}",
+        Map.of(), arrival);
+    assertEquals(NormalizeResult.TIME_FUTURE, r.reasonClass());
+    assertTrue(r.reason().startsWith("time_future: ") && r.reason().contains("time.maxFutureSkew=1h"), r.reason());
+    // one hour ahead is allowed, one hour and a millisecond is not
+    assertTrue(run(props(), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":" + (arrival + 3_600_000L) + "}", Map.of(), arrival)
+        .isValid());
+    assertEquals(NormalizeResult.TIME_FUTURE, run(props(), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":"
+        + (arrival + 3_600_001L) + "}", Map.of(), arrival).reasonClass());
+    // configurable; 0 allows nothing after arrival
+    assertTrue(run(props("time.maxFutureSkew", "2d"), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":"
+        + (arrival + 86_400_000L) + "}", Map.of(), arrival).isValid());
+    assertEquals(NormalizeResult.TIME_FUTURE, run(props("time.maxFutureSkew", "0"), "{\"user_id\":\"u\",\"type\":\"x\",\"t\":"
+        + (arrival + 1) + "}", Map.of(), arrival).reasonClass());
+    // Flume's timestamp header is checked too; the arrival fallback never is
+    String noTime = "{\"user_id\":\"u\",\"type\":\"x\"}";
+    r = run(props("time.fallback", "header"), noTime, Map.of("timestamp", Long.toString(arrival + 7_200_000L)), arrival);
+    assertEquals(NormalizeResult.TIME_FUTURE, r.reasonClass());
+    assertTrue(r.reason().contains("timestamp header"), r.reason());
   }
 }

@@ -43,7 +43,7 @@ class MappingsTest {
     JsonNormalizer n = new JsonNormalizer(m.normalizer());
     List<NormalizeResult> out = new ArrayList<>();
     for (byte[] e : split.events()) {
-      out.add(n.normalize(e, Map.of(), 0L));
+      out.add(n.normalize(e, Map.of(), TestPaths.ARRIVAL_AFTER_ALL));
     }
     return out;
   }
@@ -188,7 +188,7 @@ class MappingsTest {
           continue;
         }
         JsonNormalizer n = new JsonNormalizer(m.normalizer());
-        byFile.put(f.getFileName().toString(), split.events().stream().map(b -> n.normalize(b, Map.of(), 0L)).collect(Collectors.toList()));
+        byFile.put(f.getFileName().toString(), split.events().stream().map(b -> n.normalize(b, Map.of(), TestPaths.ARRIVAL_AFTER_ALL)).collect(Collectors.toList()));
       }
     }
     // decoded_fields.json is not valid JSON (an extra '}'): the payload is rejected whole
@@ -278,12 +278,12 @@ class MappingsTest {
     List<byte[]> both = new ArrayList<>(valid);
     both.addAll(invalid);
     for (byte[] b : both) {
-      NormalizeResult r = n.normalize(b, Map.of(), 0L);
+      NormalizeResult r = n.normalize(b, Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
       assertTrue(r.isValid(), r.reason());
       assertEquals("video_session:123-214-234", r.event().entity());
       assertTrue(r.event().eventTimeNanos() >= 1640193000_000000000L && r.event().eventTimeNanos() < 1640193100_000000000L);
     }
-    CanonicalEvent error = n.normalize(valid.get(3), Map.of(), 0L).event();
+    CanonicalEvent error = n.normalize(valid.get(3), Map.of(), TestPaths.ARRIVAL_AFTER_ALL).event();
     assertEquals("error", error.eventType());
     assertEquals("500", error.attributes().get("payload.code"));
     assertEquals(1640193001_000000000L, error.eventTimeNanos());
@@ -294,7 +294,7 @@ class MappingsTest {
     int count = 0;
     for (String key : List.of("valid_events", "invalid_events")) {
       for (JsonNode ev : sink.get(key)) {
-        NormalizeResult r = n.normalize(MAPPER.writeValueAsBytes(ev), Map.of(), 0L);
+        NormalizeResult r = n.normalize(MAPPER.writeValueAsBytes(ev), Map.of(), TestPaths.ARRIVAL_AFTER_ALL);
         assertFalse(r.isValid(), ev.toString());
         reasons.merge(r.reasonClass(), 1L, Long::sum);
         count++;

@@ -249,4 +249,45 @@ class NormalizerSpecTest {
     assertThrows(UnsupportedOperationException.class, () -> s.attributes().add(new NormalizerSpec.NamedPointer("b", "/b")));
     assertThrows(UnsupportedOperationException.class, () -> s.timePaths().clear());
   }
+
+  @Test
+  void limitsAndFutureSkewDefaultsStayInsideHBaseLimits() {
+    NormalizerSpec s = NormalizerSpec.parse(minimal());
+    assertEquals(256, s.maxEventIdLength());
+    assertEquals(64, s.maxEntityTypeLength());
+    assertEquals(1024, s.maxEntityIdLength());
+    assertEquals(256, s.maxEventTypeLength());
+    assertEquals(65536, s.maxAttributeValueBytes());
+    assertEquals(3_600_000_000_000L, s.maxFutureSkewNanos());
+    // every key part at its upper bound, each character escaped to 6 bytes, still fits HBase's 32767-byte row key
+    assertTrue(6L * 3 * NormalizerSpec.MAX_KEY_PART_LENGTH + 64 < Short.MAX_VALUE);
+  }
+
+  @Test
+  void shouldRejectLimitsOutOfRange() {
+    Map<String, String> m = minimal();
+    m.put("limits.maxEntityIdLength", "40000");
+    assertMentions(assertThrows(IllegalArgumentException.class, () -> NormalizerSpec.parse(m)).getMessage(),
+        "limits.maxEntityIdLength", "40000");
+    Map<String, String> m2 = minimal();
+    m2.put("limits.maxAttributeValueBytes", "0");
+    assertMentions(assertThrows(IllegalArgumentException.class, () -> NormalizerSpec.parse(m2)).getMessage(),
+        "limits.maxAttributeValueBytes", "0");
+  }
+
+  @Test
+  void shouldRejectBadFutureSkew() {
+    Map<String, String> m = minimal();
+    m.put("time.maxFutureSkew", "soon");
+    assertMentions(assertThrows(IllegalArgumentException.class, () -> NormalizerSpec.parse(m)).getMessage(),
+        "time.maxFutureSkew", "soon", "30m");
+  }
+
+  @Test
+  void shouldRejectEntityTypeLongerThanItsLimit() {
+    Map<String, String> m = minimal();
+    m.put("limits.maxEntityTypeLength", "3");
+    assertMentions(assertThrows(IllegalArgumentException.class, () -> NormalizerSpec.parse(m)).getMessage(),
+        "user", "limits.maxEntityTypeLength=3");
+  }
 }

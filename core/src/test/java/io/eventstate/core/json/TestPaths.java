@@ -10,6 +10,9 @@ final class TestPaths {
   private TestPaths() {
   }
 
+  /** An arrival time (ms) after every representable event time: no event is ahead of it (time.maxFutureSkew). */
+  static final long ARRIVAL_AFTER_ALL = Long.MAX_VALUE / 1_000_000L;
+
   static Path sharedData() {
     return Locations.sampleData();
   }

@@ -137,4 +137,18 @@ class EventRowCodecTest {
         .map(c -> new String(c.value(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
     assertEquals("no headers [dead letter truncated: too large]", reason);
   }
+
+  @Test
+  void rowsOverHBaseLimitsAreNamedWithTheLimit() {
+    assertEquals(null, EventRowCodec.overHBaseLimits(EventRowCodec.eventRow(event("e1", "EZ1", 1L)),
+        EventRowCodec.DEFAULT_MAX_CELL_BYTES));
+    String reason = EventRowCodec.overHBaseLimits(EventRowCodec.eventRow(event("e1", "E".repeat(33_000), 1L)),
+        EventRowCodec.DEFAULT_MAX_CELL_BYTES);
+    assertTrue(reason.startsWith("limit: row key of ") && reason.contains("32767"), reason);
+    CanonicalEvent big = new CanonicalEvent("e2", "package", "EZ1", "x", 1L, TimeSource.EVENT, new TreeMap<>(),
+        new TreeSet<>(), new byte[2000]);
+    reason = EventRowCodec.overHBaseLimits(EventRowCodec.eventRow(big), 1000);
+    assertTrue(reason.contains("cell body") && reason.contains("hbase.client.keyvalue.maxsize=1000"), reason);
+    assertEquals(null, EventRowCodec.overHBaseLimits(EventRowCodec.eventRow(big), 0), "0: no cell limit");
+  }
 }

@@ -228,4 +228,28 @@ class TaggerTest {
     t.evaluate(h).applyTo(h);
     assertEquals("n", h.get(EventHeaders.TAGS), "the same rules still match a good value");
   }
+
+  /**
+   * R18: patterns that backtrack catastrophically in java.util.regex ((.*a){12}$ took 28 s on 37 characters; (a|b)*c
+   * overflowed the stack on 40 KB) run in linear time: a whole series of hostile tests finishes quickly and without an
+   * error, and the same patterns still match what they should.
+   */
+  @Test
+  void catastrophicPatternsRunInLinearTime() {
+    Tagger t = tagger("rules", "nested alt", "rules.nested.if", "attr.v regex (.*a){12}$", "rules.nested.tag", "nested",
+        "rules.alt.if", "attr.w regex (a|b)*c", "rules.alt.tag", "alt");
+    String almost = "a".repeat(36) + "!";
+    String longAlt = "ab".repeat(20_000); // 40 KB, no c: every path must be tried by a backtracking engine
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 20; i++) {
+      Map<String, String> h = map(EventHeaders.STATUS, "valid", "es.attr.v", almost, "es.attr.w", longAlt);
+      t.evaluate(h).applyTo(h);
+      assertNull(h.get(EventHeaders.TAGS));
+    }
+    long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+    assertTrue(seconds < 20, "20 rounds took " + seconds + " s; a backtracking engine takes minutes for one");
+    Map<String, String> h = map(EventHeaders.STATUS, "valid", "es.attr.v", "a".repeat(12), "es.attr.w", longAlt + "c");
+    t.evaluate(h).applyTo(h);
+    assertEquals("alt,nested", h.get(EventHeaders.TAGS));
+  }
 }

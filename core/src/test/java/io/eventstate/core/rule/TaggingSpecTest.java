@@ -238,4 +238,12 @@ class TaggingSpecTest {
     assertThrows(UnsupportedOperationException.class, () -> spec.rules().get(0).tags().add("u"));
     assertFalse(spec.rules().get(0).terminal());
   }
+
+  @Test
+  void shouldRejectBackreferencesAndLookaroundAtLoadNamingTheEngine() {
+    assertContains(reject("rules", "r", "rules.r.if", "attr.v regex (a)\\1", "rules.r.tag", "t"),
+        "key 'rules.r.if'", "invalid regex", "linear-time engine", "backreferences");
+    assertContains(reject("rules", "r", "rules.r.if", "attr.v regex a(?=b)", "rules.r.tag", "t"),
+        "invalid regex", "lookaround");
+  }
 }

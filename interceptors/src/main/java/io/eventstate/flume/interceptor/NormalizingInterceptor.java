@@ -39,6 +39,10 @@ import io.eventstate.core.json.NormalizerSpec;
  *   and in {@code -Dflume.monitoring.type=http} output.</td></tr>
  * <tr><td>{@code route.valid}</td><td>{@code valid}</td><td>{@code es.route} of valid events.</td></tr>
  * <tr><td>{@code route.invalid}</td><td>{@code deadletter}</td><td>{@code es.route} of invalid events.</td></tr>
+ * <tr><td>{@code trustUpstreamHeaders}</td><td>{@code false}</td><td>By default every {@code es.*} header an
+ *   event arrives with is removed before normalizing (counted in {@code headers.stripped}), so that an upstream agent
+ *   or an HTTP client cannot inject attributes, tags or routes that rules and guards read. {@code true} keeps them (a
+ *   trusted upstream tier of your own).</td></tr>
  * <tr><td>every other key</td><td></td><td>{@link NormalizerSpec} (entity, eventType.paths, time.paths, ...).</td></tr>
  * </table>
  *
@@ -79,6 +83,10 @@ public class NormalizingInterceptor extends CountingInterceptor {
   public static final String DEFAULT_ROUTE_INVALID = "deadletter";
   /** The {@code es.stage} value of events this interceptor makes invalid. */
   public static final String STAGE = "normalize";
+  /** The {@code es.stage} value of events the source's deserializer refused (kept, counted here). */
+  public static final String STAGE_READ = "read";
+  /** Keep {@code es.*} headers of incoming events (a trusted upstream tier); by default they are removed. */
+  public static final String CONFIG_TRUST_UPSTREAM_HEADERS = "trustUpstreamHeaders";
 
   public static final String COUNTER_IN = "events.in";
   public static final String COUNTER_VALID = "events.valid";
@@ -97,19 +105,29 @@ public class NormalizingInterceptor extends CountingInterceptor {
   private final Clock clock;
   private final AtomicLong in;
   private final AtomicLong valid;
+  private final boolean trustUpstreamHeaders;
+  /** Counter of {@code es.*} headers removed from incoming events. */
+  public static final String COUNTER_STRIPPED = "headers.stripped";
 
   NormalizingInterceptor(NormalizerSpec spec, String name, String routeValid, String routeInvalid, Clock clock) {
+    this(spec, name, routeValid, routeInvalid, clock, false);
+  }
+
+  NormalizingInterceptor(NormalizerSpec spec, String name, String routeValid, String routeInvalid, Clock clock,
+      boolean trustUpstreamHeaders) {
+    this.trustUpstreamHeaders = trustUpstreamHeaders;
     this.normalizer = new JsonNormalizer(spec);
     this.routeValid = routeValid;
     this.routeInvalid = routeInvalid;
     this.clock = Objects.requireNonNull(clock, "clock");
-    String[] names = new String[5 + 2 + NormalizeResult.REASON_CLASSES.size()];
+    String[] names = new String[6 + 2 + NormalizeResult.REASON_CLASSES.size()];
     int i = 0;
     names[i++] = COUNTER_IN;
     names[i++] = COUNTER_VALID;
     names[i++] = COUNTER_INVALID;
     names[i++] = COUNTER_FALLBACK_HEADER;
     names[i++] = COUNTER_FALLBACK_ARRIVAL;
+    names[i++] = COUNTER_STRIPPED;
     for (String c : NormalizeResult.REASON_CLASSES) {
       names[i++] = COUNTER_INVALID_PREFIX + c;
     }
@@ -147,6 +165,18 @@ public class NormalizingInterceptor extends CountingInterceptor {
 
   private Event mark(Event event, Map<String, String> headers, boolean readOnlyMayThrow) {
     try {
+      String readReason = readVerdict(headers);
+      if (!trustUpstreamHeaders) {
+        stripUpstream(headers);
+      }
+      if (readReason != null) {
+        // the source's deserializer refused the bytes (an over-long line): keep its reason, never parse a part
+        int colon = readReason.indexOf(':');
+        String cls = colon > 0 ? readReason.substring(0, colon) : NormalizeResult.LIMIT;
+        markInvalid(headers, NormalizeResult.REASON_CLASSES.contains(cls) ? cls : NormalizeResult.LIMIT, readReason,
+            STAGE_READ);
+        return event;
+      }
       NormalizeResult r = normalizer.normalize(event.getBody(), headers, clock.millis());
       if (r.isValid()) {
         CanonicalEvent e = r.event();
@@ -179,10 +209,45 @@ public class NormalizingInterceptor extends CountingInterceptor {
     return event;
   }
 
+  /** The reason of a read-stage refusal set by {@link JsonLineDeserializer}, or null. */
+  private static String readVerdict(Map<String, String> headers) {
+    if (headers.isEmpty() || !STAGE_READ.equals(headers.get(EventHeaders.STAGE))
+        || !EventHeaders.STATUS_INVALID.equals(headers.get(EventHeaders.STATUS))) {
+      return null;
+    }
+    String r = headers.get(EventHeaders.REASON);
+    return r == null ? NormalizeResult.LIMIT + ": refused by the source's deserializer" : r;
+  }
+
+  /**
+   * Removes every {@code es.*} header an event arrived with: only this interceptor sets them, so an upstream agent (an
+   * Avro source) or an HTTP client cannot inject attributes, tags or routes that rules and guards would read.
+   */
+  private void stripUpstream(Map<String, String> headers) {
+    if (headers.isEmpty()) {
+      return;
+    }
+    int removed = 0;
+    java.util.Iterator<String> it = headers.keySet().iterator();
+    while (it.hasNext()) {
+      if (it.next().startsWith(EventHeaders.PREFIX)) {
+        it.remove();
+        removed++;
+      }
+    }
+    if (removed > 0) {
+      counters.add(COUNTER_STRIPPED, removed);
+    }
+  }
+
   private void markInvalid(Map<String, String> headers, String reasonClass, String reason) {
+    markInvalid(headers, reasonClass, reason, STAGE);
+  }
+
+  private void markInvalid(Map<String, String> headers, String reasonClass, String reason, String stage) {
     headers.put(EventHeaders.STATUS, EventHeaders.STATUS_INVALID);
     headers.put(EventHeaders.REASON, reason);
-    headers.put(EventHeaders.STAGE, STAGE);
+    headers.put(EventHeaders.STAGE, stage);
     headers.put(EventHeaders.ROUTE, routeInvalid);
     try {
       counters.increment(COUNTER_INVALID);
@@ -200,6 +265,7 @@ public class NormalizingInterceptor extends CountingInterceptor {
     private String routeValid = DEFAULT_ROUTE_VALID;
     private String routeInvalid = DEFAULT_ROUTE_INVALID;
     private Clock clock = Clock.systemUTC();
+    private boolean trust;
 
     public Builder() {
     }
@@ -211,6 +277,15 @@ public class NormalizingInterceptor extends CountingInterceptor {
       String n = props.remove(CONFIG_NAME);
       String rv = props.remove(CONFIG_ROUTE_VALID);
       String ri = props.remove(CONFIG_ROUTE_INVALID);
+      String tu = props.remove(CONFIG_TRUST_UPSTREAM_HEADERS);
+      if (tu == null || tu.trim().equalsIgnoreCase("false")) {
+        trust = false;
+      } else if (tu.trim().equalsIgnoreCase("true")) {
+        trust = true;
+      } else {
+        throw new ConfigurationException("NormalizingInterceptor: key '" + CONFIG_TRUST_UPSTREAM_HEADERS
+            + "' value was set to '" + tu + "': must be true or false");
+      }
       name = n == null ? DEFAULT_NAME : checked(CONFIG_NAME, n);
       routeValid = rv == null ? DEFAULT_ROUTE_VALID : checked(CONFIG_ROUTE_VALID, rv);
       routeInvalid = ri == null ? DEFAULT_ROUTE_INVALID : checked(CONFIG_ROUTE_INVALID, ri);
@@ -237,7 +312,7 @@ public class NormalizingInterceptor extends CountingInterceptor {
       if (spec == null) {
         throw new IllegalStateException("NormalizingInterceptor.Builder.build() before configure()");
       }
-      return new NormalizingInterceptor(spec, name, routeValid, routeInvalid, clock);
+      return new NormalizingInterceptor(spec, name, routeValid, routeInvalid, clock, trust);
     }
   }
 }

@@ -130,6 +130,8 @@ class JsonHttpHandlerTest {
     assertEquals(400, post("[{\"a\":1}, 7]", "application/json", Map.of()));
     assertTrue(lastError.contains("element 1 of the top-level array is a number"), lastError);
     assertEquals(400, post("", "application/json", Map.of()));
+    assertEquals(400, post("[]", "application/json", Map.of()));
+    assertTrue(lastError.contains("empty payload"), lastError);
     assertEquals(List.of(), drain());
   }
 

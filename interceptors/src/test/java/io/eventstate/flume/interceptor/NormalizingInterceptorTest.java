@@ -330,4 +330,51 @@ class NormalizingInterceptorTest {
     assertEquals("47636", e.getHeaders().get(EventHeaders.ENTITY_ID));
     assertEquals("1457741907959400112", e.getHeaders().get(EventHeaders.EVENT_TIME));
   }
+
+  @Test
+  void overLongIdsAndFutureTimesAreDeadLetteredAndCountedByClass() throws Exception {
+    NormalizingInterceptor i = build(talk());
+    Event longEntity = event("{\"time_utc\":\"1457741907.9\",\"user_id\":\"" + "u".repeat(33_000)
+        + "\",\"event_type\":\"x\"}");
+    Event future = event("{\"time_utc\":\"9223372036.854775807\",\"user_id\":\"u\",\"event_type\":\"x\"}");
+    Event fine = event("{\"time_utc\":\"1700000000.0\",\"user_id\":\"u\",\"event_type\":\"x\"}");
+    List<Event> out = i.intercept(new ArrayList<>(List.of(longEntity, future, fine)));
+    assertEquals(3, out.size());
+    assertEquals("deadletter", longEntity.getHeaders().get("es.route"));
+    assertTrue(longEntity.getHeaders().get("es.reason").startsWith("limit: entity id"),
+        longEntity.getHeaders().get("es.reason"));
+    assertEquals("deadletter", future.getHeaders().get("es.route"));
+    assertTrue(future.getHeaders().get("es.reason").startsWith("time_future: "), future.getHeaders().get("es.reason"));
+    assertEquals("valid", fine.getHeaders().get("es.route"));
+    assertEquals(1, i.counters().get("invalid.limit"));
+    assertEquals(1, i.counters().get("invalid.time_future"));
+    assertEquals(2, i.counters().get(NormalizingInterceptor.COUNTER_INVALID));
+  }
+
+  @Test
+  void upstreamEsHeadersAreStrippedUnlessTrusted() throws Exception {
+    String body = "{\"time_utc\":\"1457741907.9\",\"user_id\":\"u\",\"event_type\":\"x\"}";
+    Event e = event(body);
+    e.getHeaders().put("es.attr.role", "admin");
+    e.getHeaders().put("es.tags", "trusted");
+    e.getHeaders().put("es.route", "gated");
+    e.getHeaders().put("host", "kept");
+    NormalizingInterceptor i = build(talk());
+    i.intercept(e);
+    assertNull(e.getHeaders().get("es.attr.role"), "an injected attribute never reaches rules or guards");
+    assertNull(e.getHeaders().get("es.tags"));
+    assertEquals("valid", e.getHeaders().get("es.route"));
+    assertEquals("kept", e.getHeaders().get("host"));
+    assertEquals(3, i.counters().get(NormalizingInterceptor.COUNTER_STRIPPED));
+
+    Map<String, String> trusting = talk();
+    trusting.put("trustUpstreamHeaders", "true");
+    Event t = event(body);
+    t.getHeaders().put("es.attr.role", "admin");
+    build(trusting).intercept(t);
+    assertEquals("admin", t.getHeaders().get("es.attr.role"));
+    Map<String, String> bad = talk();
+    bad.put("trustUpstreamHeaders", "yes");
+    assertTrue(configError(bad).contains("trustUpstreamHeaders' value was set to 'yes'"));
+  }
 }

@@ -22,6 +22,7 @@ import org.apache.hadoop.hbase.TableNotEnabledException;
 import org.apache.hadoop.hbase.TableNotFoundException;
 import org.apache.hadoop.hbase.UnknownRegionException;
 import org.apache.hadoop.hbase.client.Durability;
+import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.RegionLocator;
 import org.apache.hadoop.hbase.client.Table;
@@ -88,6 +89,16 @@ final class EntityWriter {
 
   /** Writes the events; returns what was rejected as poison. Throws on any other failure. */
   Outcome write(List<CanonicalEvent> events) throws IOException {
+    return write(events, null);
+  }
+
+  /**
+   * Writes the events. With {@code isolateNote} set (the batch failed several times already for a reason HBase calls
+   * retryable), a write that fails for such a reason is split down to single events too, as long as the region answers
+   * a read of the entity's state row; a single event that still fails is rejected with the note and the error. When
+   * the region does not answer, the failure is HBase's, not the event's: it is thrown and the batch retried.
+   */
+  Outcome write(List<CanonicalEvent> events, String isolateNote) throws IOException {
     Map<String, List<EntityWrite>> byRegion = new LinkedHashMap<>();
     for (EntityWrite w : EventRowCodec.entityWrites(events)) {
       String region = locator.getRegionLocation(w.stateRow()).getRegion().getEncodedName();
@@ -97,7 +108,7 @@ final class EntityWriter {
     if (pool == null || byRegion.size() == 1) {
       Tally t = new Tally();
       for (List<EntityWrite> group : byRegion.values()) {
-        writeGroup(group, t);
+        writeGroup(group, t, isolateNote);
       }
       tallies.add(t);
     } else {
@@ -106,7 +117,7 @@ final class EntityWriter {
       for (List<EntityWrite> group : byRegion.values()) {
         futures.add(pool.submit(() -> {
           Tally t = new Tally();
-          writeGroup(group, t);
+          writeGroup(group, t, isolateNote);
           return t;
         }));
       }
@@ -137,6 +148,16 @@ final class EntityWriter {
       sum.atomicWrites += t.atomicWrites;
       sum.splits += t.splits;
       sum.rejected.addAll(t.rejected);
+      sum.suspects.addAll(t.suspects);
+      if (sum.suspectCause == null) {
+        sum.suspectCause = t.suspectCause;
+      }
+    }
+    if (!sum.suspects.isEmpty()) {
+      if (sum.atomicWrites == 0) {
+        throw sum.suspectCause; // nothing at all was written: no proof the events are at fault
+      }
+      sum.rejected.addAll(sum.suspects);
     }
     return new Outcome(sum.eventRows, sum.touches, sum.atomicWrites, sum.splits, sum.rejected);
   }
@@ -147,13 +168,16 @@ final class EntityWriter {
     int atomicWrites;
     int splits;
     final List<Rejected> rejected = new ArrayList<>();
+    final List<Rejected> suspects = new ArrayList<>();
+    IOException suspectCause;
   }
 
-  private void writeGroup(List<EntityWrite> group, Tally t) throws IOException {
+  private void writeGroup(List<EntityWrite> group, Tally t, String isolateNote) throws IOException {
     List<RowWrite> rows = new ArrayList<>();
     for (EntityWrite w : group) {
       rows.addAll(w.rows());
     }
+    IOException cause;
     try {
       mutateRows(rows, group.get(0).stateRow());
       t.atomicWrites++;
@@ -162,28 +186,72 @@ final class EntityWriter {
         t.touches++;
       }
       return;
+    } catch (IllegalArgumentException refused) {
+      // the client refuses the data itself (e.g. "Row length 33061 is > 32767"): the same rows fail every time
+      cause = new DoNotRetryIOException("HBase client refused the write: " + refused.getMessage(), refused);
     } catch (IOException e) {
-      IOException cause = unwrap(e);
-      if (!isPoison(cause)) {
+      cause = unwrap(e);
+    }
+    boolean poison = isPoison(cause);
+    if (!poison) {
+      if (isolateNote == null || isTransient(cause)) {
         throw cause;
       }
-      t.splits++;
-      if (group.size() > 1) {
-        // Also the path after a region split moved some entities of the group elsewhere ("rows are split
-        // between regions"): every single entity is still in one region.
-        for (EntityWrite w : group) {
-          writeGroup(List.of(w), t);
+      answers(group.get(0).stateRow(), cause); // throws when the region does not answer: HBase's fault, retry
+    }
+    t.splits++;
+    if (group.size() > 1) {
+      // Also the path after a region split moved some entities of the group elsewhere ("rows are split
+      // between regions"): every single entity is still in one region.
+      for (EntityWrite w : group) {
+        writeGroup(List.of(w), t, isolateNote);
+      }
+      return;
+    }
+    EntityWrite only = group.get(0);
+    if (only.events().size() == 1) {
+      String reason = String.valueOf(cause.getMessage());
+      if (poison) {
+        t.rejected.add(new Rejected(only.events().get(0), reason));
+      } else {
+        // a suspect: rejected only if other writes of this pass succeeded (proof that HBase takes writes)
+        t.suspects.add(new Rejected(only.events().get(0), isolateNote + ": " + reason));
+        if (t.suspectCause == null) {
+          t.suspectCause = cause;
         }
-        return;
       }
-      EntityWrite only = group.get(0);
-      if (only.events().size() == 1) {
-        t.rejected.add(new Rejected(only.events().get(0), String.valueOf(cause.getMessage())));
-        return;
+      return;
+    }
+    for (CanonicalEvent single : only.events()) {
+      writeGroup(EventRowCodec.entityWrites(List.of(single)), t, isolateNote);
+    }
+  }
+
+  /** Failures that say the cluster is busy or moving, never that the data is bad: the batch is always retried. */
+  private static final Set<String> TRANSIENT = Set.of("RegionTooBusyException", "CallQueueTooBigException",
+      "CallDroppedException", "NotServingRegionException", "RegionMovedException", "RegionOpeningException",
+      "ServerNotRunningYetException", "PleaseHoldException", "RetryImmediatelyException", "RegionServerStoppedException",
+      "ConnectException", "SocketTimeoutException", "CallTimeoutException", "TimeoutIOException",
+      "ConnectionClosingException", "FailedServerException", "StoppedRpcClientException");
+
+  static boolean isTransient(Throwable t) {
+    Throwable c = t;
+    for (int depth = 0; c != null && depth < 12; depth++) {
+      if (TRANSIENT.contains(c.getClass().getSimpleName())) {
+        return true;
       }
-      for (CanonicalEvent single : only.events()) {
-        writeGroup(EventRowCodec.entityWrites(List.of(single)), t);
-      }
+      c = c.getCause() == c ? null : c.getCause();
+    }
+    return false;
+  }
+
+  /** Returns when the region of {@code row} answers a read; else throws {@code failure} (the read's error suppressed). */
+  private void answers(byte[] row, IOException failure) throws IOException {
+    try {
+      table.exists(new Get(row));
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+      throw failure;
     }
   }
 
@@ -200,9 +268,22 @@ final class EntityWriter {
     }
   }
 
-  /** True when HBase refused the data itself (DoNotRetryIOException), not the table or the cluster. */
+  /** Server-side refusals of the data itself that HBase throws as subclasses of DoNotRetryIOException. */
+  private static final Set<String> DATA_REFUSALS = Set.of("FailedSanityCheckException");
+
+  /**
+   * True when HBase refused the data itself, not the table or the cluster: a plain {@code DoNotRetryIOException} (what
+   * coprocessors, the state observer included, throw for bad input, and what {@code MultiRowMutationEndpoint} throws for
+   * rows split between regions) or a sanity-check failure. Other subclasses of DoNotRetryIOException (a table that is
+   * missing or disabled, a region that is unknown or offline while servers die) say nothing about the event: the batch
+   * is retried, and only the bounded-tries pass, with proof that HBase takes writes, may dead-letter then.
+   */
   static boolean isPoison(IOException unwrapped) {
-    return unwrapped instanceof DoNotRetryIOException && !NOT_THE_EVENTS_FAULT.contains(unwrapped.getClass());
+    if (!(unwrapped instanceof DoNotRetryIOException) || NOT_THE_EVENTS_FAULT.contains(unwrapped.getClass())) {
+      return false;
+    }
+    return unwrapped.getClass() == DoNotRetryIOException.class
+        || DATA_REFUSALS.contains(unwrapped.getClass().getSimpleName());
   }
 
   /** Plain puts, for dead letters (no atomicity needed, no state row). */

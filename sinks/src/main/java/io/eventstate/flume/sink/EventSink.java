@@ -85,10 +85,15 @@ import org.slf4j.LoggerFactory;
  *   <li>Each entity's event rows and a touch of its state row are written in one atomic multi-row operation
  *       ({@code MultiRowMutationEndpoint}, which the schema tool loads on the table); all entities of a batch
  *       that share a region go in the same operation. See {@link EntityWriter} for why.</li>
- *   <li>Poison events are never retried forever: an event whose canonical headers are missing or malformed,
- *       or that HBase rejects with a {@code DoNotRetryIOException}, is stored as a dead-letter row
- *       ({@code ~dl:...}, family {@code e}: raw body, reason, stage, headers) and counted; the rest of the batch
- *       commits.</li>
+ *   <li>Poison events are never retried forever: an event whose canonical headers are missing or malformed
+ *       ({@code sink-encode}), whose row key or a cell is over HBase's limits ({@code sink-limit}: row keys of 32767
+ *       bytes, cells of {@code hbase.client.keyvalue.maxsize}), or that HBase refuses as data with a
+ *       {@code DoNotRetryIOException} or the client with an {@code IllegalArgumentException} ({@code sink-rejected})
+ *       is isolated and stored as a dead-letter row ({@code ~dl:...}, family {@code e}: raw body, reason, stage,
+ *       headers) and counted; the rest of the batch commits. A batch that fails {@code poison.maxAttempts} times in a
+ *       row for a reason HBase calls retryable is then written event by event: an event that still fails while its
+ *       region answers reads and other events of the pass were written is dead-lettered with the error; when nothing
+ *       could be written (HBase down, busy or moving regions), the batch is rolled back and retried, for ever.</li>
  *   <li>{@code start()} fails, naming the table and the fix, when the table or a column family is missing, the
  *       table is disabled, or it was not made by the schema tool. No event is taken then. Flume's lifecycle
  *       supervisor calls {@code start()} again every few seconds, so the sink recovers once the table exists.</li>
@@ -114,6 +119,8 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
   public static final String STAGE_ENCODE = "sink-encode";
   /** Stage recorded on dead letters HBase rejected. */
   public static final String STAGE_REJECTED = "sink-rejected";
+  /** Stage recorded on dead letters whose row key or a cell is over HBase's limits. */
+  public static final String STAGE_LIMIT = "sink-limit";
 
   private EventSinkSpec spec;
   private TableSchema schema;
@@ -130,6 +137,12 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
   private NotifySpec notifySpec = NotifySpec.DISABLED;
   private Notifier notifier;
   private EventstateCounters notifyCounters;
+  /** {@code hbase.client.keyvalue.maxsize} of the client configuration. */
+  private long maxCellBytes = EventRowCodec.DEFAULT_MAX_CELL_BYTES;
+  /** The head of the batch that failed last (event id), and how many times in a row it failed. */
+  private String failingHead;
+  private int failures;
+  private String firstTaken;
 
   /** Notification counters ({@code SINK.<name>-notify}). */
   public static final String NOTIFY_SENT = "sent";
@@ -203,7 +216,9 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       countersStarted = true;
     }
     try {
-      connection = ConnectionFactory.createConnection(clientConfiguration());
+      Configuration conf = clientConfiguration();
+      maxCellBytes = conf.getLong("hbase.client.keyvalue.maxsize", EventRowCodec.DEFAULT_MAX_CELL_BYTES);
+      connection = ConnectionFactory.createConnection(conf);
       List<String> problems;
       try (Admin admin = connection.getAdmin()) {
         problems = SchemaTool.problems(admin, schema);
@@ -288,10 +303,14 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     try {
       txn.begin();
       List<Event> batch = new ArrayList<>(spec.batchSize());
+      firstTaken = null;
       for (int i = 0; i < spec.batchSize(); i++) {
         Event e = channel.take();
         if (e == null) {
           break;
+        }
+        if (batch.isEmpty()) {
+          firstTaken = headOf(e);
         }
         batch.add(e);
       }
@@ -305,7 +324,10 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
           sinkCounter.incrementBatchCompleteCount();
         }
         sinkCounter.addToEventDrainAttemptCount(batch.size());
-        List<CanonicalEvent> stored = write(batch);
+        String head = headOf(batch.get(0));
+        String isolateNote = head.equals(failingHead) && failures >= spec.poisonMaxAttempts()
+            ? "not written after " + failures + " attempts while its region answers" : null;
+        List<CanonicalEvent> stored = write(batch, isolateNote);
         if (notifier != null) {
           sendNotifications(stored);
         }
@@ -314,6 +336,8 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       txn.commit();
       if (!batch.isEmpty()) {
         sinkCounter.addToEventDrainSuccessCount(batch.size());
+        failingHead = null;
+        failures = 0;
       }
     } catch (Throwable t) {
       try {
@@ -326,6 +350,13 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
         sinkCounter.incrementChannelReadFail();
       } else {
         sinkCounter.incrementEventWriteFail();
+        String head = firstTaken;
+        if (head != null && head.equals(failingHead)) {
+          failures++;
+        } else {
+          failingHead = head;
+          failures = 1;
+        }
       }
       if (t instanceof Error err) {
         throw err;
@@ -336,6 +367,16 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
       txn.close();
     }
     return status;
+  }
+
+  /** Identifies the event at the head of a batch across redeliveries: its event id, else its body's hash. */
+  private static String headOf(Event e) {
+    String id = e.getHeaders() == null ? null : e.getHeaders().get(EventHeaders.EVENT_ID);
+    if (id != null) {
+      return id;
+    }
+    byte[] b = e.getBody() == null ? new byte[0] : e.getBody();
+    return "body:" + java.util.Arrays.hashCode(b) + ":" + b.length;
   }
 
   /** Largest value of a dead letter HBase refused whole: the body is cut to it so the event is still stored. */
@@ -363,7 +404,9 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
         if (e instanceof IOException io && !EntityWriter.isPoison(EntityWriter.unwrap(io))) {
           throw io;
         }
-        writer.put(List.of(EventRowCodec.truncated(r, TRUNCATED_VALUE_BYTES, String.valueOf(e.getMessage()))));
+        // at most 64 KiB a value, and room left under the client's cell limit for the row key and qualifier
+        int cut = (int) Math.max(256, Math.min(TRUNCATED_VALUE_BYTES, maxCellBytes > 0 ? maxCellBytes - 1024 : TRUNCATED_VALUE_BYTES));
+        writer.put(List.of(EventRowCodec.truncated(r, cut, String.valueOf(e.getMessage()))));
       }
     }
   }
@@ -428,7 +471,7 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
   }
 
   /** Writes the batch; returns the events stored as events (not dead-lettered). */
-  private List<CanonicalEvent> write(List<Event> batch) throws IOException {
+  private List<CanonicalEvent> write(List<Event> batch, String isolateNote) throws IOException {
     if (writer == null) {
       throw new IOException("sink " + getName() + " is not connected to HBase");
     }
@@ -436,12 +479,19 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     List<CanonicalEvent> events = new ArrayList<>(batch.size());
     List<RowWrite> deadLetters = new ArrayList<>();
     int unencodable = 0;
+    int overLimits = 0;
     for (Event e : batch) {
       byte[] body = e.getBody() == null ? new byte[0] : e.getBody();
       Map<String, String> headers = e.getHeaders() == null ? Map.of() : e.getHeaders();
       try {
         CanonicalEvent ce = EventHeaders.read(headers, body);
-        EventRowCodec.eventRow(ce); // proves it encodes before it joins a batch
+        // proves it encodes, and fits HBase's row and cell limits, before it joins a batch
+        String over = EventRowCodec.overHBaseLimits(EventRowCodec.eventRow(ce), maxCellBytes);
+        if (over != null) {
+          deadLetters.add(EventRowCodec.deadLetter(headers, body, STAGE_LIMIT, over));
+          overLimits++;
+          continue;
+        }
         events.add(ce);
         sources.put(ce, e);
       } catch (MalformedEventException | RuntimeException bad) {
@@ -449,7 +499,15 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
         unencodable++;
       }
     }
-    EntityWriter.Outcome outcome = writer.write(events);
+    if (isolateNote != null) {
+      // once per stuck batch, then rarely: during an outage every attempt is such a pass
+      if (failures == spec.poisonMaxAttempts() || failures % 100 == 0) {
+        LOG.warn("Sink {}: the batch failed {} times in a row; writing it event by event to find what HBase refuses",
+            getName(), failures);
+      }
+      counters.increment(EventSinkCounters.ISOLATION_PASSES);
+    }
+    EntityWriter.Outcome outcome = writer.write(events, isolateNote);
     for (EntityWriter.Rejected r : outcome.rejected()) {
       Event source = sources.get(r.event());
       Map<String, String> headers = source.getHeaders() == null ? Map.of() : new LinkedHashMap<>(source.getHeaders());
@@ -457,8 +515,8 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     }
     if (!deadLetters.isEmpty()) {
       writeDeadLetters(deadLetters);
-      LOG.warn("Sink {}: {} dead letter(s) in table {} ({} unencodable, {} rejected by HBase)", getName(),
-          deadLetters.size(), spec.table(), unencodable, outcome.rejected().size());
+      LOG.warn("Sink {}: {} dead letter(s) in table {} ({} unencodable, {} over HBase's limits, {} rejected by HBase)",
+          getName(), deadLetters.size(), spec.table(), unencodable, overLimits, outcome.rejected().size());
     }
     counters.add(EventSinkCounters.EVENT_ROWS_WRITTEN, outcome.eventRows());
     counters.add(EventSinkCounters.STATE_ROWS_TOUCHED, outcome.stateTouches());
@@ -466,6 +524,7 @@ public class EventSink extends AbstractSink implements Configurable, BatchSizeSu
     counters.add(EventSinkCounters.FALLBACK_SPLITS, outcome.fallbackSplits());
     counters.add(EventSinkCounters.DEAD_LETTERED, deadLetters.size());
     counters.add(EventSinkCounters.DEAD_LETTERED_UNENCODABLE, unencodable);
+    counters.add(EventSinkCounters.DEAD_LETTERED_OVER_LIMITS, overLimits);
     counters.add(EventSinkCounters.DEAD_LETTERED_REJECTED, outcome.rejected().size());
     if (outcome.rejected().isEmpty()) {
       return events;

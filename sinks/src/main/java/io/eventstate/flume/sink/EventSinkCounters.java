@@ -24,13 +24,18 @@ public class EventSinkCounters extends EventstateCounters {
   public static final String DEAD_LETTERED_UNENCODABLE = "DeadLetteredUnencodable";
   /** Dead letters because HBase rejected the event with a DoNotRetryIOException. */
   public static final String DEAD_LETTERED_REJECTED = "DeadLetteredRejected";
+  /** Events dead-lettered because their row key or a cell is over HBase's limits. */
+  public static final String DEAD_LETTERED_OVER_LIMITS = "DeadLetteredOverLimits";
+  /** Batches written event by event after failing {@code poison.maxAttempts} times in a row. */
+  public static final String ISOLATION_PASSES = "IsolationPasses";
   /** Transactions rolled back. */
   public static final String ROLLBACKS = "Rollbacks";
   /** Failed {@code start()} calls (table missing, HBase unreachable...). */
   public static final String START_FAILURES = "StartFailures";
 
   static final String[] ALL = {EVENT_ROWS_WRITTEN, STATE_ROWS_TOUCHED, ATOMIC_WRITES, FALLBACK_SPLITS, DEAD_LETTERED,
-      DEAD_LETTERED_UNENCODABLE, DEAD_LETTERED_REJECTED, ROLLBACKS, START_FAILURES};
+      DEAD_LETTERED_UNENCODABLE, DEAD_LETTERED_REJECTED, DEAD_LETTERED_OVER_LIMITS, ISOLATION_PASSES, ROLLBACKS,
+      START_FAILURES};
 
   public EventSinkCounters(String sinkName) {
     super(Type.OTHER, sinkName, ALL);
@@ -64,6 +69,14 @@ public class EventSinkCounters extends EventstateCounters {
 
   public long getDeadLetteredRejected() {
     return get(DEAD_LETTERED_REJECTED);
+  }
+
+  public long getDeadLetteredOverLimits() {
+    return get(DEAD_LETTERED_OVER_LIMITS);
+  }
+
+  public long getIsolationPasses() {
+    return get(ISOLATION_PASSES);
   }
 
   public long getRollbacks() {

@@ -22,7 +22,8 @@ import org.apache.hadoop.hbase.regionserver.MiniBatchOperationInProgress;
 
 /**
  * A test RegionObserver standing in for the future state coprocessor: it records the rows of every mini-batch,
- * rejects events (not dead letters) whose body contains {@code POISON} with a DoNotRetryIOException (bad input), and can hold a
+ * rejects events (not dead letters) whose body contains {@code POISON} with a DoNotRetryIOException (bad input), fails
+ * every write of an event whose body contains {@code FLAKY} with a plain (retryable) IOException, and can hold a
  * write whose body contains {@code SLOW} after it was applied, so the client times out although the server
  * applied it.
  */
@@ -62,6 +63,9 @@ public class ProbeObserver implements RegionCoprocessor, RegionObserver {
       if (!row.startsWith("~dl:") && bodyContains(m, "POISON")) {
         throw new DoNotRetryIOException("poison event rejected as bad input: "
             + new String(m.getRow(), StandardCharsets.UTF_8));
+      }
+      if (!row.startsWith("~dl:") && bodyContains(m, "FLAKY")) {
+        throw new IOException("flaky event fails every time with a retryable error: " + row);
       }
     }
     BATCHES.add(rows);
