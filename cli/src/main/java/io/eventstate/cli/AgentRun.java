@@ -59,7 +59,8 @@ import org.apache.hadoop.hbase.client.Table;
  *       state coprocessor and the machine definitions unless it exists — or, with {@code --hbase-site}/{@code --zk},
  *       uses a cluster whose table must already exist;</li>
  *   <li>rewrites the agent for this machine: every source {@code port} becomes a free local port, every
- *       {@code spoolDir} and file-channel/file-roll directory moves under the work directory, every EventSink is
+ *       {@code spoolDir} and file-channel/file-roll directory moves under the work directory, every HDFS sink's
+ *       {@code hdfs.path} becomes a {@code file:} path under {@code <work>/hdfs}, every EventSink is
  *       pointed at the table and the HBase of step 2; the result is written to {@code <work>/agent.properties};</li>
  *   <li>starts the agent with Flume's own {@code Application}, sends each feed (an HTTP POST, or a file moved
  *       whole into the spooling directory) with a progress bar, waits until every spooled file is consumed and
@@ -245,6 +246,11 @@ final class AgentRun {
         } else if (rest.endsWith(".checkpointDir") || rest.endsWith(".dataDirs") || rest.endsWith(".sink.directory")
             || rest.endsWith(".backupCheckpointDir")) {
           p.setProperty(k, Files.createDirectories(flume.resolve(rest.replace('.', '/'))).toString());
+        } else if (rest.startsWith("sinks.") && rest.endsWith(".hdfs.path") && parts.length == 4) {
+          // hdfs://namenode:8020/eventstate/events/... -> file:<work>/hdfs/eventstate/events/... (escapes kept)
+          String path = p.getProperty(k).trim().replaceFirst("^[A-Za-z][A-Za-z0-9+.-]*://[^/]*", "");
+          Path hdfs = Files.createDirectories(work.resolve("hdfs"));
+          p.setProperty(k, hdfs.toUri().toString().replaceAll("/$", "") + path);
         }
       }
       for (String s : eventSinks) {

@@ -54,6 +54,8 @@ import org.apache.flume.node.PropertiesFileConfigurationProvider;
  *   <li>spooling-directory sources: {@code spoolDir} → {@code <work>/source-<name>/spool} (created);
  *       TAILDIR sources: {@code positionFile};</li>
  *   <li>{@code file_roll} sinks: {@code sink.directory} → {@code <work>/sink-<name>} (created);</li>
+ *   <li>HDFS sinks: {@code hdfs.path} → {@code file:<work>/sink-<name>} followed by the path of the original
+ *       (scheme and authority dropped, escapes kept);</li>
  *   <li>HTTP sources: {@code port} → a free port (see {@link #port(String)}), {@code bind} → 127.0.0.1 unless set.</li>
  * </ul>
  * Explicit {@link Builder#override(String, String)} values win over both the file and the relocation.
@@ -438,6 +440,12 @@ public final class InProcessAgent implements AutoCloseable {
         if (type.equals("file_roll") || type.equals("org.apache.flume.sink.rollingfilesink")) {
           Path dir = Files.createDirectories(workDir.resolve("sink-" + k));
           p.setProperty(prefix + ".sink.directory", dir.toString());
+        } else if ((type.equals("hdfs") || type.equals("org.apache.flume.sink.hdfs.hdfseventsink"))
+            && p.getProperty(prefix + ".hdfs.path") != null) {
+          // hdfs://namenode:8020/eventstate/events/x=%{h}/... -> file:<work>/sink-<name>/eventstate/events/x=%{h}/...
+          String path = p.getProperty(prefix + ".hdfs.path").trim().replaceFirst("^[A-Za-z][A-Za-z0-9+.-]*://[^/]*", "");
+          Path dir = Files.createDirectories(workDir.resolve("sink-" + k));
+          p.setProperty(prefix + ".hdfs.path", dir.toUri().toString().replaceAll("/$", "") + path);
         }
       }
     }
