@@ -398,6 +398,53 @@ final class AgentRun {
     }
   }
 
+  private static Path deadLetterPlace(Plan plan) {
+    Path hdfs = plan.work().resolve("hdfs");
+    try (Stream<Path> s = Files.exists(hdfs) ? Files.walk(hdfs, 3) : Stream.empty()) {
+      return s.filter(p -> p.getFileName().toString().equals("deadletter")).findFirst()
+          .orElse(plan.work().resolve("flume/sinks"));
+    } catch (IOException e) {
+      return plan.work().resolve("flume/sinks");
+    }
+  }
+
+  /**
+   * The Avro files the agent's HDFS sinks landed under {@code <work>/hdfs} (every run so far: the HDFS copy is at
+   * least once, so a second run adds records, not event ids): records and distinct event ids per partition.
+   */
+  private static void landed(Plan plan, PrintStream out) {
+    Path root = plan.work().resolve("hdfs");
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    Map<String, long[]> records = new TreeMap<>();
+    Map<String, java.util.Set<String>> ids = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().endsWith(".avro"))::iterator) {
+        String partition = root.relativize(f.getParent()).toString();
+        try (org.apache.avro.file.DataFileStream<org.apache.avro.generic.GenericRecord> in =
+            new org.apache.avro.file.DataFileStream<>(Files.newInputStream(f),
+                new org.apache.avro.generic.GenericDatumReader<>())) {
+          boolean canonical = in.getSchema().getField("event_id") != null;
+          for (org.apache.avro.generic.GenericRecord r : in) {
+            records.computeIfAbsent(partition, k -> new long[1])[0]++;
+            if (canonical) {
+              ids.computeIfAbsent(partition, k -> new java.util.TreeSet<>()).add(r.get("event_id").toString());
+            }
+          }
+        }
+      }
+    } catch (IOException | org.apache.avro.AvroRuntimeException e) {
+      out.println("== files landed for SQL: cannot read " + root + ": " + e.getMessage());
+      return;
+    }
+    out.println("== files landed for SQL (HDFS sinks, Avro) under " + root + ": partition, records, event ids");
+    List<List<String>> rows = new ArrayList<>();
+    records.forEach((p, n) -> rows.add(List.of(p, Long.toString(n[0]),
+        ids.containsKey(p) ? Integer.toString(ids.get(p).size()) : "-")));
+    LookupCommand.table(out, List.of("partition", "records", "event ids"), rows);
+  }
+
   /** What the table holds (entities per state per machine, sessions, events, dead letters) and the agent's counters. */
   private static void summary(Connection c, Plan plan, PrintStream out) {
     TableSchema schema = plan.schema();
@@ -447,8 +494,9 @@ final class AgentRun {
     }
     sessions.forEach((name, n) -> out.println("== sessions " + name + ": " + n));
     Map<String, Map<String, String>> all = JMXPollUtil.getAllMBeans();
+    landed(plan, out);
     out.println("== this run: dead letters " + all.getOrDefault("CHANNEL.deadletter", Map.of())
-        .getOrDefault("EventPutSuccessCount", "0") + " (with their reason, in " + plan.work().resolve("flume/sinks")
+        .getOrDefault("EventPutSuccessCount", "0") + " (with their reason, in " + deadLetterPlace(plan)
         + "), gated " + all.getOrDefault("CHANNEL.gated", Map.of()).getOrDefault("EventPutSuccessCount", "0")
         + ", refused whole at HTTP: see the feeding lines above");
     out.println("== agent counters (Flume JMX, also at -Dflume.monitoring.type=http)");
