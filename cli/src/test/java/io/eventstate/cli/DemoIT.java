@@ -91,6 +91,11 @@ class DemoIT {
     assertTrue(events > 1000, first.out());
     assertTrue(first.out().contains("== machine package: entities per state"), first.out());
     assertTrue(first.out().contains("SINK.hbase"), "counters: " + first.out());
+    // the HDFS copy landed under .eventstate (file://), one partition per entity type and event day
+    assertTrue(first.out().contains("== files landed for SQL"), first.out());
+    assertTrue(first.out().contains("eventstate/events/entity_type=package/dt=2014-11-19"), first.out());
+    assertTrue(first.out().contains("eventstate/deadletter/dt="), first.out());
+    assertTrue(Files.isDirectory(home.resolve(".eventstate/hdfs/eventstate/events/entity_type=user")), "files under .eventstate");
 
     Run second = run(demo);
     assertEquals(0, second.code(), second.err());
