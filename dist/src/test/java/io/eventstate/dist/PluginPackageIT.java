@@ -167,7 +167,8 @@ class PluginPackageIT {
     System.out.printf("R14: %d of %d events stored when the draining agent was killed%n", atSecondKill,
         sent.size());
 
-    flume.start("a1", props, ForkedFlume.freePort());
+    int lastMonitoringPort = ForkedFlume.freePort();
+    flume.start("a1", props, lastMonitoringPort);
     await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300))
         .until(() -> eventRows(table).size() >= sent.size());
     assertStored(table, sent);
@@ -189,6 +190,11 @@ class PluginPackageIT {
     // keep). The files the killed agents had open keep their .tmp name and their HDFS lease: readers get "Cannot
     // obtain block length" until the lease is recovered, by the NameNode after its hard limit or by an operator
     // (hdfs debug recoverLease -path FILE), as here once the last agent has closed its own files.
+    // the HDFS copy drains its own channel at its own pace: wait until that channel is empty too
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+      var t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metrics(lastMonitoringPort));
+      return t.path("CHANNEL.copy").path("ChannelSize").asLong(-1) == 0;
+    });
     flume.stop();
     org.apache.hadoop.hdfs.DistributedFileSystem hdfs = dfs.getFileSystem();
     var files = hdfs.listFiles(new org.apache.hadoop.fs.Path(hdfsDir), true);
