@@ -26,6 +26,8 @@ import java.util.TreeMap;
  *   <li>an artifact Flume's lib already has is left out: Flume's {@code lib/*} comes first on the class path,
  *       so a second copy could only cause split packages or a LinkageError;</li>
  *   <li>SLF4J bindings and logging back ends are left out: the agent has exactly one (Flume's Log4j 2);</li>
+ *   <li>what no agent loads a class from (YARN, Jersey, Guice, Hadoop's server side: {@code UNUSED_ON_THE_CLIENT},
+ *       measured by PluginPackageIT) is left out;</li>
  *   <li>everything else goes to {@code libext}.</li>
  * </ul>
  * Writes {@code OUT_DIR/plugins.d/eventstate/CLASSPATH.txt}: what is in lib and libext, and every artifact left
@@ -39,6 +41,25 @@ public final class PluginLayout {
       "ch.qos.reload4j:reload4j", "log4j:log4j", "ch.qos.logback:logback-classic", "ch.qos.logback:logback-core",
       "org.apache.logging.log4j:log4j-slf4j-impl", "org.apache.logging.log4j:log4j-slf4j2-impl",
       "org.apache.logging.log4j:log4j-core", "org.apache.logging.log4j:log4j-1.2-api");
+
+  /**
+   * Left out of libext although the HBase client's dependencies (through hadoop-common and
+   * hadoop-mapreduce-client-core) bring them: no forked agent of PluginPackageIT loaded a class from them (the
+   * measurement, with -Xlog:class+load, is dist/target/libext-use.txt), and only Hadoop's servers, YARN and the
+   * SFTP/FTP file systems use them. hadoop-mapreduce-client-core itself stays: Flume's HDFS sink loads its JobConf
+   * and output formats.
+   */
+  private static final Set<String> UNUSED_ON_THE_CLIENT = Set.of(
+      "org.apache.hadoop:hadoop-yarn-api", "org.apache.hadoop:hadoop-yarn-client", "org.apache.hadoop:hadoop-yarn-common",
+      "com.google.inject:guice", "com.google.inject.extensions:guice-servlet", "javax.inject:javax.inject",
+      "aopalliance:aopalliance", "com.sun.jersey:jersey-client", "com.sun.jersey:jersey-core",
+      "com.sun.jersey:jersey-server", "com.sun.jersey:jersey-servlet", "com.sun.jersey.contribs:jersey-guice",
+      "com.github.pjfanning:jersey-json", "javax.ws.rs:jsr311-api", "org.codehaus.jettison:jettison",
+      "com.sun.xml.bind:jaxb-impl", "com.fasterxml.jackson.jaxrs:jackson-jaxrs-base",
+      "com.fasterxml.jackson.jaxrs:jackson-jaxrs-json-provider", "com.fasterxml.jackson.module:jackson-module-jaxb-annotations",
+      "org.eclipse.jetty:jetty-client", "org.eclipse.jetty:jetty-webapp", "org.eclipse.jetty:jetty-xml",
+      "org.eclipse.jetty.websocket:websocket-api", "org.eclipse.jetty.websocket:websocket-client",
+      "org.eclipse.jetty.websocket:websocket-common", "org.jline:jline", "com.jcraft:jsch", "commons-net:commons-net");
 
   record Artifact(String group, String artifact, String classifier, String version, String scope, Path file) {
     String key() {
@@ -59,6 +80,8 @@ public final class PluginLayout {
     Path plugin = Path.of(args[2]).resolve("plugins.d").resolve("eventstate");
     Path lib = plugin.resolve("lib");
     Path libext = plugin.resolve("libext");
+    deleteJars(lib);
+    deleteJars(libext); // a jar left out since the last build must not stay behind
     Files.createDirectories(lib);
     Files.createDirectories(libext);
     Map<String, String> inLib = new TreeMap<>();
@@ -80,6 +103,8 @@ public final class PluginLayout {
             + (f.version().equals(a.version()) ? "" : "  <-- Flume's version is the one loaded"));
       } else if (LOGGING_BACKENDS.contains(a.group() + ":" + a.artifact())) {
         left.put(a.key(), a.version() + ": logging back end; the agent's own (Log4j 2 in Flume's lib) is used");
+      } else if (UNUSED_ON_THE_CLIENT.contains(a.group() + ":" + a.artifact())) {
+        left.put(a.key(), a.version() + ": no class of it is loaded by an agent (YARN, Jersey, Guice, Hadoop's servers)");
       } else {
         copy(a, libext);
         inLibext.put(a.key(), a.version());
@@ -103,6 +128,18 @@ public final class PluginLayout {
     Files.writeString(plugin.resolve("CLASSPATH.txt"), sb.toString(), StandardCharsets.UTF_8);
     System.out.printf("PluginLayout: lib %d, libext %d, left out %d -> %s%n", inLib.size(), inLibext.size(),
         left.size(), plugin);
+  }
+
+  private static void deleteJars(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      try (var s = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) s::iterator) {
+          if (p.getFileName().toString().endsWith(".jar")) {
+            Files.delete(p);
+          }
+        }
+      }
+    }
   }
 
   private static String pluginJarName(String version) {

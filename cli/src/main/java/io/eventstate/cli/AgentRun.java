@@ -627,6 +627,42 @@ final class AgentRun {
     }
   }
 
+  /**
+   * The Avro files the agents' HDFS sinks landed under {@code root} (every run so far: the HDFS copy is at least once,
+   * so a second run adds records, not event ids): records and distinct event ids per partition.
+   */
+  private static void landed(Path root, PrintStream out) {
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    Map<String, long[]> records = new TreeMap<>();
+    Map<String, java.util.Set<String>> ids = new TreeMap<>();
+    try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+      for (Path f : (Iterable<Path>) files.filter(x -> x.getFileName().toString().endsWith(".avro"))::iterator) {
+        String partition = root.relativize(f.getParent()).toString();
+        try (org.apache.avro.file.DataFileStream<org.apache.avro.generic.GenericRecord> in =
+            new org.apache.avro.file.DataFileStream<>(Files.newInputStream(f),
+                new org.apache.avro.generic.GenericDatumReader<>())) {
+          boolean canonical = in.getSchema().getField("event_id") != null;
+          for (org.apache.avro.generic.GenericRecord r : in) {
+            records.computeIfAbsent(partition, k -> new long[1])[0]++;
+            if (canonical) {
+              ids.computeIfAbsent(partition, k -> new java.util.TreeSet<>()).add(r.get("event_id").toString());
+            }
+          }
+        }
+      }
+    } catch (IOException | org.apache.avro.AvroRuntimeException e) {
+      out.println("== files landed for SQL: cannot read " + root + ": " + e.getMessage());
+      return;
+    }
+    out.println("== files landed for SQL (HDFS sinks, Avro) under " + root + ": partition, records, event ids");
+    List<List<String>> rows = new ArrayList<>();
+    records.forEach((p, n) -> rows.add(List.of(p, Long.toString(n[0]),
+        ids.containsKey(p) ? Integer.toString(ids.get(p).size()) : "-")));
+    LookupCommand.table(out, List.of("partition", "records", "event ids"), rows);
+  }
+
   /** What the table holds (entities per state per machine, sessions, events, dead letters) and the agent's counters. */
   private static void summary(Connection c, Plan plan, Relocation.Result relocated, Path work, PrintStream out) {
     TableSchema schema = plan.schema();
@@ -688,6 +724,7 @@ final class AgentRun {
         + "), gated " + all.getOrDefault("CHANNEL.gated", Map.of()).getOrDefault("EventPutSuccessCount", "0")
         + ", refused whole at HTTP: see the feeding lines above");
     actions(relocated.properties(), applied, tooLate, all, out);
+    landed(work.resolve(Relocation.HDFS_DIR), out);
     out.println("== agent counters (Flume JMX, also at -Dflume.monitoring.type=http)");
     List<List<String>> rows = new ArrayList<>();
     for (Map.Entry<String, Map<String, String>> b : new TreeMap<>(all).entrySet()) {

@@ -108,6 +108,14 @@ class DemoIT {
     long landed = number(o, "arrived at receiver: (\\d+) new");
     assertTrue(landed > 0, "notifications arrived: " + o);
     assertTrue(landed <= number(o, "sent by hbase: (\\d+) sent"), "each landed once, however often sent: " + o);
+    // the HDFS copy landed under .eventstate (file://), one partition per entity type and event day
+    assertTrue(first.out().contains("== files landed for SQL"), first.out());
+    assertTrue(first.out().contains("eventstate/events/entity_type=package/dt=2014-11-19"), first.out());
+    assertTrue(first.out().contains("eventstate/deadletter/dt="), first.out());
+    try (java.util.stream.Stream<java.nio.file.Path> dirs = Files.walk(home.resolve(".eventstate"))) {
+      assertTrue(dirs.anyMatch(d -> d.endsWith("hdfs/eventstate/events/entity_type=user") && Files.isDirectory(d)),
+          "files under .eventstate");
+    }
 
     Run second = run(demo);
     assertEquals(0, second.code(), second.err());

@@ -83,6 +83,8 @@ final class ForkedFlume {
     cmd.add("--add-opens");
     cmd.add("java.base/java.lang=ALL-UNNAMED");
     cmd.add("-Dlog4j.configurationFile=" + home.resolve("conf/log4j2.xml"));
+    // Which jar every loaded class came from: what the plugin's libext needs at run time is measured, not guessed.
+    cmd.add("-Xlog:class+load=info:file=" + home.resolve("classes-" + runs + ".log"));
     cmd.add("-Dflume.monitoring.type=http");
     cmd.add("-Dflume.monitoring.port=" + monitoringPort);
     cmd.add("-cp");
@@ -116,6 +118,29 @@ final class ForkedFlume {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       kill9();
     }
+  }
+
+  /** Classes loaded per jar file name, over every run of the agent so far (from the JVM's class+load log). */
+  java.util.Map<String, Integer> classesLoadedPerJar() {
+    java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+    java.util.regex.Pattern source = java.util.regex.Pattern.compile("source: (?:jar:)?file:(\\S+?\\.jar)");
+    for (int i = 1; i <= runs; i++) {
+      Path f = home.resolve("classes-" + i + ".log");
+      if (!Files.isRegularFile(f)) {
+        continue;
+      }
+      try (Stream<String> lines = Files.lines(f, StandardCharsets.UTF_8)) {
+        lines.forEach(l -> {
+          java.util.regex.Matcher m = source.matcher(l);
+          if (m.find()) {
+            out.merge(Path.of(m.group(1)).getFileName().toString(), 1, Integer::sum);
+          }
+        });
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return out;
   }
 
   /** Everything every run of the agent logged. */

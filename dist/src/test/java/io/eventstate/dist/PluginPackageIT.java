@@ -64,6 +64,7 @@ class PluginPackageIT {
 
   private static ForkedFlume flume;
   private static Connection connection;
+  private static org.apache.hadoop.hdfs.MiniDFSCluster dfs;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
@@ -71,12 +72,19 @@ class PluginPackageIT {
     flume = ForkedFlume.install(flumeHome, Path.of(System.getProperty("eventstate.flume.lib")),
         Path.of(System.getProperty("eventstate.plugin.tarball")));
     connection = ConnectionFactory.createConnection(SharedMiniCluster.util().getConfiguration());
+    org.apache.hadoop.conf.Configuration dfsConf = new org.apache.hadoop.conf.Configuration();
+    dfsConf.set(org.apache.hadoop.hdfs.MiniDFSCluster.HDFS_MINIDFS_BASEDIR, flumeHome.resolve("dfs").toString());
+    dfs = new org.apache.hadoop.hdfs.MiniDFSCluster.Builder(dfsConf).numDataNodes(1).build();
+    dfs.waitActive();
   }
 
   @AfterAll
   static void close() throws IOException {
     if (connection != null) {
       connection.close();
+    }
+    if (dfs != null) {
+      dfs.shutdown();
     }
   }
 
@@ -138,7 +146,9 @@ class PluginPackageIT {
   void killMinus9WithEventsInTheFileChannelLosesAndDuplicatesNothing() throws Exception {
     TableName table = TableName.valueOf("dist_r14");
     int httpPort = ForkedFlume.freePort();
-    Path props = agentProperties("r14", table, httpPort, 5);
+    String hdfsDir = "/r14/events";
+    Path props = agentProperties("r14", table, httpPort, 5, dfs.getFileSystem().getUri() + hdfsDir
+        + "/entity_type=%{es.entityType}/dt=%Y-%m-%d");
     // The table does not exist yet: the sink refuses to start and takes nothing, the source keeps accepting
     // into the file channel.
     flume.start("a1", props, ForkedFlume.freePort());
@@ -161,7 +171,8 @@ class PluginPackageIT {
     await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
     assertEquals(atSecondKill, eventRows(table).size(), "nothing more is written once the agent is dead");
 
-    flume.start("a1", props, ForkedFlume.freePort());
+    int lastMonitoringPort = ForkedFlume.freePort();
+    flume.start("a1", props, lastMonitoringPort);
     await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300))
         .until(() -> eventRows(table).size() >= sent.size());
     assertStored(table, sent);
@@ -179,7 +190,60 @@ class PluginPackageIT {
       }
       assertEquals(40, entities);
     }
+    // The HDFS copy after two kill -9: nothing lost, duplicates allowed (one copy per event id is what the queries
+    // keep). The files the killed agents had open keep their .tmp name and their HDFS lease: readers get "Cannot
+    // obtain block length" until the lease is recovered, by the NameNode after its hard limit or by an operator
+    // (hdfs debug recoverLease -path FILE), as here once the last agent has closed its own files.
+    // the HDFS copy drains its own channel at its own pace: wait until that channel is empty too
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+      var t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metrics(lastMonitoringPort));
+      return t.path("CHANNEL.copy").path("ChannelSize").asLong(-1) == 0;
+    });
+    flume.stop();
+    org.apache.hadoop.hdfs.DistributedFileSystem hdfs = dfs.getFileSystem();
+    var files = hdfs.listFiles(new org.apache.hadoop.fs.Path(hdfsDir), true);
+    int orphans = 0;
+    while (files.hasNext()) {
+      org.apache.hadoop.fs.Path f = files.next().getPath();
+      if (f.getName().endsWith(".tmp")) {
+        orphans++;
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> hdfs.recoverLease(f));
+      }
+    }
+    java.util.Set<String> sentIds = new java.util.TreeSet<>();
+    sent.forEach(h -> sentIds.add(h.get("es.eventId")));
+    long[] records = new long[1];
+    assertEquals(sentIds, landedIds(hdfsDir, records));
+    System.out.printf("R14 HDFS copy: %d files left open by the killed agents%n", orphans);
+    System.out.printf("R14 HDFS copy: %d records for %d events after two kill -9%n", records[0], sentIds.size());
+    assertTrue(records[0] >= sentIds.size());
     assertNoLinkageProblem();
+  }
+
+  /** Event ids in every Avro file under dir on the MiniDFSCluster, open (.tmp) files included; counts records. */
+  private static java.util.Set<String> landedIds(String dir, long[] records) throws IOException {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    records[0] = 0;
+    org.apache.hadoop.fs.FileSystem fs = dfs.getFileSystem();
+    if (!fs.exists(new org.apache.hadoop.fs.Path(dir))) {
+      return ids;
+    }
+    var it = fs.listFiles(new org.apache.hadoop.fs.Path(dir), true);
+    while (it.hasNext()) {
+      org.apache.hadoop.fs.LocatedFileStatus st = it.next();
+      org.apache.hadoop.fs.Path f = st.getPath();
+      if (st.getLen() == 0) {
+        continue; // created by a killed agent before its first flush: it holds no committed event
+      }
+      try (org.apache.avro.file.DataFileStream<org.apache.avro.generic.GenericRecord> in =
+          new org.apache.avro.file.DataFileStream<>(fs.open(f), new org.apache.avro.generic.GenericDatumReader<>())) {
+        for (org.apache.avro.generic.GenericRecord r : in) {
+          ids.add(r.get("event_id").toString());
+          records[0]++;
+        }
+      }
+    }
+    return ids;
   }
 
   @Test
@@ -207,6 +271,18 @@ class PluginPackageIT {
     props.setProperty("a1.sinks.hbase.table", table.getNameAsString());
     props.setProperty("a1.sinks.hbase.zookeeperQuorum", "127.0.0.1");
     props.setProperty("a1.sinks.hbase.hbase.zookeeper.property.clientPort", Integer.toString(SharedMiniCluster.zkPort()));
+    // Both HDFS sinks run from the plugin's jars: valid events to a MiniDFSCluster (hdfs://), dead letters to the
+    // local file system (file://).
+    String nn = dfs.getFileSystem().getUri().toString();
+    props.setProperty("a1.sinks.hdfs.hdfs.path", nn + "/eventstate/events/entity_type=%{es.entityType}/dt=%Y-%m-%d");
+    Path deadDir = dir.resolve("deadletter");
+    props.setProperty("a1.sinks.deadletter_files.hdfs.path",
+        deadDir.toUri().toString().replaceAll("/$", "") + "/dt=%Y-%m-%d");
+    runShippedAgent(table, props, ports, dir, dfs, deadDir);
+  }
+
+  private void runShippedAgent(TableName table, java.util.Properties props, Map<String, Integer> ports, Path dir,
+      org.apache.hadoop.hdfs.MiniDFSCluster dfs, Path deadDir) throws Exception {
     Path file = dir.resolve("eventstate.properties");
     try (java.io.Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       props.store(w, "conf/flume/eventstate.properties for PluginPackageIT");
@@ -231,9 +307,23 @@ class PluginPackageIT {
       long drained = tree.path("SINK.hbase").path("EventDrainSuccessCount").asLong(-2);
       return put > 0 && put == drained;
     });
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      var t = json.readTree(metrics(monitoringPort));
+      long put = t.path("CHANNEL.events_hdfs").path("EventPutSuccessCount").asLong(-1);
+      long deadPut = t.path("CHANNEL.deadletter").path("EventPutSuccessCount").asLong(0);
+      return put > 0 && put == t.path("SINK.hdfs").path("EventDrainSuccessCount").asLong(-2)
+          && deadPut == t.path("SINK.deadletter_files").path("EventDrainSuccessCount").asLong(0);
+    });
     var tree = json.readTree(metrics(monitoringPort));
     long drained = tree.path("SINK.hbase").path("EventDrainSuccessCount").asLong();
+    long hdfsDrained = tree.path("SINK.hdfs").path("EventDrainSuccessCount").asLong();
+    long deadLetters = tree.path("CHANNEL.deadletter").path("EventPutSuccessCount").asLong(0);
+    assertEquals(drained, hdfsDrained, "the HDFS copy got the events HBase got");
     Map<String, Result> rows = eventRows(table);
+    flume.stop(); // closes the open files
+    reportLibextUse();
+    assertLanded(dfs, rows, hdfsDrained);
+    assertDeadLetters(deadDir, deadLetters);
     // Redelivered tracker scans share their deterministic row: never more rows than events drained.
     assertTrue(!rows.isEmpty() && rows.size() <= drained, rows.size() + " rows for " + drained + " events");
     assertTrue(rows.keySet().stream().anyMatch(k -> k.contains(":user:")), "the talk's user events");
@@ -252,6 +342,97 @@ class PluginPackageIT {
     System.out.printf("shipped agent: %d events drained, %d event rows, %d package states%n", drained, rows.size(),
         packages);
     assertNoLinkageProblem();
+  }
+
+  /**
+   * The Avro files on HDFS: every record equals its HBase event row (id, entity, type, exact nanoseconds, every
+   * attribute), each partition holds only its entity type and event day, and the ids are HBase's, id for id.
+   */
+  private static void assertLanded(org.apache.hadoop.hdfs.MiniDFSCluster dfs, Map<String, Result> rows, long events)
+      throws IOException {
+    Map<String, Result> byId = new TreeMap<>();
+    rows.values().forEach(r -> byId.put(text(r, EventRowCodec.Q_EVENT_ID), r));
+    org.apache.hadoop.fs.FileSystem fs = dfs.getFileSystem();
+    var it = fs.listFiles(new org.apache.hadoop.fs.Path("/eventstate/events"), true);
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    long records = 0;
+    while (it.hasNext()) {
+      org.apache.hadoop.fs.Path f = it.next().getPath();
+      assertFalse(f.getName().endsWith(".tmp"), "still open after the agent stopped: " + f);
+      String partition = f.getParent().getParent().getName() + "/" + f.getParent().getName();
+      try (org.apache.avro.file.DataFileStream<org.apache.avro.generic.GenericRecord> in =
+          new org.apache.avro.file.DataFileStream<>(fs.open(f), new org.apache.avro.generic.GenericDatumReader<>())) {
+        for (org.apache.avro.generic.GenericRecord a : in) {
+          records++;
+          String id = a.get("event_id").toString();
+          Result r = byId.get(id);
+          assertTrue(r != null, "landed on HDFS but not in HBase: " + id);
+          long ns = Long.parseLong(text(r, EventRowCodec.Q_TIME_NS));
+          assertEquals(ns, a.get("event_time_ns"), id);
+          assertEquals(text(r, EventRowCodec.Q_ENTITY_TYPE), a.get("entity_type").toString(), id);
+          assertEquals(text(r, EventRowCodec.Q_ENTITY_ID), a.get("entity_id").toString(), id);
+          assertEquals(text(r, EventRowCodec.Q_EVENT_TYPE), a.get("event_type").toString(), id);
+          String day = java.time.Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L)).atZone(java.time.ZoneOffset.UTC)
+              .toLocalDate().toString();
+          assertEquals("entity_type=" + a.get("entity_type") + "/dt=" + day, partition, id);
+          Map<String, String> attrs = new TreeMap<>();
+          ((Map<?, ?>) a.get("attributes")).forEach((k, v) -> attrs.put(k.toString(), v.toString()));
+          Map<String, String> cells = new TreeMap<>();
+          for (Cell c : r.rawCells()) {
+            String q = Bytes.toString(CellUtil.cloneQualifier(c));
+            if (Bytes.toString(CellUtil.cloneFamily(c)).equals(TableSchema.FAMILY_EVENT)
+                && q.startsWith(EventRowCodec.Q_ATTRIBUTE_PREFIX)) {
+              cells.put(q.substring(EventRowCodec.Q_ATTRIBUTE_PREFIX.length()), Bytes.toString(CellUtil.cloneValue(c)));
+            }
+          }
+          assertEquals(cells, attrs, id);
+          ids.add(id);
+        }
+      }
+    }
+    assertEquals(byId.keySet(), ids, "the HDFS copy equals the HBase event rows, id for id");
+    assertEquals(events, records, "one record per event the HDFS sink drained");
+    System.out.printf("shipped agent: %d records on HDFS, %d distinct ids%n", records, ids.size());
+  }
+
+  /** The dead letters on the local file system: Flume's avro_event records, reason header included. */
+  private static void assertDeadLetters(Path dir, long expected) throws IOException {
+    long n = 0;
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> s = Files.walk(dir)) {
+        for (Path f : (Iterable<Path>) s.filter(p -> p.getFileName().toString().endsWith(".avro"))::iterator) {
+          assertTrue(f.getParent().getFileName().toString().matches("dt=\\d{4}-\\d{2}-\\d{2}"), f.toString());
+          try (org.apache.avro.file.DataFileStream<org.apache.avro.generic.GenericRecord> in =
+              new org.apache.avro.file.DataFileStream<>(Files.newInputStream(f),
+                  new org.apache.avro.generic.GenericDatumReader<>())) {
+            for (org.apache.avro.generic.GenericRecord r : in) {
+              assertTrue(((Map<?, ?>) r.get("headers")).keySet().stream().anyMatch(k -> k.toString().equals("es.reason")));
+              n++;
+            }
+          }
+        }
+      }
+    }
+    assertEquals(expected, n, "dead letters in their own partition on the local file system");
+  }
+
+  /**
+   * Writes target/libext-use.txt: for every jar of libext, how many classes the forked agents of this class loaded
+   * from it (the shipped agent runs last: HTTP and spooling sources, interceptors, EventSink, both HDFS sinks).
+   */
+  private static void reportLibextUse() throws IOException {
+    Map<String, Integer> loaded = flume.classesLoadedPerJar();
+    StringBuilder sb = new StringBuilder("classes loaded per libext jar by the forked agents of PluginPackageIT\n");
+    int unused = 0;
+    for (String jar : names(flumeHome.resolve("plugins.d/eventstate/libext"))) {
+      int n = loaded.getOrDefault(jar, 0);
+      unused += n == 0 ? 1 : 0;
+      sb.append(String.format("%6d  %s%n", n, jar));
+    }
+    sb.append(unused).append(" jars with no class loaded\n");
+    Files.createDirectories(Path.of("target"));
+    Files.writeString(Path.of("target/libext-use.txt"), sb.toString(), StandardCharsets.UTF_8);
+    System.out.print(sb);
   }
 
   /** The schema tool's table plus the state coprocessor with every definition of conf/machines. */
@@ -303,20 +484,38 @@ class PluginPackageIT {
   }
 
   private Path agentProperties(String name, TableName table, int httpPort) throws IOException {
-    return agentProperties(name, table, httpPort, 20);
+    return agentProperties(name, table, httpPort, 20, null);
   }
 
-  private Path agentProperties(String name, TableName table, int httpPort, int batchSize) throws IOException {
+  /** With {@code hdfsPath}, a second file channel and Flume's HDFS sink with our Avro serializer get every event. */
+  private Path agentProperties(String name, TableName table, int httpPort, int batchSize, String hdfsPath)
+      throws IOException {
     Path dir = Files.createDirectories(flumeHome.resolve("runs").resolve(name));
-    String text = String.join("\n",
+    String hdfs = hdfsPath == null ? "" : String.join("\n",
+        "a1.channels.copy.type = file",
+        "a1.channels.copy.checkpointDir = " + dir.resolve("copy-checkpoint"),
+        "a1.channels.copy.dataDirs = " + dir.resolve("copy-data"),
+        "a1.sinks.hdfs.type = hdfs",
+        "a1.sinks.hdfs.channel = copy",
+        "a1.sinks.hdfs.hdfs.path = " + hdfsPath,
+        "a1.sinks.hdfs.hdfs.timeZone = UTC",
+        "a1.sinks.hdfs.hdfs.fileType = DataStream",
+        "a1.sinks.hdfs.hdfs.fileSuffix = .avro",
+        "a1.sinks.hdfs.serializer = io.eventstate.flume.sink.EventAvroSerializer$Builder",
+        "a1.sinks.hdfs.hdfs.rollInterval = 0",
+        "a1.sinks.hdfs.hdfs.rollSize = 0",
+        "a1.sinks.hdfs.hdfs.rollCount = 0",
+        "a1.sinks.hdfs.hdfs.batchSize = 20",
+        "");
+    String text = hdfs + String.join("\n",
         "a1.sources = http",
-        "a1.channels = valid",
-        "a1.sinks = hbase",
+        "a1.channels = valid" + (hdfsPath == null ? "" : " copy"),
+        "a1.sinks = hbase" + (hdfsPath == null ? "" : " hdfs"),
         "a1.sources.http.type = http",
         "a1.sources.http.bind = 127.0.0.1",
         "a1.sources.http.port = " + httpPort,
         "a1.sources.http.handler = org.apache.flume.source.http.JSONHandler",
-        "a1.sources.http.channels = valid",
+        "a1.sources.http.channels = valid" + (hdfsPath == null ? "" : " copy"),
         "a1.sources.http.interceptors = tag",
         "a1.sources.http.interceptors.tag.type = io.eventstate.flume.interceptor.TaggingInterceptor$Builder",
         "a1.sources.http.interceptors.tag.name = dist-tagging",

@@ -25,6 +25,8 @@ import java.util.TreeMap;
  *   <li>spooling directories, TAILDIR position files, file-channel directories and sink directories
  *       ({@code sink.directory} of {@code file_roll}, {@code directory}) move under the work directory, one
  *       sub-directory per agent and component;</li>
+ *   <li>every HDFS sink's {@code hdfs.path} becomes a {@code file:} path under {@code <work>/hdfs} followed by the
+ *       original path (scheme and authority dropped, escapes such as {@code %{es.entityType}} kept);</li>
  *   <li>with {@link Builder#hbase}, every component that reads or writes HBase ({@link #HBASE_TYPES}) gets the
  *       table and the ZooKeeper quorum, port and parent znode;</li>
  *   <li>with {@link Builder#resolveFilesAgainst}, a relative {@code file} key of an interceptor is made absolute.</li>
@@ -33,6 +35,9 @@ import java.util.TreeMap;
  * {@link Result#unresolved()}.
  */
 public final class Relocation {
+
+  /** Where HDFS sinks land under the work directory ({@code file:} paths). */
+  public static final String HDFS_DIR = "hdfs";
 
   /** Eventstate components that read or write the HBase table: their table and ZooKeeper keys follow the run. */
   public static final Set<String> HBASE_TYPES = Set.of("io.eventstate.flume.sink.EventSink",
@@ -188,6 +193,13 @@ public final class Relocation {
           }
           if (p.getProperty(prefix + ".directory") != null) {
             set(p, prefix + ".directory", Files.createDirectories(base.resolve("sink-" + k)).toString(), changes);
+          }
+          String hdfsPath = p.getProperty(prefix + ".hdfs.path");
+          if (hdfsPath != null) {
+            // hdfs://namenode:8020/eventstate/events/x=%{h}/... -> file:<work>/hdfs/eventstate/events/x=%{h}/...
+            String path = hdfsPath.trim().replaceFirst("^[A-Za-z][A-Za-z0-9+.-]*://[^/]*", "");
+            Path root = Files.createDirectories(workDir.resolve(HDFS_DIR));
+            set(p, prefix + ".hdfs.path", root.toUri().toString().replaceAll("/$", "") + path, changes);
           }
           hbase(p, prefix, changes);
         }

@@ -40,6 +40,11 @@ public final class EventHeaders {
   public static final String REASON = "es.reason";
   /** Which stage made an event invalid or gated: {@code http}, {@code normalize} or {@code tag}. */
   public static final String STAGE = "es.stage";
+  /**
+   * When the normalizing interceptor saw the event, milliseconds since the epoch (the HDFS copy's
+   * {@code arrival_time_ms}); never part of the event's identity or of its HBase row.
+   */
+  public static final String ARRIVAL_TIME = "es.arrivalTime";
   /** Flume's own event-time header, in milliseconds, read by stock sinks such as the HDFS sink. */
   public static final String FLUME_TIMESTAMP = "timestamp";
 

@@ -13,7 +13,7 @@ class StateShellTest {
     String text = StateShell.alterCommands("events", EntityStateSpec.properties(java.util.List.of(
         EntityStateProcessorTest.SESSIONS.replace("\"30m\"", "\"30m\",\"description\":\"it's\\\\here\""))),
         "file:///opt/eventstate/eventstate-coprocessors.jar");
-    assertTrue(text.contains("alter 'events', METHOD => 'table_att',\n  'eventstate.state.machine.visits' => '{"), text);
+    assertTrue(text.contains("alter 'events', METHOD => 'table_att', METADATA => {\n  'eventstate.state.machine.visits' => '{"), text);
     assertTrue(text.contains("it\\'s\\\\\\\\here"), text);
     assertTrue(text.endsWith("'coprocessor' => 'file:///opt/eventstate/eventstate-coprocessors.jar|"
         + "io.eventstate.hbase.coprocessor.EntityStateObserver|1073741823|'\n"), text);

@@ -26,7 +26,8 @@ import io.eventstate.core.json.NormalizerSpec;
  *
  * <p>A valid event gets the canonical headers ({@code es.eventId}, {@code es.entityType}, {@code es.entityId},
  * {@code es.eventType}, {@code es.eventTime} in nanoseconds, {@code es.timeSource}, {@code es.attr.<name>}),
- * Flume's {@code timestamp} header in milliseconds, {@code es.status=valid} and {@code es.route=<route.valid>}.
+ * Flume's {@code timestamp} header in milliseconds, {@code es.arrivalTime} (when this interceptor saw the event, in
+ * milliseconds), {@code es.status=valid} and {@code es.route=<route.valid>}.
  * An event that cannot be normalized keeps its body unchanged and gets {@code es.status=invalid},
  * {@code es.reason} (e.g. {@code time: time '' is an empty string at /time_utc}), {@code es.stage=normalize} and
  * {@code es.route=<route.invalid>}, for a multiplexing channel selector to send to the dead-letter channel.
@@ -177,7 +178,8 @@ public class NormalizingInterceptor extends CountingInterceptor {
             STAGE_READ);
         return event;
       }
-      NormalizeResult r = normalizer.normalize(event.getBody(), headers, clock.millis());
+      long arrival = clock.millis();
+      NormalizeResult r = normalizer.normalize(event.getBody(), headers, arrival);
       if (r.isValid()) {
         CanonicalEvent e = r.event();
         if (!headers.isEmpty()) {
@@ -186,6 +188,7 @@ public class NormalizingInterceptor extends CountingInterceptor {
           headers.remove(EventHeaders.STAGE);
         }
         EventHeaders.write(e, headers);
+        headers.put(EventHeaders.ARRIVAL_TIME, Long.toString(arrival));
         headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
         headers.put(EventHeaders.ROUTE, routeValid);
         valid.incrementAndGet();

@@ -36,7 +36,7 @@ import io.eventstate.flume.testing.RecordingSink;
 
 /**
  * The shipped example agent, conf/flume/eventstate.properties, run for real in this JVM: every feed's source,
- * interceptor chain, multiplexing selector and file channel exactly as configured. Only the three sinks are
+ * interceptor chain, multiplexing selector and file channel exactly as configured. Only the sinks are
  * swapped for recording sinks (the HBase path is the sinks module's ITs), and directories and ports are moved
  * to a temporary place. It receives the talk's events, every real data set and malformed input, then checks
  * that every event ended in the right channel with the right headers and that the counters agree.
@@ -59,6 +59,7 @@ class IngestAgentIT {
     agent = InProcessAgent.fromFile(DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties"), "a1")
         .workDir(work)
         .override("sinks.hbase.type", RecordingSink.class.getName())
+        .override("sinks.hdfs.type", RecordingSink.class.getName())
         .override("sinks.deadletter_files.type", RecordingSink.class.getName())
         .override("sinks.gated_files.type", RecordingSink.class.getName())
         .start();

@@ -41,7 +41,10 @@ import org.apache.hadoop.hbase.client.Put;
  * <ol>
  *   <li>EventSink (Flume MemoryChannel, batches of 100, one atomic MultiRowMutation call per region per batch),</li>
  *   <li>raw {@code BufferedMutator} puts of exactly the same cells (one {@code mutate} per row), and</li>
- *   <li>Flume 1.11's stock {@code HBase2Sink} with {@code SimpleHBase2EventSerializer} at its defaults.</li>
+ *   <li>Flume 1.11's stock {@code HBase2Sink} with {@code SimpleHBase2EventSerializer} at its defaults, and</li>
+ *   <li>the HDFS copy: Flume 1.11's stock HDFS sink with {@link EventAvroSerializer} (Snappy Avro container files,
+ *       the example agent's settings, partitions {@code entity_type=/dt=}) into a MiniDFSCluster (one DataNode) in
+ *       the same JVM.</li>
  * </ol>
  * Rounds are interleaved; each path's median events/s is reported with the peak heap seen during its runs
  * (the JVM also hosts the mini cluster, so heap figures are upper bounds of the writer's own share).
@@ -192,6 +195,32 @@ public final class SinkThroughputBenchmark {
     }
   }
 
+  static long runHdfsSink(String dir, List<Event> events) throws Exception {
+    MemoryChannel ch = channel();
+    org.apache.flume.sink.hdfs.HDFSEventSink sink = new org.apache.flume.sink.hdfs.HDFSEventSink();
+    sink.setName("bench-hdfs");
+    Map<String, String> p = new HashMap<>();
+    p.put("hdfs.path", dir + "/entity_type=%{es.entityType}/dt=%Y-%m-%d");
+    p.put("hdfs.timeZone", "UTC");
+    p.put("hdfs.fileType", "DataStream");
+    p.put("hdfs.fileSuffix", ".avro");
+    p.put("serializer", "io.eventstate.flume.sink.EventAvroSerializer$Builder");
+    p.put("serializer.compressionCodec", "snappy");
+    p.put("hdfs.rollInterval", "0");
+    p.put("hdfs.rollSize", "0");
+    p.put("hdfs.rollCount", "0");
+    p.put("hdfs.batchSize", Integer.toString(BATCH));
+    Configurables.configure(sink, new Context(p));
+    sink.setChannel(ch);
+    sink.start();
+    try {
+      return drive(sink, ch, events);
+    } finally {
+      sink.stop();
+      ch.stop();
+    }
+  }
+
   static long runBufferedMutator(Connection conn, String table, List<Event> events) throws Exception {
     List<CanonicalEvent> ces = new ArrayList<>(events.size());
     for (Event e : events) {
@@ -218,6 +247,13 @@ public final class SinkThroughputBenchmark {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     HBaseMiniCluster.Holder cluster = HBaseMiniCluster.Holder.start();
     HBaseMiniCluster.use(cluster);
+    org.apache.hadoop.conf.Configuration dfsConf = new org.apache.hadoop.conf.Configuration();
+    dfsConf.set(org.apache.hadoop.hdfs.MiniDFSCluster.HDFS_MINIDFS_BASEDIR,
+        java.nio.file.Files.createTempDirectory("bench-dfs").toString());
+    org.apache.hadoop.hdfs.MiniDFSCluster dfs = new org.apache.hadoop.hdfs.MiniDFSCluster.Builder(dfsConf)
+        .numDataNodes(1).build();
+    dfs.waitActive();
+    String hdfs = dfs.getFileSystem().getUri().toString();
     Map<String, List<Double>> rates = new LinkedHashMap<>();
     Map<String, Long> peaks = new LinkedHashMap<>();
     try (Connection conn = ConnectionFactory.createConnection(cluster.util.getConfiguration())) {
@@ -226,9 +262,22 @@ public final class SinkThroughputBenchmark {
       runEventSink(TestTables.create("bench_warm_es").tableName(), warm);
       runBufferedMutator(conn, TestTables.create("bench_warm_bm").tableName(), warm);
       runStockSink(TestTables.create("bench_warm_stock").tableName(), warm);
+      runHdfsSink(hdfs + "/warm", warm);
       for (int round = 0; round < rounds; round++) {
         List<Event> events = events(n, round);
-        for (String path : List.of("EventSink", "BufferedMutator", "HBase2Sink")) {
+        for (String path : List.of("EventSink", "BufferedMutator", "HBase2Sink", "HDFSSink+EventAvroSerializer")) {
+          if (path.startsWith("HDFS")) {
+            System.gc();
+            long nanos;
+            try (PeakHeap heap = new PeakHeap()) {
+              nanos = runHdfsSink(hdfs + "/round" + round, events);
+              peaks.merge(path, heap.peakMb(), Math::max);
+            }
+            double rate = n / (nanos / 1e9);
+            rates.computeIfAbsent(path, k -> new ArrayList<>()).add(rate);
+            System.out.printf(Locale.ROOT, "round %d %-16s %,10.0f events/s%n", round + 1, path, rate);
+            continue;
+          }
           String table = TestTables.create("bench_" + path.toLowerCase(Locale.ROOT)).tableName();
           System.gc();
           long nanos;
@@ -248,6 +297,7 @@ public final class SinkThroughputBenchmark {
         }
       }
     } finally {
+      dfs.shutdown();
       cluster.close();
     }
     double base = median(rates.get("BufferedMutator"));
