@@ -17,43 +17,26 @@ import java.util.function.BiConsumer;
  * counters and watermark: it changes only with the machine's states), {@code m.NAME.state} (the state path) and
  * {@code m.NAME.c} (every counter of the machine in one cell, {@link StateColumns#encodeCounters}).
  */
-final class MachineRecognizer implements Recognizer<EntityState> {
+final class MachineRecognizer extends NamedRecognizer<EntityState> {
 
   private final MachineDefinition def;
   private final String stateQualifier;
   private final String textQualifier;
   private final String countersQualifier;
   private final String legacyCounterPrefix;
-  private final String versionQualifier;
-  private final byte[] version;
 
   MachineRecognizer(MachineDefinition def) {
+    super(def.name(), StateColumns.machine(def.name()), StateColumns.machineState(def.name()),
+        StateColumns.machineVersion(def.name()), def.version());
     this.def = def;
-    this.stateQualifier = StateColumns.machine(def.name());
-    this.textQualifier = StateColumns.machineState(def.name());
+    this.stateQualifier = stateQualifier();
+    this.textQualifier = textQualifier();
     this.countersQualifier = StateColumns.machineCounters(def.name());
     this.legacyCounterPrefix = StateColumns.machineCounterPrefix(def.name());
-    this.versionQualifier = StateColumns.machineVersion(def.name());
-    this.version = StateColumns.utf8(def.version());
   }
 
   MachineDefinition definition() {
     return def;
-  }
-
-  @Override
-  public String name() {
-    return def.name();
-  }
-
-  @Override
-  public String stateQualifier() {
-    return stateQualifier;
-  }
-
-  @Override
-  public String textQualifier() {
-    return textQualifier;
   }
 
   @Override
@@ -139,7 +122,7 @@ final class MachineRecognizer implements Recognizer<EntityState> {
     if (counters.length > 0 || stored.containsKey(countersQualifier)) {
       out.accept(countersQualifier, counters);
     }
-    out.accept(versionQualifier, version); // written when the definition changed (or on the first write)
+    versionCell(out);
   }
 
   /**

@@ -13,37 +13,20 @@ import java.util.function.BiConsumer;
  * A session spec as a {@link Recognizer}. State-row cells: {@code sess.NAME} (the full {@link SessionState}),
  * {@code sess.NAME.id} (the current session id) and {@code sess.NAME.count} (sessions so far, an 8-byte long).
  */
-final class SessionRecognizer implements Recognizer<SessionState> {
+final class SessionRecognizer extends NamedRecognizer<SessionState> {
 
   private final SessionSpec spec;
   private final String stateQualifier;
   private final String textQualifier;
   private final String countQualifier;
-  private final String versionQualifier;
-  private final byte[] version;
 
   SessionRecognizer(SessionSpec spec) {
+    super(spec.name(), StateColumns.session(spec.name()), StateColumns.sessionId(spec.name()),
+        StateColumns.sessionVersion(spec.name()), spec.version());
     this.spec = spec;
-    this.stateQualifier = StateColumns.session(spec.name());
-    this.textQualifier = StateColumns.sessionId(spec.name());
+    this.stateQualifier = stateQualifier();
+    this.textQualifier = textQualifier();
     this.countQualifier = StateColumns.sessionCount(spec.name());
-    this.versionQualifier = StateColumns.sessionVersion(spec.name());
-    this.version = StateColumns.utf8(spec.version());
-  }
-
-  @Override
-  public String name() {
-    return spec.name();
-  }
-
-  @Override
-  public String stateQualifier() {
-    return stateQualifier;
-  }
-
-  @Override
-  public String textQualifier() {
-    return textQualifier;
   }
 
   @Override
@@ -83,7 +66,7 @@ final class SessionRecognizer implements Recognizer<SessionState> {
       out.accept(textQualifier, StateColumns.utf8(now.sessionId()));
       out.accept(countQualifier, StateColumns.longBytes(now.sessionCount()));
     }
-    out.accept(versionQualifier, version); // written when the spec changed (or on the first write)
+    versionCell(out);
   }
 
   private SessionState decode(String row, String cell, byte[] b) {
