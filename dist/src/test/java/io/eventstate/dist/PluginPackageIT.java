@@ -45,6 +45,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * R16: the packaged plugin in a real Flume layout, run by Flume's own {@code Application} main class in a

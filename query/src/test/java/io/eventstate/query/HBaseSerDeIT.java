@@ -58,6 +58,7 @@ import org.apache.hadoop.hive.serde2.objectinspector.StructObjectInspector;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * R15: rows written by the real pipeline — our EventSink (driven through a Flume MemoryChannel) into a table made

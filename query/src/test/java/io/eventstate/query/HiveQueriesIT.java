@@ -13,7 +13,7 @@ import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.SchemaTool;
 import io.eventstate.flume.testing.DataFeeds;
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
 import io.eventstate.hbase.coprocessor.EntityStateObserver;
 
 import java.nio.ByteBuffer;
@@ -59,6 +59,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * The query side end to end. The shipped example agent (conf/flume/eventstate.properties, in process, only ports,

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.core.notify.Landing;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.NotificationSink;
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * The shipped {@code conf/flume/actions-notify.properties} in process, both agents started together by the shared

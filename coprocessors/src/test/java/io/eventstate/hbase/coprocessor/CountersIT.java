@@ -21,6 +21,7 @@ import org.apache.hadoop.hbase.TableName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * Exact counting under redelivery: shuffled histories written through the sink's write path with duplicates inside

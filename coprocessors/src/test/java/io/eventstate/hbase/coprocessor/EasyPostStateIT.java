@@ -25,6 +25,7 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * The EasyPost trackers of ../shared/data/real/easypost/extracted/trackers.jsonl, as CanonicalEvents (type = status,

@@ -31,6 +31,7 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** The state observer on the shared mini cluster (2 RegionServers): exactly once, order, concurrency, faults. */
 @ExtendWith(SharedMiniCluster.class)

@@ -16,7 +16,7 @@ import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.core.state.StateColumns;
 import io.eventstate.flume.testing.DataFeeds;
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * Issue 5, first acceptance bullet, through the real Flume agent: the shipped example agent

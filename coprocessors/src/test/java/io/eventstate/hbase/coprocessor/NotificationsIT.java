@@ -15,8 +15,8 @@ import io.eventstate.flume.interceptor.JsonHttpHandler;
 import io.eventstate.flume.sink.FailingCommitsEventSink;
 import io.eventstate.flume.sink.NotificationSink;
 import io.eventstate.flume.testing.DataFeeds;
-import io.eventstate.flume.testing.InProcessAgent;
-import io.eventstate.flume.testing.RecordingSink;
+import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.RecordingSink;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +40,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * Notifications fed forward between two real agents on loopback. Agent A is the shipped example agent

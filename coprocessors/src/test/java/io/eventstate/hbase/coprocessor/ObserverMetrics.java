@@ -8,6 +8,7 @@ import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.metrics.Counter;
 import org.apache.hadoop.hbase.regionserver.HRegion;
 import org.apache.hadoop.hbase.util.JVMClusterUtil;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * One of the observer's counters as seen by a table's regions. Registries are per coprocessor class and shared by

@@ -27,6 +27,7 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * OTTO's clickstream (../shared/data/real/otto-sessions/train.jsonl, 20 users' multi-week histories) through the sink

@@ -23,6 +23,7 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * Rows a retry cannot fix: an {@code Error} in the observer and event times far ahead of the RegionServer's clock are

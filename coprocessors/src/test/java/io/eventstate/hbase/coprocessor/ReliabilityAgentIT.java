@@ -15,7 +15,7 @@ import io.eventstate.flume.interceptor.JsonLineDeserializer;
 import io.eventstate.flume.interceptor.NormalizingInterceptor;
 import io.eventstate.flume.interceptor.TaggingInterceptor;
 import io.eventstate.flume.sink.EventSink;
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,6 +43,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * Faults through the real in-process agent (HTTP and spooling-directory sources, normalizing and tagging interceptors,

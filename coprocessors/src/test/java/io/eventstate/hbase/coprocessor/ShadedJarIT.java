@@ -20,6 +20,7 @@ import org.apache.hadoop.hbase.util.JVMClusterUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * Loads the packaged (shaded) coprocessor jar the way users do: a table descriptor coprocessor with a

@@ -39,6 +39,7 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** R8, R10, R11 on the shared mini cluster. */
 @ExtendWith(SharedMiniCluster.class)

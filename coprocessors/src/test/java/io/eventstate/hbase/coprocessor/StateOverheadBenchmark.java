@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Table;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * Sink write throughput with and without the state observer, in the same run (not a test; see docs/performance.md for
@@ -57,8 +58,8 @@ public final class StateOverheadBenchmark {
     boolean withPlain = !only.equals("state");
     boolean withState = !only.equals("plain");
     ExecutorService pool = writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads) : null;
-    SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
-    HBaseTestingUtility util = holder.util;
+    AutoCloseable holder = SharedMiniCluster.startOutsideJUnit();
+    HBaseTestingUtility util = SharedMiniCluster.util();
     try {
       double[] plain = new double[rounds];
       double[] state = new double[rounds];

@@ -50,6 +50,7 @@ import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.util.Bytes;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** Tables with the state observer, write paths, and cell snapshots for the ITs. */
 final class StateTables {

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.eventstate.flume.testing.DataFeeds;
-import io.eventstate.flume.testing.InProcessAgent;
-import io.eventstate.flume.testing.RecordingSink;
+import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.RecordingSink;
 
 /**
  * The shipped example agent, conf/flume/eventstate.properties, run for real in this JVM: every feed's source,

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.eventstate.flume.testing.InProcessAgent;
-import io.eventstate.flume.testing.RecordingSink;
+import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.RecordingSink;
 
 /** A real agent with the LookupInterceptor: decoration, a reload on change, a refused oversized file. */
 class LookupAgentIT {

@@ -27,7 +27,7 @@ import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
 
 class TaggingInterceptorTest {
 

@@ -33,6 +33,7 @@ import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.apache.flume.source.http.HTTPBadRequestException;
 
 import io.eventstate.core.config.Locations;
+import io.eventstate.testing.InProcessAgent;
 import io.eventstate.flume.interceptor.JsonHttpHandler;
 
 /**

@@ -29,15 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.flume.testing.DataFeeds;
-import io.eventstate.flume.testing.InProcessAgent;
-import io.eventstate.flume.testing.RecordingSink;
+import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.RecordingSink;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * The routing and gating examples, conf/flume/actions-*.properties: every agent of every file boots with zero
  * configuration errors and no removed component (only paths, ports and the cluster address overridden), and the
  * topologies route, sample, gate and count as documented.
  */
-@ExtendWith(HBaseMiniCluster.class)
+@ExtendWith(SharedMiniCluster.class)
 class ActionsExamplesIT {
 
   private static final Pattern AGENT = Pattern.compile("^([A-Za-z0-9_]+)\\.sources\\s*=", Pattern.MULTILINE);
@@ -78,7 +79,7 @@ class ActionsExamplesIT {
   private InProcessAgent.Builder agent(Path file, String agent, String... others) throws Exception {
     return InProcessAgent.fromFile(file, agent).alsoAgents(others)
         .workDir(dir.resolve(file.getFileName() + "-" + agent))
-        .hbase(schema.tableName(), "127.0.0.1", HBaseMiniCluster.zkPort())
+        .hbase(schema.tableName(), "127.0.0.1", SharedMiniCluster.zkPort())
         .resolveFilesAgainst(DataFeeds.repositoryRoot());
   }
 

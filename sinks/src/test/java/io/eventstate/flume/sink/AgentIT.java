@@ -18,9 +18,10 @@ import org.apache.flume.Event;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** R2 and R3 with a real in-process Flume agent built from a properties file. */
-@ExtendWith(HBaseMiniCluster.class)
+@ExtendWith(SharedMiniCluster.class)
 class AgentIT {
 
   @TempDir
@@ -46,14 +47,14 @@ class AgentIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> agent.eventstateCounter("StartFailures") >= 1);
       assertEquals(200, agent.send(events("late", 20, 4)));
       await().atMost(Duration.ofSeconds(30)).alias("channel size of " + agent.channelName + " in "
-          + io.eventstate.flume.testing.InProcessAgent.counters("channel", agent.channelName)).until(() -> agent.channelSize() == 20);
+          + io.eventstate.testing.InProcessAgent.counters("channel", agent.channelName)).until(() -> agent.channelSize() == 20);
       // The supervisor keeps retrying start(); until the table exists nothing is taken.
       await().atMost(Duration.ofSeconds(30)).until(() -> agent.eventstateCounter("StartFailures") >= 2);
       assertEquals(20, agent.channelSize());
       // registered by the failed start() (-1 would mean unregistered), and zero: no event taken while the table is missing
       assertEquals(0, agent.sinkCounter("EventDrainAttemptCount"), "no event taken while the table is missing");
 
-      SchemaTool.create(HBaseMiniCluster.util().getAdmin(), new TableSchema(table, 4));
+      SchemaTool.create(SharedMiniCluster.util().getAdmin(), new TableSchema(table, 4));
       await().atMost(Duration.ofSeconds(60)).until(() -> eventRows(table) == 20);
       await().atMost(Duration.ofSeconds(30)).until(() -> agent.sinkCounter("EventDrainSuccessCount") == 20);
       assertEquals(0, agent.channelSize());
@@ -68,13 +69,13 @@ class AgentIT {
       assertEquals(200, agent.send(events("a", 30, 5)));
       await().atMost(Duration.ofSeconds(60)).until(() -> eventRows(table) == 30);
 
-      HBaseMiniCluster.stopHBase();
+      SharedMiniCluster.stopHBase();
       try {
         assertEquals(200, agent.send(events("b", 30, 5)), "the agent keeps accepting events");
         await().atMost(Duration.ofSeconds(60)).until(() -> agent.eventstateCounter("Rollbacks") >= 1);
         assertEquals(200, agent.send(events("c", 10, 5)), "still up after failed writes");
       } finally {
-        HBaseMiniCluster.startHBase();
+        SharedMiniCluster.startHBase();
       }
       await().atMost(Duration.ofSeconds(120)).until(() -> eventRows(table) == 70);
       await().atMost(Duration.ofSeconds(30)).until(() -> agent.channelSize() == 0);

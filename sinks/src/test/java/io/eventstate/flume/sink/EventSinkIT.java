@@ -39,9 +39,10 @@ import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** EventSink against the shared mini cluster, driven through a real MemoryChannel. */
-@ExtendWith(HBaseMiniCluster.class)
+@ExtendWith(SharedMiniCluster.class)
 class EventSinkIT {
 
   private static final AtomicInteger SEQ = new AtomicInteger();
@@ -81,7 +82,7 @@ class EventSinkIT {
     p.put("batchSize", "100");
     p.put("timeoutMs", "20000");
     p.put("zookeeperQuorum", "127.0.0.1");
-    p.put("hbase.zookeeper.property.clientPort", Integer.toString(HBaseMiniCluster.zkPort()));
+    p.put("hbase.zookeeper.property.clientPort", Integer.toString(SharedMiniCluster.zkPort()));
     return p;
   }
 
@@ -312,7 +313,7 @@ class EventSinkIT {
     assertEquals(1, sink.counters().getStartFailures());
     assertEquals(1, sink.sinkCounter().getConnectionFailedCount());
 
-    SchemaTool.create(HBaseMiniCluster.util().getAdmin(), new TableSchema(name, 2));
+    SchemaTool.create(SharedMiniCluster.util().getAdmin(), new TableSchema(name, 2));
     sink.start();
     started.add(sink);
     assertEquals(Status.READY, sink.process());
@@ -326,14 +327,14 @@ class EventSinkIT {
     for (String f : List.of("e", "d", "s")) {
       b.setColumnFamily(ColumnFamilyDescriptorBuilder.of(f));
     }
-    HBaseMiniCluster.util().getAdmin().createTable(b.build());
+    SharedMiniCluster.util().getAdmin().createTable(b.build());
     EventSink sink = sink(new EventSink(), channel(new MemoryChannel()), sinkProperties(foreign), false);
     FlumeException e = assertThrows(FlumeException.class, sink::start);
     assertTrue(e.getMessage().contains("table " + foreign + " was not made by the Eventstate schema tool"), e.getMessage());
 
     String partial = TestTables.uniqueName("partial");
     TableSchema schema = new TableSchema(partial, 1);
-    HBaseMiniCluster.util().getAdmin().createTable(TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
+    SharedMiniCluster.util().getAdmin().createTable(TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
         .removeColumnFamily("d".getBytes(StandardCharsets.UTF_8)).build());
     EventSink sink2 = sink(new EventSink(), channel(new MemoryChannel()), sinkProperties(partial), false);
     e = assertThrows(FlumeException.class, sink2::start);

@@ -23,9 +23,10 @@ import org.apache.flume.conf.Configurables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** Events HBase can never take: isolated and dead-lettered after bounded tries, the rest of the batch committed. */
-@ExtendWith(HBaseMiniCluster.class)
+@ExtendWith(SharedMiniCluster.class)
 class PoisonSinkIT {
 
   private static final AtomicInteger SEQ = new AtomicInteger();

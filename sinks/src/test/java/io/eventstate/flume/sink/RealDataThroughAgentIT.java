@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.flume.testing.DataFeeds;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * The shipped example agent, conf/flume/eventstate.properties, end to end into HBase: every feed's HTTP or
@@ -31,7 +32,7 @@ import io.eventstate.flume.testing.DataFeeds;
  * are overridden). Every data set in ../shared/data goes in; the table then holds exactly one row per distinct
  * event id of the valid events, with the raw body readable as text.
  */
-@ExtendWith(HBaseMiniCluster.class)
+@ExtendWith(SharedMiniCluster.class)
 class RealDataThroughAgentIT {
 
   @TempDir
@@ -51,16 +52,16 @@ class RealDataThroughAgentIT {
       bodiesById.computeIfAbsent(e.getHeaders().get("es.eventId"), k -> new TreeSet<>())
           .add(new String(e.getBody(), StandardCharsets.UTF_8));
     }
-    try (io.eventstate.flume.testing.InProcessAgent agent = io.eventstate.flume.testing.InProcessAgent.fromFile(conf, "a1")
+    try (io.eventstate.testing.InProcessAgent agent = io.eventstate.testing.InProcessAgent.fromFile(conf, "a1")
         .workDir(dir)
         .override("sinks.hbase.table", schema.tableName())
         .override("sinks.hbase.zookeeperQuorum", "127.0.0.1")
-        .override("sinks.hbase.hbase.zookeeper.property.clientPort", Integer.toString(HBaseMiniCluster.zkPort()))
+        .override("sinks.hbase.hbase.zookeeper.property.clientPort", Integer.toString(SharedMiniCluster.zkPort()))
         .start()) {
       assertEquals(1, DataFeeds.feed(agent, data), "only LoRaWAN's decoded_fields.json is refused whole");
       await("every valid event stored").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
           .until(() -> eventRows(schema).size() >= expectedIds.size()
-              && io.eventstate.flume.testing.InProcessAgent.counter("channel", "events", "ChannelSize") == 0);
+              && io.eventstate.testing.InProcessAgent.counter("channel", "events", "ChannelSize") == 0);
     }
     List<String> rows = eventRows(schema);
     assertEquals(expectedIds.size(), rows.size(), "one row per distinct event id");

@@ -29,12 +29,13 @@ import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.io.compress.Compression;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.eventstate.testing.SharedMiniCluster;
 
-@ExtendWith(HBaseMiniCluster.class)
+@ExtendWith(SharedMiniCluster.class)
 class SchemaToolIT {
 
   private static int run(ByteArrayOutputStream out, ByteArrayOutputStream err, String... args) {
-    return SchemaTool.run(args, HBaseMiniCluster.util().getConfiguration(),
+    return SchemaTool.run(args, SharedMiniCluster.util().getConfiguration(),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
@@ -48,11 +49,11 @@ class SchemaToolIT {
     assertEquals(0, run(out, err, "check", "table=" + name, "regions=4"));
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("created " + name) && text.contains("exists: " + name) && text.contains("ok: " + name), text);
-    try (RegionLocator locator = HBaseMiniCluster.util().getConnection().getRegionLocator(TableName.valueOf(name))) {
+    try (RegionLocator locator = SharedMiniCluster.util().getConnection().getRegionLocator(TableName.valueOf(name))) {
       assertEquals(4, locator.getAllRegionLocations().size());
     }
 
-    Admin admin = HBaseMiniCluster.util().getAdmin();
+    Admin admin = SharedMiniCluster.util().getAdmin();
     admin.modifyColumnFamily(TableName.valueOf(name), ColumnFamilyDescriptorBuilder
         .newBuilder(admin.getDescriptor(TableName.valueOf(name)).getColumnFamily("e".getBytes(StandardCharsets.UTF_8)))
         .setCompressionType(Compression.Algorithm.NONE).build());
@@ -72,7 +73,7 @@ class SchemaToolIT {
   @Test
   void explicitSplitPointInsideAnEntityLandsOnTheEntityBoundary() throws Exception {
     String name = TestTables.uniqueName("split");
-    Admin admin = HBaseMiniCluster.util().getAdmin();
+    Admin admin = SharedMiniCluster.util().getAdmin();
     TableSchema schema = new TableSchema(name, 1);
     SchemaTool.create(admin, schema);
     TableName tn = TableName.valueOf(name);
@@ -84,8 +85,8 @@ class SchemaToolIT {
       }
     }
     List<String> before;
-    try (Table table = HBaseMiniCluster.util().getConnection().getTable(tn);
-        RegionLocator locator = HBaseMiniCluster.util().getConnection().getRegionLocator(tn)) {
+    try (Table table = SharedMiniCluster.util().getConnection().getTable(tn);
+        RegionLocator locator = SharedMiniCluster.util().getConnection().getRegionLocator(tn)) {
       new EntityWriter(table, locator, Durability.SYNC_WAL).write(events);
     }
     admin.flush(tn); // writes GZ-compressed HFiles: the codec works without native libraries
@@ -102,7 +103,7 @@ class SchemaToolIT {
     assertNotEquals(inside, boundary);
     assertEquals(alicePrefix.substring(0, alicePrefix.length() - 1), boundary,
         "the split point was cut back to the start of alice's rows");
-    try (RegionLocator locator = HBaseMiniCluster.util().getConnection().getRegionLocator(tn)) {
+    try (RegionLocator locator = SharedMiniCluster.util().getConnection().getRegionLocator(tn)) {
       for (String entity : List.of("alice", "alice|x", "alicf", "bob")) {
         Set<String> regionsOfEntity = new HashSet<>();
         for (String row : TestTables.rows(name)) {

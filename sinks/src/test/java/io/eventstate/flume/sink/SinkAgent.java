@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.apache.flume.Event;
 
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * The smallest real agent around {@link EventSink}: HTTP source (Flume's stock JSONHandler, so tests send
@@ -55,7 +56,7 @@ final class SinkAgent implements AutoCloseable {
     p.put("a1.sinks." + sink + ".batchSize", "100");
     p.put("a1.sinks." + sink + ".timeoutMs", "5000");
     p.put("a1.sinks." + sink + ".zookeeperQuorum", "127.0.0.1");
-    p.put("a1.sinks." + sink + ".hbase.zookeeper.property.clientPort", Integer.toString(HBaseMiniCluster.zkPort()));
+    p.put("a1.sinks." + sink + ".hbase.zookeeper.property.clientPort", Integer.toString(SharedMiniCluster.zkPort()));
     p.put("a1.sinks." + sink + ".hbase.client.retries.number", "3");
     extraSinkKeys.forEach((k, v) -> p.put("a1.sinks." + sink + "." + k, v));
     return new SinkAgent(sink, channel, InProcessAgent.fromProperties(p, "a1").workDir(dir.resolve("agent" + n))

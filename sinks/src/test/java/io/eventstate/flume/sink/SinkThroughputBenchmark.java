@@ -34,6 +34,7 @@ import org.apache.hadoop.hbase.client.Connection;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
 import org.apache.hadoop.hbase.client.Durability;
 import org.apache.hadoop.hbase.client.Put;
+import io.eventstate.testing.SharedMiniCluster;
 
 /**
  * On-demand benchmark (not a test): N events into an in-process mini cluster (no DFS, one region server,
@@ -155,7 +156,7 @@ public final class SinkThroughputBenchmark {
     p.put("table", table);
     p.put("batchSize", Integer.toString(BATCH));
     p.put("zookeeperQuorum", "127.0.0.1");
-    p.put("hbase.zookeeper.property.clientPort", Integer.toString(HBaseMiniCluster.zkPort()));
+    p.put("hbase.zookeeper.property.clientPort", Integer.toString(SharedMiniCluster.zkPort()));
     return p;
   }
 
@@ -182,7 +183,7 @@ public final class SinkThroughputBenchmark {
     p.put("table", table);
     p.put("columnFamily", TableSchema.FAMILY_EVENT);
     p.put("batchSize", Integer.toString(BATCH));
-    p.put("zookeeperQuorum", "127.0.0.1:" + HBaseMiniCluster.zkPort());
+    p.put("zookeeperQuorum", "127.0.0.1:" + SharedMiniCluster.zkPort());
     p.put("serializer", "org.apache.flume.sink.hbase2.SimpleHBase2EventSerializer");
     Configurables.configure(sink, new Context(p));
     sink.setChannel(ch);
@@ -245,8 +246,7 @@ public final class SinkThroughputBenchmark {
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    HBaseMiniCluster.Holder cluster = HBaseMiniCluster.Holder.start();
-    HBaseMiniCluster.use(cluster);
+    AutoCloseable cluster = SharedMiniCluster.startOutsideJUnit();
     org.apache.hadoop.conf.Configuration dfsConf = new org.apache.hadoop.conf.Configuration();
     dfsConf.set(org.apache.hadoop.hdfs.MiniDFSCluster.HDFS_MINIDFS_BASEDIR,
         java.nio.file.Files.createTempDirectory("bench-dfs").toString());
@@ -256,7 +256,7 @@ public final class SinkThroughputBenchmark {
     String hdfs = dfs.getFileSystem().getUri().toString();
     Map<String, List<Double>> rates = new LinkedHashMap<>();
     Map<String, Long> peaks = new LinkedHashMap<>();
-    try (Connection conn = ConnectionFactory.createConnection(cluster.util.getConfiguration())) {
+    try (Connection conn = ConnectionFactory.createConnection(SharedMiniCluster.util().getConfiguration())) {
       // warm-up round, not counted: JIT, region locations, memstores
       List<Event> warm = events(Math.min(n, 20_000), 99);
       runEventSink(TestTables.create("bench_warm_es").tableName(), warm);
@@ -292,8 +292,8 @@ public final class SinkThroughputBenchmark {
           double rate = n / (nanos / 1e9);
           rates.computeIfAbsent(path, k -> new ArrayList<>()).add(rate);
           System.out.printf(Locale.ROOT, "round %d %-16s %,10.0f events/s%n", round + 1, path, rate);
-          cluster.util.getAdmin().disableTable(TableName.valueOf(table));
-          cluster.util.getAdmin().deleteTable(TableName.valueOf(table));
+          SharedMiniCluster.util().getAdmin().disableTable(TableName.valueOf(table));
+          SharedMiniCluster.util().getAdmin().deleteTable(TableName.valueOf(table));
         }
       }
     } finally {

@@ -25,15 +25,16 @@ import io.eventstate.core.decorate.StateDecorationSpec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.state.StateColumns;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** The state decorator against the mini cluster: correct headers, the cache bound and TTL, and an HBase outage. */
-@ExtendWith(HBaseMiniCluster.class)
+@ExtendWith(SharedMiniCluster.class)
 class StateDecoratingInterceptorIT {
 
   private final AtomicLong clock = new AtomicLong(1_000_000_000L);
 
   private static void writeState(String table, String entityId, String state, long events) throws Exception {
-    try (Table t = HBaseMiniCluster.util().getConnection().getTable(TableName.valueOf(table))) {
+    try (Table t = SharedMiniCluster.util().getConnection().getTable(TableName.valueOf(table))) {
       Put p = new Put(RowKeyCodec.toBytes(RowKeyCodec.stateRowKey("package", entityId)));
       byte[] f = StateColumns.utf8(StateColumns.STATE_FAMILY);
       p.addColumn(f, StateColumns.utf8(StateColumns.machineState("package")), StateColumns.utf8(state));
@@ -48,7 +49,7 @@ class StateDecoratingInterceptorIT {
     conf.put("table", table);
     conf.put("machines", "package");
     conf.put("counters", "events");
-    conf.put("zookeeperQuorum", "localhost:" + HBaseMiniCluster.zkPort());
+    conf.put("zookeeperQuorum", "localhost:" + SharedMiniCluster.zkPort());
     conf.put("timeoutMs", "1500");
     for (int i = 0; i < kv.length; i += 2) {
       conf.put(kv[i], kv[i + 1]);
@@ -138,7 +139,7 @@ class StateDecoratingInterceptorIT {
     try {
       assertEquals("decorated", pass.intercept(event("q1")).getHeaders().get("es.decorate"));
       assertEquals("decorated", gate.intercept(event("q1")).getHeaders().get("es.decorate"));
-      HBaseMiniCluster.stopHBase();
+      SharedMiniCluster.stopHBase();
       try {
         long start = System.nanoTime();
         List<Event> out = pass.intercept(events("q1", "q2"));
@@ -164,9 +165,9 @@ class StateDecoratingInterceptorIT {
         assertTrue(g.get("es.reason").startsWith("state unavailable: "), g.get("es.reason"));
         assertEquals(1, gate.counters().get(StateDecoratingInterceptor.EVENTS_GATED));
       } finally {
-        HBaseMiniCluster.startHBase();
+        SharedMiniCluster.startHBase();
       }
-      HBaseMiniCluster.util().waitTableAvailable(TableName.valueOf(table));
+      SharedMiniCluster.util().waitTableAvailable(TableName.valueOf(table));
       await().atMost(Duration.ofSeconds(120)).until(() -> {
         clock.addAndGet(TimeUnit.SECONDS.toNanos(2));
         return "decorated".equals(pass.intercept(event("q1")).getHeaders().get("es.decorate"));

@@ -19,6 +19,7 @@ import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
+import io.eventstate.testing.SharedMiniCluster;
 
 /** Test tables made through the real schema definition, and full-table snapshots for comparisons. */
 final class TestTables {
@@ -40,16 +41,16 @@ final class TestTables {
       b.setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(o.getName()).build());
     }
     TableDescriptor d = b.build();
-    Admin admin = HBaseMiniCluster.util().getAdmin();
+    Admin admin = SharedMiniCluster.util().getAdmin();
     admin.createTable(d, SchemaTool.splitKeys(schema));
-    HBaseMiniCluster.util().waitTableAvailable(TableName.valueOf(schema.tableName()));
+    SharedMiniCluster.util().waitTableAvailable(TableName.valueOf(schema.tableName()));
     return schema;
   }
 
   /** Every cell of the table, as text: row / family:qualifier / timestamp / value (bodies included). */
   static List<String> snapshot(String table) throws Exception {
     List<String> cells = new ArrayList<>();
-    try (Table t = HBaseMiniCluster.util().getConnection().getTable(TableName.valueOf(table));
+    try (Table t = SharedMiniCluster.util().getConnection().getTable(TableName.valueOf(table));
         ResultScanner scanner = t.getScanner(new Scan().readAllVersions())) {
       for (Result r : scanner) {
         for (Cell c : r.rawCells()) {
@@ -64,7 +65,7 @@ final class TestTables {
   /** Row keys of the table, in order. */
   static List<String> rows(String table) throws Exception {
     List<String> rows = new ArrayList<>();
-    try (Table t = HBaseMiniCluster.util().getConnection().getTable(TableName.valueOf(table));
+    try (Table t = SharedMiniCluster.util().getConnection().getTable(TableName.valueOf(table));
         ResultScanner scanner = t.getScanner(new Scan().setFilter(new org.apache.hadoop.hbase.filter.KeyOnlyFilter()))) {
       for (Result r : scanner) {
         rows.add(text(r.getRow()));
@@ -76,7 +77,7 @@ final class TestTables {
   /** Cells of one row as qualifier -> text. */
   static TreeMap<String, String> row(String table, String row) throws Exception {
     TreeMap<String, String> m = new TreeMap<>();
-    try (Table t = HBaseMiniCluster.util().getConnection().getTable(TableName.valueOf(table))) {
+    try (Table t = SharedMiniCluster.util().getConnection().getTable(TableName.valueOf(table))) {
       Result r = t.get(new org.apache.hadoop.hbase.client.Get(row.getBytes(StandardCharsets.UTF_8)));
       for (Cell c : r.rawCells()) {
         m.put(text(CellUtil.cloneFamily(c)) + ":" + text(CellUtil.cloneQualifier(c)), text(CellUtil.cloneValue(c)));

@@ -1,4 +1,4 @@
-package io.eventstate.flume.testing;
+package io.eventstate.testing;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.eventstate.flume.testing;
+package io.eventstate.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,8 +47,9 @@ import io.eventstate.flume.agent.Relocation;
  * <p>Counters are read through the platform MBean server, as an operator would:
  * {@link #counter(String, String, String)}, e.g. {@code counter("interceptor", "tagging", "events.in")}.
  *
- * <p>Other modules use it through the interceptors test-jar; they must declare {@code eventstate-agent},
- * {@code flume-ng-node}, {@code flume-ng-core} and {@code awaitility} (test scope) themselves.
+ * <p>Modules use it through the test-support module {@code eventstate-testing}; they declare
+ * {@code eventstate-agent}, {@code flume-ng-node}, {@code flume-ng-core} and {@code awaitility} (test scope)
+ * themselves.
  */
 public final class InProcessAgent implements AutoCloseable {
 

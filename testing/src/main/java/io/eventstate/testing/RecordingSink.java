@@ -1,4 +1,4 @@
-package io.eventstate.flume.testing;
+package io.eventstate.testing;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +22,7 @@ import org.apache.flume.sink.AbstractSink;
 
 /**
  * A real Flume sink for tests that keeps copies of the events it takes, so that a test can look at the
- * headers and bodies that reached a channel: {@code type = io.eventstate.flume.testing.RecordingSink}.
+ * headers and bodies that reached a channel: {@code type = io.eventstate.testing.RecordingSink}.
  *
  * <p>Flume creates the sink itself, so recorded events are found by sink name: {@link #events(String)}.
  * The record of a sink name is cleared when a sink of that name is configured, so each agent start begins
