@@ -15,9 +15,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.eventstate.core.rule.TagOutcome;
-import io.eventstate.core.rule.Tagger;
-import io.eventstate.core.rule.TaggingSpec;
+import io.eventstate.core.act.TagOutcome;
+import io.eventstate.core.act.Tagger;
+import io.eventstate.core.act.TaggingSpec;
 
 /**
  * Cost of the tagging stage per event: four rules (equals, numeric, regex, in) over a normalized

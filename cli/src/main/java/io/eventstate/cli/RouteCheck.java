@@ -1,7 +1,7 @@
 package io.eventstate.cli;
 
 import io.eventstate.core.event.EventHeaders;
-import io.eventstate.core.rule.TaggingSpec;
+import io.eventstate.core.act.TaggingSpec;
 import io.eventstate.flume.agent.AgentFile;
 
 import java.util.ArrayList;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.eventstate.core.notify.Landing;
+import io.eventstate.core.act.Landing;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.NotificationSink;
 import io.eventstate.testing.InProcessAgent;

@@ -10,7 +10,7 @@ import io.eventstate.core.fsm.Fired;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.fsm.StateMachineEngine;
 import io.eventstate.core.fsm.Step;
-import io.eventstate.core.notify.Notification;
+import io.eventstate.core.state.Notification;
 import io.eventstate.flume.interceptor.JsonHttpHandler;
 import io.eventstate.flume.sink.FailingCommitsEventSink;
 import io.eventstate.flume.sink.NotificationSink;
@@ -285,7 +285,7 @@ class NotificationsIT {
         for (Path f : files) {
           String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).get("id").asText();
           landed.add(id);
-          assertEquals(landing.resolve(io.eventstate.core.notify.Landing.path(id)), f);
+          assertEquals(landing.resolve(io.eventstate.core.act.Landing.path(id)), f);
         }
         assertEquals(recorded, landed, "exactly the recorded notifications landed");
         assertEquals(ids.size(), files.size(), "each exactly once");

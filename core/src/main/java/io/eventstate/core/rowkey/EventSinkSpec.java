@@ -9,7 +9,6 @@ import java.util.TreeMap;
 
 import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.config.ConfigReader;
-import io.eventstate.core.notify.NotifySpec;
 
 /**
  * The configuration of {@code io.eventstate.flume.sink.EventSink}, parsed from Flume properties by the one
@@ -39,13 +38,15 @@ import io.eventstate.core.notify.NotifySpec;
  *   <tr><td>{@code poison.maxAttempts}</td><td>5</td><td>consecutive failed attempts of the batch at the head of
  *       the channel, for a reason HBase calls retryable, after which the sink writes it event by event: an event that
  *       still fails while its region answers reads is dead-lettered with the error (1 to 1000)</td></tr>
- *   <tr><td>{@code notify.*}</td><td></td><td>notifications, parsed by {@code io.eventstate.core.notify.NotifySpec}</td></tr>
+ *   <tr><td>{@code notify.*}</td><td></td><td>notifications, parsed by the sink with {@code io.eventstate.core.act.NotifySpec}</td></tr>
  * </table>
  */
 public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, int writeThreads,
     int poisonMaxAttempts, String zookeeperQuorum,
     String znodeParent, String kerberosPrincipal, String kerberosKeytab, SortedMap<String, String> hbaseProperties) {
 
+  /** The prefix of the sink's notification keys (parsed by {@code io.eventstate.core.act.NotifySpec}). */
+  public static final String NOTIFY_PREFIX = "notify.";
   /** Table name. */
   public static final String CONFIG_TABLE = "table";
   /** Events per transaction. */
@@ -90,14 +91,14 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
 
   /**
    * Parses Flume's sink context parameters ({@code notify.*} keys are declared here and read by
-   * {@link NotifySpec#parse(Map)}).
+   * {@code io.eventstate.core.act.NotifySpec#parse(Map)}, by the sink).
    *
    * @throws ConfigException naming the key, the bad value and the fix
    */
   public static EventSinkSpec parse(Map<String, String> p) {
     ConfigReader r = new ConfigReader(null, p).keys(KEYS)
         .prefix(HBASE_PREFIX, HBASE_PREFIX + "* (passed to the HBase client)")
-        .prefix(NotifySpec.PREFIX, NotifySpec.PREFIX + "* (notifications)")
+        .prefix(NOTIFY_PREFIX, NOTIFY_PREFIX + "* (notifications)")
         .ignore("type", "channel")
         .rejectUnknown();
     String table = r.text(CONFIG_TABLE, DEFAULT_TABLE);

@@ -5,7 +5,6 @@ import io.eventstate.core.fsm.EntityState;
 import io.eventstate.core.fsm.Fired;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.fsm.StateMachineEngine;
-import io.eventstate.core.notify.Notification;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.EventRowCodec.CellValue;
 import io.eventstate.core.rowkey.EventRowCodec.RowWrite;

@@ -53,7 +53,7 @@ import java.nio.charset.StandardCharsets;
  *       recompute (the only cell that depends on arrival order)</td></tr>
  *   <tr><td>{@code too_late}</td><td>text {@code 1}: older than the allowed lateness; stored, not applied</td></tr>
  *   <tr><td>{@code notify}</td><td>text: JSON array of the notifications of the transitions this event caused
- *       that are marked {@code notify} ({@code io.eventstate.core.notify.Notification}); written once, with the
+ *       that are marked {@code notify} ({@code io.eventstate.core.state.Notification}); written once, with the
  *       event's first application, and sent by the sink</td></tr>
  * </table>
  */

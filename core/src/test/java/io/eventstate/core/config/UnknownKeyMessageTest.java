@@ -16,17 +16,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.eventstate.core.decorate.LookupSpec;
-import io.eventstate.core.decorate.StateDecorationSpec;
+import io.eventstate.core.act.LookupSpec;
+import io.eventstate.core.act.StateDecorationSpec;
 import io.eventstate.core.fsm.DefinitionException;
 import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.json.JsonMapping;
 import io.eventstate.core.json.NormalizerSpec;
 import io.eventstate.core.json.SplitterSpec;
-import io.eventstate.core.notify.NotifySpec;
+import io.eventstate.core.act.NotifySpec;
 import io.eventstate.core.rowkey.EventSinkSpec;
 import io.eventstate.core.rowkey.TableSchema;
-import io.eventstate.core.rule.TaggingSpec;
+import io.eventstate.core.act.TaggingSpec;
 import io.eventstate.core.session.SessionSpec;
 import io.eventstate.core.state.EntityStateSpec;
 

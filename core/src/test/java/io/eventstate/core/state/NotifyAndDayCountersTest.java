@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.fsm.TestSupport;
-import io.eventstate.core.notify.Notification;
 import io.eventstate.core.rowkey.RowKeyCodec;
 
 /** The coprocessor's d:notify cells and per-day counters, on the pure processor. */

@@ -9,9 +9,9 @@ import org.apache.flume.interceptor.Interceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.eventstate.core.decorate.LookupDecorator;
-import io.eventstate.core.decorate.LookupSpec;
-import io.eventstate.core.decorate.LookupTable;
+import io.eventstate.core.act.LookupDecorator;
+import io.eventstate.core.act.LookupSpec;
+import io.eventstate.core.act.LookupTable;
 import io.eventstate.core.config.ConfigException;
 
 /**

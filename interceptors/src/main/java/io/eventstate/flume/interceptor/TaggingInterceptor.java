@@ -7,9 +7,9 @@ import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.interceptor.Interceptor;
 
-import io.eventstate.core.rule.TagOutcome;
-import io.eventstate.core.rule.Tagger;
-import io.eventstate.core.rule.TaggingSpec;
+import io.eventstate.core.act.TagOutcome;
+import io.eventstate.core.act.Tagger;
+import io.eventstate.core.act.TaggingSpec;
 
 /**
  * Applies ordered tagging rules to events' headers: adds tags to {@code es.tags}, sets {@code es.route} for

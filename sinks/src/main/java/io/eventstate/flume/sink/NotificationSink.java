@@ -27,7 +27,7 @@ import org.apache.flume.sink.AbstractSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.eventstate.core.notify.Landing;
+import io.eventstate.core.act.Landing;
 import io.eventstate.flume.interceptor.EventstateCounters;
 
 /**

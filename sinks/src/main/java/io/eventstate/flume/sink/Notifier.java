@@ -13,8 +13,8 @@ import org.apache.flume.event.EventBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.eventstate.core.notify.Notification;
-import io.eventstate.core.notify.NotifySpec;
+import io.eventstate.core.state.Notification;
+import io.eventstate.core.act.NotifySpec;
 
 /**
  * Sends notifications to an Avro source with flume-ng-sdk's {@link RpcClient}. The client is created on first use

@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.eventstate.core.cache.LruCache;
-import io.eventstate.core.decorate.StateDecorationSpec;
+import io.eventstate.core.act.StateDecorationSpec;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;

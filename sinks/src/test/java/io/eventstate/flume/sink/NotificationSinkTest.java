@@ -21,8 +21,8 @@ import org.apache.flume.event.EventBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.eventstate.core.notify.Landing;
-import io.eventstate.core.notify.Notification;
+import io.eventstate.core.act.Landing;
+import io.eventstate.core.state.Notification;
 
 /** The landing sink on a real memory channel: each notification once, however often it arrives. */
 class NotificationSinkTest {

@@ -21,7 +21,7 @@ import org.apache.hadoop.hbase.client.Table;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.eventstate.core.decorate.StateDecorationSpec;
+import io.eventstate.core.act.StateDecorationSpec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.state.StateColumns;

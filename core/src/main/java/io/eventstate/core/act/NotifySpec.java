@@ -1,4 +1,4 @@
-package io.eventstate.core.notify;
+package io.eventstate.core.act;
 
 import java.util.List;
 import java.util.Map;
@@ -7,6 +7,7 @@ import java.util.TreeMap;
 
 import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.config.ConfigReader;
+import io.eventstate.core.rowkey.EventSinkSpec;
 
 /**
  * The {@code notify.*} keys of {@code io.eventstate.flume.sink.EventSink}: where and how the sink sends
@@ -32,7 +33,7 @@ import io.eventstate.core.config.ConfigReader;
 public record NotifySpec(boolean enabled, String hostname, int port, boolean transitions, List<String> tags,
     int batchSize, long connectTimeoutMs, long requestTimeoutMs) {
 
-  public static final String PREFIX = "notify.";
+  public static final String PREFIX = EventSinkSpec.NOTIFY_PREFIX;
   public static final String CONFIG_HOSTNAME = PREFIX + "hostname";
   public static final String CONFIG_PORT = PREFIX + "port";
   public static final String CONFIG_TRANSITIONS = PREFIX + "transitions";

@@ -1,4 +1,4 @@
-package io.eventstate.core.decorate;
+package io.eventstate.core.act;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 
 import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.config.ConfigReader;
-import io.eventstate.core.rule.TaggingSpec;
 
 /**
  * Configuration of the lookup decorator ({@code io.eventstate.flume.interceptor.LookupInterceptor}): which file,

@@ -1,4 +1,4 @@
-package io.eventstate.core.decorate;
+package io.eventstate.core.act;
 
 import java.util.ArrayList;
 import java.util.Collections;

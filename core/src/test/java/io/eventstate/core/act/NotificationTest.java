@@ -1,4 +1,4 @@
-package io.eventstate.core.notify;
+package io.eventstate.core.act;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import io.eventstate.core.state.Notification;
 
 class NotificationTest {
 

@@ -1,4 +1,4 @@
-package io.eventstate.core.decorate;
+package io.eventstate.core.act;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.eventstate.core.rule;
+package io.eventstate.core.act;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.config.ConfigReader;
 import io.eventstate.core.event.EventHeaders;
+import io.eventstate.core.rule.Condition;
 
 /**
  * Configuration of the tagging stage: ordered rules over an event's headers that add tags, set the route

@@ -1,4 +1,4 @@
-package io.eventstate.core.decorate;
+package io.eventstate.core.act;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.eventstate.core.decorate.LookupTable.LookupException;
+import io.eventstate.core.act.LookupTable.LookupException;
 
 class LookupDecoratorTest {
 

@@ -1,4 +1,4 @@
-package io.eventstate.core.notify;
+package io.eventstate.core.state;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

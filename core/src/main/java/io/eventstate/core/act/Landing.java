@@ -1,4 +1,4 @@
-package io.eventstate.core.notify;
+package io.eventstate.core.act;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.eventstate.core.event.EventHeaders;
+import io.eventstate.core.state.Notification;
 
 /**
  * Where a notification lands, decided from the event alone, so that landing it twice is landing it once: the

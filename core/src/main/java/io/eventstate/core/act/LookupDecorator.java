@@ -1,4 +1,4 @@
-package io.eventstate.core.decorate;
+package io.eventstate.core.act;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
-import io.eventstate.core.decorate.LookupTable.LookupException;
+import io.eventstate.core.act.LookupTable.LookupException;
 
 /**
  * Decorates event headers from a {@link LookupTable} loaded from {@link LookupSpec#file()}, and reloads the file

@@ -1,4 +1,4 @@
-package io.eventstate.core.rule;
+package io.eventstate.core.act;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,6 +14,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import io.eventstate.core.event.EventHeaders;
+import io.eventstate.core.rule.Condition;
 
 class TaggingSpecTest {
 

@@ -1,10 +1,11 @@
-package io.eventstate.core.rule;
+package io.eventstate.core.act;
 
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import io.eventstate.core.rule.Condition;
 
 /**
  * One tagging rule, as configured: when all its {@code conditions} hold, its actions apply. See

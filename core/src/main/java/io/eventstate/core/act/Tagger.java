@@ -1,10 +1,11 @@
-package io.eventstate.core.rule;
+package io.eventstate.core.act;
 
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 import io.eventstate.core.event.EventHeaders;
+import io.eventstate.core.rule.Condition;
 
 /**
  * The compiled rules of a {@link TaggingSpec}: immutable, thread-safe, built once per interceptor.

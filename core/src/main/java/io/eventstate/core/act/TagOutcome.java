@@ -1,4 +1,4 @@
-package io.eventstate.core.rule;
+package io.eventstate.core.act;
 
 import java.util.ArrayList;
 import java.util.Collections;
