@@ -660,7 +660,7 @@ final class AgentRun {
     List<List<String>> rows = new ArrayList<>();
     records.forEach((p, n) -> rows.add(List.of(p, Long.toString(n[0]),
         ids.containsKey(p) ? Integer.toString(ids.get(p).size()) : "-")));
-    LookupCommand.table(out, List.of("partition", "records", "event ids"), rows);
+    EntityQueryCommand.table(out, List.of("partition", "records", "event ids"), rows);
   }
 
   /** What the table holds (entities per state per machine, sessions, events, dead letters) and the agent's counters. */
@@ -715,7 +715,7 @@ final class AgentRun {
       out.println("== machine " + m.getKey() + ": entities per state");
       List<List<String>> rows = new ArrayList<>();
       m.getValue().forEach((st, n) -> rows.add(List.of(st, Integer.toString(n))));
-      LookupCommand.table(out, List.of("state", "entities"), rows);
+      EntityQueryCommand.table(out, List.of("state", "entities"), rows);
     }
     sessions.forEach((name, n) -> out.println("== sessions " + name + ": " + n));
     Map<String, Map<String, String>> all = JMXPollUtil.getAllMBeans();
@@ -739,7 +739,7 @@ final class AgentRun {
         rows.add(List.of(b.getKey(), shown.toString().replace("{", "").replace("}", "")));
       }
     }
-    LookupCommand.table(out, List.of("component", "counters (non-zero)"), rows);
+    EntityQueryCommand.table(out, List.of("component", "counters (non-zero)"), rows);
   }
 
   /** The four actions of this run: decorations, routing and gating, exact counters, notifications. */

@@ -23,7 +23,7 @@ public final class Main {
       "      check every agent properties file, machine definition and the generated schema under conf",
       "  " + DdlCommand.USAGE,
       "      print the HBase shell script and the Hive/Impala DDL (--write regenerates conf/hive)",
-      "  " + LookupCommand.USAGE,
+      "  " + EntityQueryCommand.USAGE,
       "      one entity's state row, events or sessions, from the demo's embedded HBase or a cluster",
       "  " + DemoCommand.USAGE,
       "      embedded HBase + the example agent in this process, fed with the bundled samples; prints a summary",
@@ -65,7 +65,7 @@ public final class Main {
         case "state":
         case "events":
         case "sessions":
-          return LookupCommand.run(args[0].toLowerCase(Locale.ROOT), rest, out, err);
+          return EntityQueryCommand.run(args[0].toLowerCase(Locale.ROOT), rest, out, err);
         default:
           throw new CliException("unknown command '" + args[0] + "'; run ./eventstate help");
       }

@@ -38,14 +38,14 @@ import org.apache.hadoop.hbase.client.Table;
  * binary engine states ({@code m.NAME}, {@code sess.NAME}) as their size. Without {@code --hbase-site}/{@code --zk}
  * the embedded demo data is read (see {@link HBaseAccess}).
  */
-final class LookupCommand {
+final class EntityQueryCommand {
 
   static final String USAGE = "state|events|sessions TYPE:ID [--table NAME] [--hbase-site FILE | --zk host:port] [--json]";
 
   private static final byte[] D = TableSchema.FAMILY_DERIVED.getBytes(StandardCharsets.UTF_8);
   private static final byte[] E = TableSchema.FAMILY_EVENT.getBytes(StandardCharsets.UTF_8);
 
-  private LookupCommand() {
+  private EntityQueryCommand() {
   }
 
   static int run(String command, String[] args, PrintStream out, PrintStream err) {
