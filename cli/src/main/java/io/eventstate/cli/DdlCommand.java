@@ -3,6 +3,7 @@ package io.eventstate.cli;
 import io.eventstate.core.state.DefinitionCatalog;
 import io.eventstate.core.fsm.DefinitionException;
 import io.eventstate.core.rowkey.TableSchema;
+import io.eventstate.flume.sink.SchemaTool;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,7 +16,7 @@ import java.util.Set;
 
 /**
  * {@code ./eventstate ddl [--table NAME] [--regions N] [--conf DIR] [--write]}: prints the HBase shell script that
- * creates the table ({@link TableSchema#toHBaseShell()}) and the Hive DDL for Impala ({@link QuerySchema}) for
+ * creates the table ({@link SchemaTool#createScript}) and the Hive DDL for Impala ({@link QuerySchema}) for
  * the configured schema and the machine and session definitions in {@code conf/machines}. {@code --write}
  * (re)writes {@code conf/hive/*.sql} instead of printing.
  */
@@ -47,7 +48,7 @@ final class DdlCommand {
       return 0;
     }
     out.println("# ==== HBase shell (hbase shell -n <this part>)");
-    out.print(q.schema().toHBaseShell());
+    out.print(SchemaTool.createScript(q.schema()));
     out.println();
     out.println("-- ==== Hive (beeline -f <this part>), then Impala");
     out.print(q.hiveScript());

@@ -11,7 +11,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,11 +18,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.hbase.Coprocessor;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.TableName;
-import org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder;
-import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.HConstants;
 import org.apache.hadoop.hbase.LocalHBaseCluster;
 import org.apache.hadoop.hbase.client.Admin;
@@ -50,8 +46,6 @@ import org.apache.hadoop.hbase.zookeeper.MiniZooKeeperCluster;
  */
 public final class EmbeddedHBase implements AutoCloseable {
 
-  /** The state coprocessor, on this class path through the eventstate-coprocessors dependency. */
-  static final String STATE_OBSERVER = "io.eventstate.hbase.coprocessor.EntityStateObserver";
 
   private final Path dir;
   private final Configuration conf;
@@ -191,18 +185,12 @@ public final class EmbeddedHBase implements AutoCloseable {
    * @return whether it was created now
    */
   public boolean createStateTable(TableSchema schema, Path machinesDir) {
-    List<String> definitions = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(machinesDir, "*.json")) {
-      for (Path p : ds) {
-        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      throw new CliException("cannot read machine definitions in " + machinesDir + ": " + e.getMessage());
-    }
     Map<String, String> values;
     try {
-      values = EntityStateSpec.properties(definitions);
+      values = SchemaTool.stateProperties(machinesDir);
       EntityStateSpec.parse(values);
+    } catch (IOException e) {
+      throw new CliException("cannot read machine definitions in " + machinesDir + ": " + e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new CliException("invalid definitions in " + machinesDir + " (run ./eventstate validate): "
           + e.getMessage().lines().findFirst().orElse(""));
@@ -223,12 +211,7 @@ public final class EmbeddedHBase implements AutoCloseable {
         }
         return false;
       }
-      TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
-          .setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(STATE_OBSERVER)
-              .setPriority(Coprocessor.PRIORITY_USER).build());
-      values.forEach(b::setValue);
-      a.createTable(b.build(), SchemaTool.splitKeys(schema));
-      return true;
+      return SchemaTool.createWithState(a, schema, values);
     } catch (IOException e) {
       throw new CliException("cannot create table " + schema.tableName() + ": " + HBaseAccess.firstLine(e));
     }

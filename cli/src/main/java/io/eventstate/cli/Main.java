@@ -29,6 +29,8 @@ public final class Main {
       "      embedded HBase + the example agent in this process, fed with the bundled samples; prints a summary",
       "  " + RunCommand.USAGE,
       "      the same with your own agent properties, machine definitions and events files",
+      "  " + SchemaCommand.USAGE,
+      "      create or check the table, print its HBase shell script, or the commands loading the state coprocessor",
       "  " + HBaseCommand.USAGE,
       "      run the embedded HBase (data in .eventstate/hbase) with the table and the state coprocessor, until Ctrl-C",
       "  help      this text");
@@ -62,6 +64,8 @@ public final class Main {
           return RunCommand.run(rest, out, err);
         case "hbase":
           return HBaseCommand.run(rest, out);
+        case "schema":
+          return SchemaCommand.run(rest, out, err);
         case "state":
         case "events":
         case "sessions":

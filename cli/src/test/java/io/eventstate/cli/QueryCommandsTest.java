@@ -113,6 +113,20 @@ class QueryCommandsTest {
   }
 
   @Test
+  void schemaPrintsTheSchemaToolsScriptsWithoutACluster() {
+    assertEquals(0, run("schema", "print", "table=ns:events", "regions=4"), err());
+    assertEquals(io.eventstate.flume.sink.SchemaTool.createScript(new io.eventstate.core.rowkey.TableSchema("ns:events", 4)),
+        out());
+    out.reset();
+    assertEquals(0, run("schema", "print-state", "table=ns:events", "jar=file:///x.jar",
+        conf.resolve("machines/package.json").toString()), err());
+    assertTrue(out().contains("'eventstate.state.machine.package' => '{")
+        && out().endsWith("|io.eventstate.hbase.coprocessor.EntityStateObserver|1073741823|'\n"), out());
+    assertEquals(2, run("schema", "drop"));
+    assertTrue(err().contains("usage: ./eventstate schema create|check|print"), err());
+  }
+
+  @Test
   void shouldRejectABadTableNameInOneLine() {
     assertEquals(2, run("ddl", "--conf", conf.toString(), "--table", "bad name"));
     assertOneLineError("eventstate ddl: --table value was set to 'bad name'");

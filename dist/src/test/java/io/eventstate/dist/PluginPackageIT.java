@@ -438,21 +438,9 @@ class PluginPackageIT {
 
   /** The schema tool's table plus the state coprocessor with every definition of conf/machines. */
   private static void createStateTable(TableName table) throws IOException {
-    List<String> definitions = new ArrayList<>();
-    try (Stream<Path> s = Files.list(repo().resolve("conf/machines"))) {
-      for (Path p : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".json")).sorted()::iterator) {
-        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
-      }
-    }
-    TableSchema schema = new TableSchema(table.getNameAsString(), 4);
-    org.apache.hadoop.hbase.client.TableDescriptorBuilder b = org.apache.hadoop.hbase.client.TableDescriptorBuilder
-        .newBuilder(SchemaTool.descriptor(schema))
-        .setCoprocessor(org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder
-            .newBuilder("io.eventstate.hbase.coprocessor.EntityStateObserver")
-            .setPriority(org.apache.hadoop.hbase.Coprocessor.PRIORITY_USER).build());
-    io.eventstate.core.state.EntityStateSpec.properties(definitions).forEach(b::setValue);
     try (Admin admin = connection.getAdmin()) {
-      admin.createTable(b.build(), SchemaTool.splitKeys(schema));
+      SchemaTool.createWithState(admin, new TableSchema(table.getNameAsString(), 4),
+          SchemaTool.stateProperties(repo().resolve("conf/machines")));
     }
   }
 

@@ -15,16 +15,11 @@ import io.eventstate.core.fsm.MachineDefinition;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.session.SessionSpec;
-import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.EventSink;
 import io.eventstate.flume.sink.SchemaTool;
-import io.eventstate.hbase.coprocessor.EntityStateObserver;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,15 +36,12 @@ import org.apache.flume.channel.MemoryChannel;
 import org.apache.flume.conf.Configurables;
 import org.apache.flume.event.EventBuilder;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.hbase.Coprocessor;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
-import org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder;
 import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
-import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hive.hbase.HBaseSerDe;
 import org.apache.hadoop.hive.hbase.ResultWritable;
 import org.apache.hadoop.hive.serde2.objectinspector.PrimitiveObjectInspector;
@@ -81,19 +73,9 @@ class HBaseSerDeIT {
     catalog = DefinitionCatalog.load(Repo.conf().resolve("machines"));
     table = TableName.valueOf("serde_r15");
     query = new QuerySchema(new TableSchema(table.getNameAsString(), 4), catalog);
-    List<String> definitions = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Repo.conf().resolve("machines"), "*.json")) {
-      for (Path p : ds) {
-        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
-      }
-    }
-    TableSchema schema = new TableSchema(table.getNameAsString(), 4);
-    TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
-        .setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(EntityStateObserver.class.getName())
-            .setPriority(Coprocessor.PRIORITY_USER).build());
-    EntityStateSpec.properties(definitions).forEach(b::setValue);
     try (Admin admin = SharedMiniCluster.util().getConnection().getAdmin()) {
-      admin.createTable(b.build(), SchemaTool.splitKeys(schema));
+      SchemaTool.createWithState(admin, new TableSchema(table.getNameAsString(), 4),
+          SchemaTool.stateProperties(Repo.conf().resolve("machines")));
     }
     SharedMiniCluster.util().waitTableAvailable(table);
 

@@ -11,7 +11,6 @@ import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.core.state.StateColumns;
-import io.eventstate.core.state.StateShell;
 import io.eventstate.flume.sink.EventSink;
 import io.eventstate.flume.sink.SchemaTool;
 
@@ -46,7 +45,7 @@ import io.eventstate.testing.SharedMiniCluster;
 /**
  * conf/hbase/*.hbase run by a real HBase shell ({@link HBaseShell}) against the mini cluster: create-events.hbase
  * (with the table renamed) makes a table the schema tool finds nothing wrong with, the state coprocessor is
- * loaded through the shell with the commands {@link StateShell} prints, our EventSink writes to it and the
+ * loaded through the shell with the commands {@link SchemaTool#stateScript} prints, our EventSink writes to it and the
  * coprocessor advances state; entity.hbase and tables.hbase then show that state and those events.
  */
 @ExtendWith(SharedMiniCluster.class)
@@ -89,9 +88,9 @@ class HBaseShellIT {
     Map<String, String> state = EntityStateSpec.properties(List.of(
         Files.readString(Repo.conf().resolve("machines/package.json"), StandardCharsets.UTF_8),
         Files.readString(Repo.conf().resolve("machines/sessions.json"), StandardCharsets.UTF_8)));
-    shell("load-state.hbase", StateShell.alterCommands(TABLE, state, "") + "exit\n", Map.of());
+    shell("load-state.hbase", SchemaTool.stateScript(TABLE, state, "") + "exit\n", Map.of());
     try (Admin admin = SharedMiniCluster.util().getConnection().getAdmin()) {
-      assertTrue(admin.getDescriptor(name).hasCoprocessor(StateShell.OBSERVER), "observer loaded");
+      assertTrue(admin.getDescriptor(name).hasCoprocessor(TableSchema.STATE_OBSERVER), "observer loaded");
       assertEquals(List.of(), SchemaTool.problems(admin, schema));
     }
 

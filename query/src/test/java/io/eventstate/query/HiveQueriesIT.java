@@ -10,15 +10,12 @@ import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
-import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.SchemaTool;
 import io.eventstate.flume.testing.DataFeeds;
 import io.eventstate.testing.InProcessAgent;
-import io.eventstate.hbase.coprocessor.EntityStateObserver;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,15 +41,12 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.hbase.Coprocessor;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
-import org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder;
 import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
-import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,19 +162,9 @@ class HiveQueriesIT {
   }
 
   private static void createTable() throws Exception {
-    List<String> definitions = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Repo.conf().resolve("machines"), "*.json")) {
-      for (Path p : ds) {
-        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
-      }
-    }
-    TableSchema schema = new TableSchema(TABLE, 4);
-    TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(SchemaTool.descriptor(schema))
-        .setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(EntityStateObserver.class.getName())
-            .setPriority(Coprocessor.PRIORITY_USER).build());
-    EntityStateSpec.properties(definitions).forEach(b::setValue);
     try (Admin admin = SharedMiniCluster.util().getConnection().getAdmin()) {
-      admin.createTable(b.build(), SchemaTool.splitKeys(schema));
+      SchemaTool.createWithState(admin, new TableSchema(TABLE, 4),
+          SchemaTool.stateProperties(Repo.conf().resolve("machines")));
     }
     SharedMiniCluster.util().waitTableAvailable(TableName.valueOf(TABLE));
   }

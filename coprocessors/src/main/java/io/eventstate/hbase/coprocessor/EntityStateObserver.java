@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
  * alter 'events', METHOD => 'table_att', 'coprocessor' =>
  *   'file:///opt/eventstate/eventstate-coprocessors-0.1.0.jar|io.eventstate.hbase.coprocessor.EntityStateObserver|1073741823|'
  * </pre>
- * ({@link io.eventstate.core.state.StateShell} prints these commands; from Java, set the same table values and a
- * {@code CoprocessorDescriptorBuilder} with the jar path). Keys: {@link io.eventstate.core.state.EntityStateSpec},
+ * ({@code ./eventstate schema print-state} prints these commands; from Java, {@code SchemaTool.createWithState}
+ * sets the same table values and the coprocessor). Keys: {@link io.eventstate.core.state.EntityStateSpec},
  * as table values (coprocessor properties cannot hold JSON: HBase refuses values with commas; a property overrides a
  * table value of the same key). The cells written: {@link StateColumns}.
  *

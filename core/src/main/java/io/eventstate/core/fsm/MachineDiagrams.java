@@ -1,7 +1,5 @@
 package io.eventstate.core.fsm;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,22 +12,11 @@ import java.util.Map;
  * {@code idle} when measured since the last event). Internal transitions are listed on their state. Output is
  * deterministic (declaration order).
  *
- * <p>From the command line: {@code java -cp core/target/classes:<jackson jars>
- * io.eventstate.core.fsm.MachineDiagrams conf/machines/package.json mermaid|dot}.
+ * <p>From the command line: {@code ./eventstate diagram conf/machines/package.json --format mermaid|dot|svg}.
  */
 public final class MachineDiagrams {
 
   private MachineDiagrams() {
-  }
-
-  /** Prints the diagram of a definition file: {@code <file> mermaid|dot}. */
-  public static void main(String[] args) throws IOException {
-    if (args.length != 2 || !(args[1].equals("mermaid") || args[1].equals("dot"))) {
-      System.err.println("usage: MachineDiagrams <definition.json> mermaid|dot");
-      System.exit(2);
-    }
-    MachineDefinition def = MachineDefinition.load(Path.of(args[0]));
-    System.out.print(args[1].equals("dot") ? toDot(def) : toMermaid(def));
   }
 
   private static String label(Transition t) {

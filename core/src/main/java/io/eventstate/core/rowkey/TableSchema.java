@@ -2,7 +2,6 @@ package io.eventstate.core.rowkey;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -13,9 +12,9 @@ import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.config.ConfigReader;
 
 /**
- * The Eventstate HBase table, defined once. The Java schema tool
- * ({@code io.eventstate.flume.sink.SchemaTool}), the sink's start-up check and the shell script
- * {@code conf/hbase/create-events.hbase} are all derived from this record, so they cannot drift.
+ * The Eventstate HBase table, defined once. The schema tool ({@code io.eventstate.flume.sink.SchemaTool},
+ * {@code ./eventstate schema}) creates and checks the table from it and prints the shell script
+ * {@code conf/hbase/create-events.hbase}; the sink's start-up check reads it too, so they cannot drift.
  *
  * <h2>Keys</h2> (for {@link #parse(Map)}, e.g. from the schema tool's command line)
  * <table>
@@ -65,6 +64,10 @@ public record TableSchema(String tableName, int regions) {
   public static final String MULTI_ROW_ENDPOINT = "org.apache.hadoop.hbase.coprocessor.MultiRowMutationEndpoint";
   /** {@code Coprocessor.PRIORITY_USER}. */
   public static final int COPROCESSOR_PRIORITY = 1073741823;
+  /** The state coprocessor's class name (module coprocessors). */
+  public static final String STATE_OBSERVER = "io.eventstate.hbase.coprocessor.EntityStateObserver";
+  /** The master-side check, for {@code hbase.coprocessor.master.classes}. */
+  public static final String MASTER_OBSERVER = "io.eventstate.hbase.coprocessor.EntityStateMasterObserver";
 
   private static final Pattern TABLE_NAME = Pattern.compile("([A-Za-z0-9_]+:)?[A-Za-z0-9_][A-Za-z0-9_.-]*");
 
@@ -132,63 +135,5 @@ public record TableSchema(String tableName, int regions) {
   /** Coprocessor class names the table loads. */
   public List<String> coprocessors() {
     return List.of(MULTI_ROW_ENDPOINT);
-  }
-
-  /** Family attributes in HBase shell spelling, in a fixed order. */
-  public static Map<String, String> shellAttributes(Family f) {
-    Map<String, String> a = new LinkedHashMap<>();
-    a.put("NAME", quote(f.name()));
-    a.put("VERSIONS", Integer.toString(f.maxVersions()));
-    a.put("TTL", "FOREVER".equals(f.ttl()) ? quote("FOREVER") : f.ttl());
-    a.put("COMPRESSION", quote(f.compression()));
-    a.put("BLOOMFILTER", quote(f.bloom()));
-    a.put("DATA_BLOCK_ENCODING", quote(f.dataBlockEncoding()));
-    a.put("IN_MEMORY", quote(Boolean.toString(f.inMemory())));
-    return a;
-  }
-
-  /** The HBase shell script creating this table; {@code conf/hbase/create-events.hbase} is this text. */
-  public String toHBaseShell() {
-    StringBuilder sb = new StringBuilder();
-    sb.append("# Eventstate table, schema version ").append(SCHEMA_VERSION).append(".\n");
-    sb.append("# GENERATED from io.eventstate.core.rowkey.TableSchema: do not edit; regenerate with\n");
-    sb.append("#   SchemaTool print table=... regions=...  (docs/store.md); a test keeps this file equal to it.\n");
-    sb.append("# Equivalent to: SchemaTool create table=").append(tableName).append(" regions=").append(regions)
-        .append('\n');
-    sb.append("# Run: hbase shell -n conf/hbase/create-events.hbase\n");
-    for (Family f : families()) {
-      sb.append("#   ").append(f.name()).append(": ").append(f.purpose()).append('\n');
-    }
-    sb.append("create ").append(quote(tableName));
-    for (Family f : families()) {
-      sb.append(",\n  {");
-      boolean first = true;
-      for (Map.Entry<String, String> a : shellAttributes(f).entrySet()) {
-        sb.append(first ? "" : ", ").append(a.getKey()).append(" => ").append(a.getValue());
-        first = false;
-      }
-      sb.append('}');
-    }
-    sb.append(",\n  SPLITS => [");
-    List<String> points = splitPoints();
-    for (int i = 0; i < points.size(); i++) {
-      sb.append(i == 0 ? "" : ", ").append(quote(points.get(i)));
-    }
-    sb.append("],\n  METADATA => {");
-    boolean first = true;
-    for (Map.Entry<String, String> v : tableValues().entrySet()) {
-      sb.append(first ? "" : ",\n    ").append(quote(v.getKey())).append(" => ").append(quote(v.getValue()));
-      first = false;
-    }
-    sb.append("}\n");
-    for (String cp : coprocessors()) {
-      sb.append("alter ").append(quote(tableName)).append(", METHOD => 'table_att', 'coprocessor' => '|")
-          .append(cp).append('|').append(COPROCESSOR_PRIORITY).append("|'\n");
-    }
-    return sb.toString();
-  }
-
-  private static String quote(String s) {
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * the table descriptor: table values, and the coprocessor's own properties (which override them), with keys under
  * {@value #PREFIX} (other keys are not looked at). The definitions are inline JSON because a RegionServer has no
  * {@code conf/} directory; they must be table values, because HBase refuses coprocessor property values containing
- * commas. {@link StateShell} prints the shell commands that set them from the files' contents.
+ * commas. The schema tool ({@code ./eventstate schema print-state}) prints the shell commands that set them from
+ * the files' contents.
  *
  * <table>
  *   <caption>keys</caption>

@@ -45,14 +45,4 @@ class TableSchemaTest {
     e = assertThrows(IllegalArgumentException.class, () -> TableSchema.parse(Map.of("table", "bad name")));
     assertTrue(e.getMessage().contains("'bad name'"));
   }
-
-  @Test
-  void shellScriptNamesEveryFamilySettingAndTheRestriction() {
-    String shell = new TableSchema("eventstate", 4).toHBaseShell();
-    assertTrue(shell.contains("create 'eventstate',"), shell);
-    assertTrue(shell.contains("{NAME => 'e', VERSIONS => 1, TTL => 'FOREVER', COMPRESSION => 'GZ', BLOOMFILTER => 'ROW'"), shell);
-    assertTrue(shell.contains("SPLITS => ['40', '80', 'c0']"), shell);
-    assertTrue(shell.contains("'hbase.regionserver.region.split_restriction.delimiter' => '|'"), shell);
-    assertTrue(shell.contains("MultiRowMutationEndpoint|1073741823|"), shell);
-  }
 }

@@ -2,20 +2,25 @@ package io.eventstate.flume.sink;
 
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.rowkey.TableSchema;
+import io.eventstate.core.state.EntityStateSpec;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptor;
@@ -31,24 +36,28 @@ import org.apache.hadoop.hbase.io.encoding.DataBlockEncoding;
 import org.apache.hadoop.hbase.regionserver.BloomType;
 
 /**
- * Creates or checks the Eventstate table from the one schema definition, {@link TableSchema}.
+ * The one way to install the Eventstate table and its state coprocessor, from the one schema definition,
+ * {@link TableSchema}, and the machine and session definitions ({@link EntityStateSpec}). Reached as
+ * {@code ./eventstate schema ...} (docs/operations.md):
  *
  * <pre>
- *   SchemaTool create [table=eventstate] [regions=16]   create the table unless it exists, then check it
- *   SchemaTool check  [table=eventstate] [regions=16]   exit 1 and list every difference
- *   SchemaTool print  [table=eventstate] [regions=16]   print the HBase shell script (conf/hbase/create-events.hbase)
+ *   create [table=eventstate] [regions=16]    create the table unless it exists, then check it
+ *   check  [table=eventstate] [regions=16]    exit 1 and list every difference
+ *   print  [table=eventstate] [regions=16]    print the HBase shell script (conf/hbase/create-events.hbase)
+ *   print-state table=NAME jar=URI [lateness=DURATION] DEFINITION.json...
+ *                                             print the shell commands loading the state coprocessor
  * </pre>
- * The cluster comes from {@code hbase-site.xml} on the class path; {@code -Dhbase.zookeeper.quorum=...} style
- * system properties are not read: use an {@code hbase-site.xml}. {@code create} is idempotent: running it on
- * an existing table made by this tool changes nothing; on a table not made by it, it reports the problems
- * and fails rather than altering someone else's table.
+ * {@code create} is idempotent: running it on an existing table made by this tool changes nothing; on a table not
+ * made by it, it reports the problems and fails rather than altering someone else's table. From Java,
+ * {@link #create(Admin, TableSchema)} and {@link #createWithState(Admin, TableSchema, Map)} do the same; the
+ * embedded HBase of {@code ./eventstate demo|run|hbase} and the tests create their tables with them.
  */
 public final class SchemaTool {
 
   private SchemaTool() {
   }
 
-  /** The HBase table descriptor of a schema. */
+  /** The HBase table descriptor of a schema (without the state coprocessor). */
   public static TableDescriptor descriptor(TableSchema schema) {
     TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(TableName.valueOf(schema.tableName()));
     for (TableSchema.Family f : schema.families()) {
@@ -83,6 +92,37 @@ public final class SchemaTool {
     return b.build();
   }
 
+  /**
+   * The descriptor of a table whose writes also advance state: the schema's, plus the state coprocessor (loaded
+   * from the RegionServers' class path) and the definitions as table values (coprocessor properties cannot hold
+   * JSON: HBase refuses values with commas).
+   *
+   * @param stateProperties spec keys (see {@link EntityStateSpec}), e.g. {@link #stateProperties(Path)}; validated
+   */
+  public static TableDescriptor stateDescriptor(TableSchema schema, Map<String, String> stateProperties) {
+    EntityStateSpec.parse(stateProperties);
+    TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(descriptor(schema));
+    try {
+      b.setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(TableSchema.STATE_OBSERVER)
+          .setPriority(TableSchema.COPROCESSOR_PRIORITY).build());
+    } catch (IOException e) {
+      throw new IllegalStateException("coprocessor " + TableSchema.STATE_OBSERVER + " cannot be set", e);
+    }
+    stateProperties.forEach(b::setValue);
+    return b.build();
+  }
+
+  /** The spec keys of every machine and session definition ({@code *.json}) of a directory, in name order. */
+  public static Map<String, String> stateProperties(Path definitionsDir) throws IOException {
+    List<String> definitions = new ArrayList<>();
+    try (Stream<Path> files = Files.list(definitionsDir)) {
+      for (Path p : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".json")).sorted()::iterator) {
+        definitions.add(Files.readString(p, StandardCharsets.UTF_8));
+      }
+    }
+    return EntityStateSpec.properties(definitions);
+  }
+
   /** The split keys of the pre-split. */
   public static byte[][] splitKeys(TableSchema schema) {
     return schema.splitPoints().stream().map(RowKeyCodec::toBytes).toArray(byte[][]::new);
@@ -115,13 +155,31 @@ public final class SchemaTool {
   }
 
   /**
+   * Creates the table with the state coprocessor and the definitions ({@link #stateDescriptor}) unless it exists.
+   * Returns true when it created it.
+   */
+  public static boolean createWithState(Admin admin, TableSchema schema, Map<String, String> stateProperties)
+      throws IOException {
+    TableDescriptor d = stateDescriptor(schema, stateProperties);
+    if (admin.tableExists(d.getTableName())) {
+      return false;
+    }
+    try {
+      admin.createTable(d, splitKeys(schema));
+    } catch (org.apache.hadoop.hbase.TableExistsException raced) {
+      return false;
+    }
+    return true;
+  }
+
+  /**
    * What stops EventSink from writing to the table: missing table, disabled table, missing family, missing
    * marker or schema version, missing MultiRowMutationEndpoint. Empty when the table is usable.
    */
   public static List<String> problems(Admin admin, TableSchema schema) throws IOException {
     TableName name = TableName.valueOf(schema.tableName());
     List<String> problems = new ArrayList<>();
-    String create = "; create it with: SchemaTool create table=" + schema.tableName()
+    String create = "; create it with: ./eventstate schema create table=" + schema.tableName()
         + " (or hbase shell conf/hbase/create-events.hbase)";
     if (!admin.tableExists(name)) {
       problems.add("table " + schema.tableName() + " does not exist" + create);
@@ -141,7 +199,7 @@ public final class SchemaTool {
     for (TableSchema.Family f : schema.families()) {
       if (!d.hasColumnFamily(f.name().getBytes(StandardCharsets.UTF_8))) {
         problems.add(t + " has no column family '" + f.name() + "' (" + f.purpose() + "); add it with: alter '"
-            + schema.tableName() + "', " + "{NAME => '" + f.name() + "'} or recreate the table with SchemaTool");
+            + schema.tableName() + "', " + "{NAME => '" + f.name() + "'} or recreate the table with ./eventstate schema create");
       }
     }
     String createdBy = d.getValue(TableSchema.MARKER_CREATED_BY_KEY);
@@ -149,7 +207,7 @@ public final class SchemaTool {
     if (!TableSchema.MARKER_CREATED_BY.equals(createdBy)) {
       problems.add(t + " was not made by the Eventstate schema tool (table value " + TableSchema.MARKER_CREATED_BY_KEY
           + " is " + (createdBy == null ? "missing" : "'" + createdBy + "'") + "): its row-key split restriction and"
-          + " families are unknown; create the table with SchemaTool create table=" + schema.tableName());
+          + " families are unknown; create the table with ./eventstate schema create table=" + schema.tableName());
     } else if (!Integer.toString(TableSchema.SCHEMA_VERSION).equals(version)) {
       problems.add(t + " has schema version " + version + ", this EventSink needs " + TableSchema.SCHEMA_VERSION);
     }
@@ -194,11 +252,41 @@ public final class SchemaTool {
     return diffs;
   }
 
-  /** Runs a command; returns the process exit code. */
+  /** Where {@link #run} gets an {@link Admin} from (only {@code create} and {@code check} need one). */
+  public interface Cluster {
+    /** An admin of the cluster; closed by the caller. */
+    Admin admin() throws IOException;
+  }
+
+  /** Runs a command against the cluster of {@code conf}; returns the process exit code. */
   public static int run(String[] args, Configuration conf, PrintStream out, PrintStream err) {
-    if (args.length == 0 || !Set.of("create", "check", "print").contains(args[0])) {
-      err.println("usage: SchemaTool create|check|print [table=NAME] [regions=N]");
+    Connection[] conn = new Connection[1];
+    try {
+      return run(args, () -> {
+        if (conn[0] == null) {
+          conn[0] = ConnectionFactory.createConnection(conf);
+        }
+        return conn[0].getAdmin();
+      }, out, err);
+    } finally {
+      if (conn[0] != null) {
+        try {
+          conn[0].close();
+        } catch (IOException e) {
+          err.println("HBase error on close: " + e);
+        }
+      }
+    }
+  }
+
+  /** Runs a command (see the class comment); returns the process exit code. */
+  public static int run(String[] args, Cluster cluster, PrintStream out, PrintStream err) {
+    if (args.length == 0 || !COMMANDS.contains(args[0])) {
+      err.println(USAGE);
       return 2;
+    }
+    if (args[0].equals("print-state")) {
+      return printState(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     Map<String, String> keys = new LinkedHashMap<>();
     for (int i = 1; i < args.length; i++) {
@@ -218,10 +306,10 @@ public final class SchemaTool {
     }
     String command = args[0].toLowerCase(Locale.ROOT);
     if (command.equals("print")) {
-      out.print(schema.toHBaseShell());
+      out.print(createScript(schema));
       return 0;
     }
-    try (Connection conn = ConnectionFactory.createConnection(conf); Admin admin = conn.getAdmin()) {
+    try (Admin admin = cluster.admin()) {
       if (command.equals("create")) {
         boolean created = create(admin, schema);
         out.println((created ? "created " : "exists: ") + schema.tableName());
@@ -244,7 +332,134 @@ public final class SchemaTool {
     }
   }
 
-  public static void main(String[] args) {
-    System.exit(run(args, HBaseConfiguration.create(), System.out, System.err));
+  /** The commands of {@link #run}. */
+  public static final Set<String> COMMANDS = Set.of("create", "check", "print", "print-state");
+  /** One line of usage per command. */
+  public static final String USAGE = String.join("\n",
+      "usage: schema create|check|print [table=NAME] [regions=N]",
+      "       schema print-state table=NAME jar=URI [lateness=DURATION] DEFINITION.json...");
+
+  private static int printState(String[] args, PrintStream out, PrintStream err) {
+    String table = null;
+    String jar = null;
+    Map<String, String> props = new TreeMap<>();
+    List<String> definitions = new ArrayList<>();
+    try {
+      for (String a : args) {
+        if (a.startsWith("table=")) {
+          table = a.substring(6);
+        } else if (a.startsWith("jar=")) {
+          jar = a.substring(4);
+        } else if (a.startsWith("lateness=")) {
+          props.put(EntityStateSpec.CONFIG_LATENESS, a.substring(9));
+        } else {
+          definitions.add(Files.readString(Path.of(a), StandardCharsets.UTF_8));
+        }
+      }
+      if (table == null || jar == null || definitions.isEmpty()) {
+        err.println(USAGE);
+        return 2;
+      }
+      props.putAll(EntityStateSpec.properties(definitions));
+      out.print(stateScript(table, props, jar));
+      return 0;
+    } catch (IOException e) {
+      err.println("cannot read a definition file: " + e);
+      return 2;
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+  }
+
+  /** Family attributes in HBase shell spelling, in a fixed order. */
+  static Map<String, String> shellAttributes(TableSchema.Family f) {
+    Map<String, String> a = new LinkedHashMap<>();
+    a.put("NAME", quote(f.name()));
+    a.put("VERSIONS", Integer.toString(f.maxVersions()));
+    a.put("TTL", "FOREVER".equals(f.ttl()) ? quote("FOREVER") : f.ttl());
+    a.put("COMPRESSION", quote(f.compression()));
+    a.put("BLOOMFILTER", quote(f.bloom()));
+    a.put("DATA_BLOCK_ENCODING", quote(f.dataBlockEncoding()));
+    a.put("IN_MEMORY", quote(Boolean.toString(f.inMemory())));
+    return a;
+  }
+
+  /**
+   * The HBase shell script creating the table, what {@link #create(Admin, TableSchema)} makes;
+   * {@code conf/hbase/create-events.hbase} is this text for the defaults.
+   */
+  public static String createScript(TableSchema schema) {
+    String tableName = schema.tableName();
+    StringBuilder sb = new StringBuilder();
+    sb.append("# Eventstate table, schema version ").append(TableSchema.SCHEMA_VERSION).append(".\n");
+    sb.append("# GENERATED by the schema tool: do not edit; regenerate with\n");
+    sb.append("#   ./eventstate schema print table=... regions=...  (docs/store.md); a test keeps this file equal to it.\n");
+    sb.append("# Equivalent to: ./eventstate schema create table=").append(tableName).append(" regions=")
+        .append(schema.regions()).append('\n');
+    sb.append("# Run: hbase shell -n conf/hbase/create-events.hbase\n");
+    for (TableSchema.Family f : schema.families()) {
+      sb.append("#   ").append(f.name()).append(": ").append(f.purpose()).append('\n');
+    }
+    sb.append("create ").append(quote(tableName));
+    for (TableSchema.Family f : schema.families()) {
+      sb.append(",\n  {");
+      boolean first = true;
+      for (Map.Entry<String, String> a : shellAttributes(f).entrySet()) {
+        sb.append(first ? "" : ", ").append(a.getKey()).append(" => ").append(a.getValue());
+        first = false;
+      }
+      sb.append('}');
+    }
+    sb.append(",\n  SPLITS => [");
+    List<String> points = schema.splitPoints();
+    for (int i = 0; i < points.size(); i++) {
+      sb.append(i == 0 ? "" : ", ").append(quote(points.get(i)));
+    }
+    sb.append("],\n  METADATA => {");
+    boolean first = true;
+    for (Map.Entry<String, String> v : schema.tableValues().entrySet()) {
+      sb.append(first ? "" : ",\n    ").append(quote(v.getKey())).append(" => ").append(quote(v.getValue()));
+      first = false;
+    }
+    sb.append("}\n");
+    for (String cp : schema.coprocessors()) {
+      sb.append("alter ").append(quote(tableName)).append(", METHOD => 'table_att', 'coprocessor' => '|")
+          .append(cp).append('|').append(TableSchema.COPROCESSOR_PRIORITY).append("|'\n");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * The HBase shell commands that load the state coprocessor on an existing table (what
+   * {@link #createWithState} sets when it creates one): one {@code alter} setting the definitions as table values,
+   * one adding the coprocessor from its jar.
+   *
+   * @param table      the table name
+   * @param properties spec keys (see {@link EntityStateSpec}); validated first
+   * @param jarUri     where every RegionServer can read the shaded jar, e.g. {@code hdfs:///eventstate/...jar} or
+   *                   {@code file:///opt/eventstate/...jar}; empty when it is on the RegionServers' class path
+   */
+  public static String stateScript(String table, Map<String, String> properties, String jarUri) {
+    EntityStateSpec.parse(properties);
+    StringBuilder sb = new StringBuilder();
+    sb.append("# Eventstate state coprocessor (GENERATED by the schema tool: ./eventstate schema print-state)\n");
+    // The shell's alter applies arbitrary table values only inside METADATA; a bare 'key' => 'value' next to
+    // METHOD => 'table_att' is printed as "Unknown argument ignored" and dropped (HBaseShellIT runs these lines).
+    sb.append("alter ").append(quote(table)).append(", METHOD => 'table_att', METADATA => {");
+    String sep = "\n  ";
+    for (Map.Entry<String, String> e : new TreeMap<>(properties).entrySet()) {
+      sb.append(sep).append(quote(e.getKey())).append(" => ").append(quote(e.getValue()));
+      sep = ",\n  ";
+    }
+    sb.append("}\n");
+    sb.append("alter ").append(quote(table)).append(", METHOD => 'table_att', 'coprocessor' => ")
+        .append(quote(jarUri + "|" + TableSchema.STATE_OBSERVER + "|" + TableSchema.COPROCESSOR_PRIORITY + "|"))
+        .append('\n');
+    return sb.toString();
+  }
+
+  static String quote(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

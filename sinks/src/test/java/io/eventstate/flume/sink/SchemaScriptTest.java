@@ -34,7 +34,7 @@ class SchemaScriptTest {
   @Test
   void committedScriptEqualsTheGeneratedOne() throws Exception {
     Path script = repositoryRoot().resolve("conf/hbase/create-events.hbase");
-    String generated = TableSchema.defaults().toHBaseShell();
+    String generated = SchemaTool.createScript(TableSchema.defaults());
     Path fresh = Paths.get("target/create-events.hbase");
     Files.createDirectories(fresh.getParent());
     Files.writeString(fresh, generated, StandardCharsets.UTF_8);
@@ -48,7 +48,7 @@ class SchemaScriptTest {
     int rc = SchemaTool.run(new String[] {"print", "table=ns:ev", "regions=4"}, new Configuration(false),
         new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
     assertEquals(0, rc);
-    assertEquals(new TableSchema("ns:ev", 4).toHBaseShell(), out.toString(StandardCharsets.UTF_8));
+    assertEquals(SchemaTool.createScript(new TableSchema("ns:ev", 4)), out.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -69,5 +69,15 @@ class SchemaScriptTest {
     assertEquals(List.of(), SchemaTool.differences(d, schema));
     assertEquals(3, d.getColumnFamilyCount());
     assertEquals(3, SchemaTool.splitKeys(schema).length);
+  }
+
+  @Test
+  void shellScriptNamesEveryFamilySettingAndTheRestriction() {
+    String shell = SchemaTool.createScript(new TableSchema("eventstate", 4));
+    assertTrue(shell.contains("create 'eventstate',"), shell);
+    assertTrue(shell.contains("{NAME => 'e', VERSIONS => 1, TTL => 'FOREVER', COMPRESSION => 'GZ', BLOOMFILTER => 'ROW'"), shell);
+    assertTrue(shell.contains("SPLITS => ['40', '80', 'c0']"), shell);
+    assertTrue(shell.contains("'hbase.regionserver.region.split_restriction.delimiter' => '|'"), shell);
+    assertTrue(shell.contains("MultiRowMutationEndpoint|1073741823|"), shell);
   }
 }
