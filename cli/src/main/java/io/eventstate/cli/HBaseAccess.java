@@ -20,27 +20,10 @@ import org.apache.hadoop.hbase.client.ConnectionFactory;
  *
  * <p>Client timeouts are short (one retry, 5 s RPCs, 15 s per operation) so that an unreachable cluster is
  * reported in seconds, as one line.
+ *
+ * @param where where the data comes from, for messages
  */
-final class HBaseAccess implements AutoCloseable {
-
-  private final Connection connection;
-  private final EmbeddedHBase embedded;
-  private final String where;
-
-  private HBaseAccess(Connection connection, EmbeddedHBase embedded, String where) {
-    this.connection = connection;
-    this.embedded = embedded;
-    this.where = where;
-  }
-
-  Connection connection() {
-    return connection;
-  }
-
-  /** Where the data comes from, for messages. */
-  String where() {
-    return where;
-  }
+record HBaseAccess(Connection connection, EmbeddedHBase embedded, String where) implements AutoCloseable {
 
   static HBaseAccess open(String hbaseSite, String zk, java.io.PrintStream progress) {
     if (hbaseSite != null && zk != null) {

@@ -91,11 +91,8 @@ public final class JsonFields {
 
   /** A string value; null if absent (recorded as a problem when required) or of the wrong type (recorded). */
   public String text(JsonNode obj, String key, String path, boolean required) {
-    JsonNode n = obj.get(key);
-    if (n == null || n.isNull()) {
-      if (required) {
-        add(path + "." + key, "missing required key '" + key + "'", "add \"" + key + "\": \"...\"");
-      }
+    JsonNode n = value(obj, key, path, required, "\"...\"");
+    if (n == null) {
       return null;
     }
     if (!n.isTextual() || n.asText().isBlank()) {
@@ -134,12 +131,9 @@ public final class JsonFields {
 
   /** A list of strings: a JSON array of strings, or a single string taken as a one-element list. */
   public List<String> textList(JsonNode obj, String key, String path, boolean required) {
-    JsonNode n = obj.get(key);
+    JsonNode n = value(obj, key, path, required, "[\"...\"]");
     List<String> out = new ArrayList<>();
-    if (n == null || n.isNull()) {
-      if (required) {
-        add(path + "." + key, "missing required key '" + key + "'", "add \"" + key + "\": [\"...\"]");
-      }
+    if (n == null) {
       return out;
     }
     if (n.isTextual()) {
@@ -163,11 +157,8 @@ public final class JsonFields {
 
   /** An object value; null when absent (problem if required) or not an object (problem). */
   public JsonNode object(JsonNode obj, String key, String path, boolean required) {
-    JsonNode n = obj.get(key);
-    if (n == null || n.isNull()) {
-      if (required) {
-        add(path + "." + key, "missing required key '" + key + "'", "add \"" + key + "\": { ... }");
-      }
+    JsonNode n = value(obj, key, path, required, "{ ... }");
+    if (n == null) {
       return null;
     }
     if (!n.isObject()) {
@@ -188,6 +179,22 @@ public final class JsonFields {
       return null;
     }
     return n;
+  }
+
+  /** The value of a key; null when absent or null, recorded as a problem (with an example) when required. */
+  private JsonNode value(JsonNode obj, String key, String path, boolean required, String example) {
+    JsonNode n = obj.get(key);
+    if ((n == null || n.isNull()) && required) {
+      add(path + "." + key, "missing required key '" + key + "'", "add \"" + key + "\": " + example);
+    }
+    return n == null || n.isNull() ? null : n;
+  }
+
+  /** Parses a document and throws the {@link DefinitionException} of its syntax errors, if any. */
+  public JsonNode parseOrThrow(String json) {
+    JsonNode root = parse(json);
+    throwIfAny();
+    return root;
   }
 
   private static String abbreviate(JsonNode n) {

@@ -158,7 +158,7 @@ public final class MachineDefinition {
 
   /** Reads and validates a definition file. */
   public static MachineDefinition load(Path file) throws IOException {
-    return parse(file.toString(), new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+    return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
   }
 
   /**
@@ -169,9 +169,7 @@ public final class MachineDefinition {
    */
   public static MachineDefinition parse(String source, String json) {
     JsonFields f = new JsonFields(source);
-    var root = f.parse(json);
-    f.throwIfAny();
-    return new MachineParser(f).parse(root);
+    return new MachineParser(f).parse(f.parseOrThrow(json));
   }
 
   public String name() {

@@ -150,7 +150,11 @@ public final class StateMachineEngine {
     return c != 0 ? c : e.eventId().compareTo(eventId == null ? "" : eventId);
   }
 
-  private static List<String> window(List<String> ids, String add, int max) {
+  /**
+   * The last {@code max} ids of {@code ids} followed by {@code add}: the window of recent event ids a state keeps
+   * for de-duplication (machines and sessions alike).
+   */
+  public static List<String> window(List<String> ids, String add, int max) {
     int keep = Math.min(ids.size(), max - 1);
     if (keep == 0) {
       return List.of(add); // the state keeps this list as it is (no copy)

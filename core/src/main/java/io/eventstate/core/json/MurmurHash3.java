@@ -32,7 +32,6 @@ public final class MurmurHash3 {
   }
 
   /** The 128-bit hash as two longs {@code {h1, h2}}. */
-  @SuppressWarnings("fallthrough") // the tail switch falls through by design of the algorithm
   public static long[] hash128(byte[] data, int offset, int length, long seed) {
     long h1 = seed;
     long h2 = seed;
@@ -42,56 +41,25 @@ public final class MurmurHash3 {
       long k1 = (long) LONG_LE.get(data, p);
       long k2 = (long) LONG_LE.get(data, p + 8);
 
-      k1 *= C1;
-      k1 = Long.rotateLeft(k1, 31);
-      k1 *= C2;
-      h1 ^= k1;
-      h1 = Long.rotateLeft(h1, 27);
-      h1 += h2;
-      h1 = h1 * 5 + 0x52dce729;
-
-      k2 *= C2;
-      k2 = Long.rotateLeft(k2, 33);
-      k2 *= C1;
-      h2 ^= k2;
-      h2 = Long.rotateLeft(h2, 31);
-      h2 += h1;
-      h2 = h2 * 5 + 0x38495ab5;
+      h1 = (Long.rotateLeft(h1 ^ mixK1(k1), 27) + h2) * 5 + 0x52dce729;
+      h2 = (Long.rotateLeft(h2 ^ mixK2(k2), 31) + h1) * 5 + 0x38495ab5;
     }
 
-    long k1 = 0;
+    // The tail (length mod 16 bytes), little-endian: bytes 8.. into k2, bytes 0..7 into k1.
+    int rest = length & 15;
     long k2 = 0;
-    int tail = p;
-    switch (length & 15) {
-      case 15: k2 ^= (data[tail + 14] & 0xffL) << 48; // fall through
-      case 14: k2 ^= (data[tail + 13] & 0xffL) << 40; // fall through
-      case 13: k2 ^= (data[tail + 12] & 0xffL) << 32; // fall through
-      case 12: k2 ^= (data[tail + 11] & 0xffL) << 24; // fall through
-      case 11: k2 ^= (data[tail + 10] & 0xffL) << 16; // fall through
-      case 10: k2 ^= (data[tail + 9] & 0xffL) << 8; // fall through
-      case 9:
-        k2 ^= data[tail + 8] & 0xffL;
-        k2 *= C2;
-        k2 = Long.rotateLeft(k2, 33);
-        k2 *= C1;
-        h2 ^= k2;
-        // fall through
-      case 8: k1 ^= (data[tail + 7] & 0xffL) << 56; // fall through
-      case 7: k1 ^= (data[tail + 6] & 0xffL) << 48; // fall through
-      case 6: k1 ^= (data[tail + 5] & 0xffL) << 40; // fall through
-      case 5: k1 ^= (data[tail + 4] & 0xffL) << 32; // fall through
-      case 4: k1 ^= (data[tail + 3] & 0xffL) << 24; // fall through
-      case 3: k1 ^= (data[tail + 2] & 0xffL) << 16; // fall through
-      case 2: k1 ^= (data[tail + 1] & 0xffL) << 8; // fall through
-      case 1:
-        k1 ^= data[tail] & 0xffL;
-        k1 *= C1;
-        k1 = Long.rotateLeft(k1, 31);
-        k1 *= C2;
-        h1 ^= k1;
-        break;
-      default:
-        break;
+    for (int j = rest - 1; j >= 8; j--) {
+      k2 = (k2 << 8) | (data[p + j] & 0xffL);
+    }
+    if (rest > 8) {
+      h2 ^= mixK2(k2);
+    }
+    long k1 = 0;
+    for (int j = Math.min(rest, 8) - 1; j >= 0; j--) {
+      k1 = (k1 << 8) | (data[p + j] & 0xffL);
+    }
+    if (rest > 0) {
+      h1 ^= mixK1(k1);
     }
 
     h1 ^= length;
@@ -103,6 +71,14 @@ public final class MurmurHash3 {
     h1 += h2;
     h2 += h1;
     return new long[] {h1, h2};
+  }
+
+  private static long mixK1(long k1) {
+    return Long.rotateLeft(k1 * C1, 31) * C2;
+  }
+
+  private static long mixK2(long k2) {
+    return Long.rotateLeft(k2 * C2, 33) * C1;
   }
 
   private static long fmix64(long k) {

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,7 +67,7 @@ public final class SessionEngine {
         || (spec.maxLengthNanos() > 0 && t - s.startNanos() > spec.maxLengthNanos())
         || t >= s.dayEndNanos()
         || (hasValue && !s.splitValue().isEmpty() && !v.equals(s.splitValue()));
-    List<String> ids = window(s.recentIds(), e.eventId(), Math.max(1, spec.dedupeWindow()));
+    List<String> ids = StateMachineEngine.window(s.recentIds(), e.eventId(), Math.max(1, spec.dedupeWindow()));
     if (startsNew) {
       String id = sessionId(e.entityType(), e.entityId(), t, e.eventId());
       // The previous session's day end is still the next midnight if the new session starts before it.
@@ -237,18 +236,5 @@ public final class SessionEngine {
     Instant i = Instant.ofEpochSecond(Math.floorDiv(t, 1_000_000_000L), Math.floorMod(t, 1_000_000_000L));
     Instant m = i.atZone(spec.midnightZone()).toLocalDate().plusDays(1).atStartOfDay(spec.midnightZone()).toInstant();
     return Math.addExact(Math.multiplyExact(m.getEpochSecond(), 1_000_000_000L), m.getNano());
-  }
-
-  private static List<String> window(List<String> ids, String add, int max) {
-    int keep = Math.min(ids.size(), max - 1);
-    if (keep == 0) {
-      return List.of(add); // the state keeps this list as it is (no copy)
-    }
-    String[] out = new String[keep + 1];
-    for (int i = 0; i < keep; i++) {
-      out[i] = ids.get(ids.size() - keep + i);
-    }
-    out[keep] = add;
-    return Arrays.asList(out);
   }
 }

@@ -71,7 +71,7 @@ public record SessionSpec(String name, String description, String source, List<S
 
   /** Reads and validates a spec file. */
   public static SessionSpec load(Path file) throws IOException {
-    return parse(file.toString(), new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+    return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
   }
 
   /**
@@ -81,8 +81,7 @@ public record SessionSpec(String name, String description, String source, List<S
    */
   public static SessionSpec parse(String source, String json) {
     JsonFields f = new JsonFields(source);
-    JsonNode root = f.parse(json);
-    f.throwIfAny();
+    JsonNode root = f.parseOrThrow(json);
     f.rejectUnknownKeys(root, "$", KEYS);
     String kind = f.text(root, "kind", "$", true);
     if (kind != null && !kind.equals("sessions")) {

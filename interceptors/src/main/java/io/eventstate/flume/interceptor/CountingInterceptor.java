@@ -14,8 +14,23 @@ import org.apache.flume.interceptor.Interceptor;
  */
 public abstract class CountingInterceptor implements Interceptor {
 
+  /** The counter group given to the constructor (null when a subclass overrides {@link #counters()}). */
+  protected final EventstateCounters counters;
+
+  /** @param counters the interceptor's counter group */
+  protected CountingInterceptor(EventstateCounters counters) {
+    this.counters = counters;
+  }
+
+  /** For a subclass that overrides {@link #counters()}. */
+  protected CountingInterceptor() {
+    this(null);
+  }
+
   /** The counter group, for tests and embedding; JMX and Flume's HTTP monitoring are the interface for operators. */
-  public abstract EventstateCounters counters();
+  public EventstateCounters counters() {
+    return counters;
+  }
 
   @Override
   public void initialize() {

@@ -3,9 +3,7 @@ package io.eventstate.flume.interceptor;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.apache.flume.Context;
 import org.apache.flume.Event;
-import org.apache.flume.interceptor.Interceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,11 +59,10 @@ public final class LookupInterceptor extends CountingInterceptor {
   public static final String TABLE_ENTRIES = "table.entries";
 
   private final LookupDecorator decorator;
-  private final EventstateCounters counters;
 
   private LookupInterceptor(LookupDecorator decorator, EventstateCounters counters) {
+    super(counters);
     this.decorator = decorator;
-    this.counters = counters;
   }
 
   static LookupInterceptor create(LookupSpec spec) {
@@ -98,12 +95,6 @@ public final class LookupInterceptor extends CountingInterceptor {
     }
   }
 
-  /** The counters, for tests and embedding. */
-  @Override
-  public EventstateCounters counters() {
-    return counters;
-  }
-
   @Override
   public void initialize() {
     super.initialize();
@@ -112,10 +103,15 @@ public final class LookupInterceptor extends CountingInterceptor {
 
   @Override
   public Event intercept(Event event) {
-    if (event == null) {
-      return null;
+    if (event != null) {
+      counters.increment(EVENTS_IN);
+      decorate(event);
     }
-    counters.increment(EVENTS_IN);
+    return event;
+  }
+
+  /** Decorates the event's headers in place (a copy when they cannot change); never throws. */
+  private void decorate(Event event) {
     try {
       Map<String, String> headers = event.getHeaders();
       LookupDecorator.Outcome outcome;
@@ -138,28 +134,13 @@ public final class LookupInterceptor extends CountingInterceptor {
         // the event must pass on regardless
       }
     }
-    return event;
   }
 
   /** Flume builder: {@code type = io.eventstate.flume.interceptor.LookupInterceptor$Builder}. */
-  public static final class Builder implements Interceptor.Builder {
-
-    private LookupInterceptor built;
+  public static final class Builder extends SpecBuilder<LookupInterceptor> {
 
     public Builder() {
-    }
-
-    @Override
-    public void configure(Context context) {
-      built = FlumeConfiguration.parse("LookupInterceptor", () -> create(LookupSpec.parse(context.getParameters())));
-    }
-
-    @Override
-    public Interceptor build() {
-      if (built == null) {
-        throw new IllegalStateException("LookupInterceptor.Builder.configure(Context) was not called");
-      }
-      return built;
+      super("LookupInterceptor", c -> create(LookupSpec.parse(c.getParameters())), i -> i);
     }
   }
 }

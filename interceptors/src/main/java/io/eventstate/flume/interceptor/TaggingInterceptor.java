@@ -3,9 +3,7 @@ package io.eventstate.flume.interceptor;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.apache.flume.Context;
 import org.apache.flume.Event;
-import org.apache.flume.interceptor.Interceptor;
 
 import io.eventstate.core.act.TagOutcome;
 import io.eventstate.core.act.Tagger;
@@ -67,13 +65,19 @@ public final class TaggingInterceptor extends CountingInterceptor {
   static final int MAX_REASON_CHARS = 300;
 
   private final Tagger tagger;
-  private final EventstateCounters counters;
   private final String[] ruleHits;
 
-  private TaggingInterceptor(TaggingSpec spec) {
-    this.tagger = spec.tagger();
+  private TaggingInterceptor(String name, Tagger tagger) {
+    super(EventstateCounters.forInterceptor(name, counterNames(tagger)));
+    this.tagger = tagger;
     this.ruleHits = new String[tagger.ruleCount()];
-    String[] names = new String[ruleHits.length + 8];
+    for (int i = 0; i < ruleHits.length; i++) {
+      ruleHits[i] = ruleHitsCounter(tagger.rule(i).name());
+    }
+  }
+
+  private static String[] counterNames(Tagger tagger) {
+    String[] names = new String[tagger.ruleCount() + 8];
     names[0] = EVENTS_IN;
     names[1] = EVENTS_SKIPPED;
     names[2] = EVENTS_UNMATCHED;
@@ -82,22 +86,15 @@ public final class TaggingInterceptor extends CountingInterceptor {
     names[5] = EVENTS_GATED;
     names[6] = EVENTS_DROPPED;
     names[7] = EVENTS_FAILED;
-    for (int i = 0; i < ruleHits.length; i++) {
-      ruleHits[i] = ruleHitsCounter(tagger.rule(i).name());
-      names[i + 8] = ruleHits[i];
+    for (int i = 0; i < tagger.ruleCount(); i++) {
+      names[i + 8] = ruleHitsCounter(tagger.rule(i).name());
     }
-    this.counters = EventstateCounters.forInterceptor(spec.name(), names);
+    return names;
   }
 
   /** Name of the hit counter of a rule. */
   public static String ruleHitsCounter(String rule) {
     return "rule." + rule + ".hits";
-  }
-
-  /** The counters, for tests and embedding; JMX is the interface for operators. */
-  @Override
-  public EventstateCounters counters() {
-    return counters;
   }
 
   @Override
@@ -167,24 +164,11 @@ public final class TaggingInterceptor extends CountingInterceptor {
    * Flume builder: {@code type = io.eventstate.flume.interceptor.TaggingInterceptor$Builder}.
    * {@code configure} parses and validates the whole spec; {@code build} cannot fail.
    */
-  public static final class Builder implements Interceptor.Builder {
-
-    private TaggingSpec spec;
+  public static final class Builder extends SpecBuilder<TaggingSpec> {
 
     public Builder() {
-    }
-
-    @Override
-    public void configure(Context context) {
-      spec = FlumeConfiguration.parse("TaggingInterceptor", () -> TaggingSpec.parse(context.getParameters()));
-    }
-
-    @Override
-    public Interceptor build() {
-      if (spec == null) {
-        throw new IllegalStateException("TaggingInterceptor.Builder.configure(Context) was not called");
-      }
-      return new TaggingInterceptor(spec);
+      super("TaggingInterceptor", c -> TaggingSpec.parse(c.getParameters()),
+          s -> new TaggingInterceptor(s.name(), s.tagger()));
     }
   }
 }
