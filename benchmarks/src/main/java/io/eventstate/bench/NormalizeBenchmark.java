@@ -25,7 +25,6 @@ import org.openjdk.jmh.infra.Blackhole;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -85,13 +84,13 @@ public class NormalizeBenchmark {
   private static final long ARRIVAL = 1_700_000_000_000L;
 
   static Map<String, String> specProps() {
-    Map<String, String> m = new HashMap<>();
-    m.put("entity", "user:/user_id, device:/device_id");
-    m.put("eventType.paths", "/event_type");
-    m.put("time.paths", "/time_utc");
-    m.put("time.format", "decimal_seconds");
-    m.put("attributes", "sku:/event_details/puchased_items/0/sku");
-    return m;
+    return Conf.map("""
+        entity = user:/user_id, device:/device_id
+        eventType.paths = /event_type
+        time.paths = /time_utc
+        time.format = decimal_seconds
+        attributes = sku:/event_details/puchased_items/0/sku
+        """);
   }
 
   @Setup
@@ -106,25 +105,27 @@ public class NormalizeBenchmark {
     normalizing = nb.build();
 
     io.eventstate.flume.interceptor.TaggingInterceptor.Builder tb = new io.eventstate.flume.interceptor.TaggingInterceptor.Builder();
-    Map<String, String> tp = new HashMap<>();
-    tp.put("name", "bench-tag");
-    tp.put("rules", "purchase hot");
-    tp.put("rules.purchase.if", "eventType equals button_pressed");
-    tp.put("rules.purchase.if.2", "attr.sku prefix 1 ");
-    tp.put("rules.purchase.tag", "purchase");
-    tp.put("rules.hot.if", "attr.degrees_fahrenheit > 90");
-    tp.put("rules.hot.tag", "hot");
+    Map<String, String> tp = Conf.map("""
+        name = bench-tag
+        rules = purchase hot
+        rules.purchase.if = eventType equals button_pressed
+        rules.purchase.tag = purchase
+        rules.hot.if = attr.degrees_fahrenheit > 90
+        rules.hot.tag = hot
+        """);
+    tp.put("rules.purchase.if.2", "attr.sku prefix 1 "); // a trailing space: kept only outside the properties syntax
     tb.configure(new Context(tp));
     tagging = tb.build();
 
     RegexExtractorInterceptor.Builder rb = new RegexExtractorInterceptor.Builder();
-    Map<String, String> rp = new HashMap<>();
+    Map<String, String> rp = Conf.map("""
+        serializers = t u e s
+        serializers.t.name = time_utc
+        serializers.u.name = user_id
+        serializers.e.name = event_type
+        serializers.s.name = sku
+        """);
     rp.put("regex", "\"time_utc\":\"([^\"]*)\".*?\"user_id\":\"([^\"]*)\".*?\"event_type\":\"([^\"]*)\".*?\"sku\":\"([^\"]*)\"");
-    rp.put("serializers", "t u e s");
-    rp.put("serializers.t.name", "time_utc");
-    rp.put("serializers.u.name", "user_id");
-    rp.put("serializers.e.name", "event_type");
-    rp.put("serializers.s.name", "sku");
     rb.configure(new Context(rp));
     regex = rb.build();
     // the same with greedy .* between fields (backtracks from the end of the body for each field)

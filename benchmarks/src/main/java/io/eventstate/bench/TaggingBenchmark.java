@@ -40,32 +40,33 @@ public class TaggingBenchmark {
 
   @Setup
   public void setUp() {
-    Map<String, String> conf = new HashMap<>();
-    conf.put("rules", "testers hot bots heartbeats");
-    conf.put("rules.testers.if", "attr.test_user equals true");
-    conf.put("rules.testers.route", "sampling");
-    conf.put("rules.testers.stop", "true");
-    conf.put("rules.hot.if", "attr.degrees_fahrenheit > 90");
-    conf.put("rules.hot.tag", "hot,alert");
-    conf.put("rules.bots.if", "header.User-Agent regex .*(bot|crawler).*");
-    conf.put("rules.bots.gate", "gated");
-    conf.put("rules.heartbeats.if", "eventType in heartbeat,ping");
-    conf.put("rules.heartbeats.drop", "true");
-    tagger = TaggingSpec.parse(conf).tagger();
-    plain = new HashMap<>();
-    plain.put("es.status", "valid");
-    plain.put("es.eventId", "3f1c9a7e0b2d4c6a8e1f3b5d7c9a0e2f");
-    plain.put("es.entityType", "device");
-    plain.put("es.entityId", "c361-445b-b2f6-27f2eecfc217");
-    plain.put("es.eventType", "environmental_info");
-    plain.put("es.eventTime", "1457741907959400112");
-    plain.put("es.timeSource", "event");
-    plain.put("timestamp", "1457741907959");
-    plain.put("es.attr.degrees_fahrenheit", "72");
-    plain.put("es.attr.humidity", "40");
-    plain.put("es.attr.firmware", "1.2.3");
-    plain.put("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36");
-    plain.put("host", "web-03");
+    tagger = TaggingSpec.parse(Conf.map("""
+        rules = testers hot bots heartbeats
+        rules.testers.if = attr.test_user equals true
+        rules.testers.route = sampling
+        rules.testers.stop = true
+        rules.hot.if = attr.degrees_fahrenheit > 90
+        rules.hot.tag = hot,alert
+        rules.bots.if = header.User-Agent regex .*(bot|crawler).*
+        rules.bots.gate = gated
+        rules.heartbeats.if = eventType in heartbeat,ping
+        rules.heartbeats.drop = true
+        """)).tagger();
+    plain = Conf.map("""
+        es.status = valid
+        es.eventId = 3f1c9a7e0b2d4c6a8e1f3b5d7c9a0e2f
+        es.entityType = device
+        es.entityId = c361-445b-b2f6-27f2eecfc217
+        es.eventType = environmental_info
+        es.eventTime = 1457741907959400112
+        es.timeSource = event
+        timestamp = 1457741907959
+        es.attr.degrees_fahrenheit = 72
+        es.attr.humidity = 40
+        es.attr.firmware = 1.2.3
+        User-Agent = Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36
+        host = web-03
+        """);
     hot = new HashMap<>(plain);
     hot.put("es.attr.degrees_fahrenheit", "95");
   }

@@ -26,21 +26,21 @@ class InProcessAgentIT {
   Path work;
 
   private static Properties spoolToFileRoll() {
-    Properties p = new Properties();
-    p.setProperty("a2.sources", "spool");
-    p.setProperty("a2.channels", "durable");
-    p.setProperty("a2.sinks", "roll");
-    p.setProperty("a2.sources.spool.type", "spooldir");
-    p.setProperty("a2.sources.spool.spoolDir", "/nonexistent/spool");
-    p.setProperty("a2.sources.spool.channels", "durable");
-    p.setProperty("a2.channels.durable.type", "file");
-    p.setProperty("a2.channels.durable.checkpointDir", "/nonexistent/checkpoint");
-    p.setProperty("a2.channels.durable.dataDirs", "/nonexistent/data");
-    p.setProperty("a2.sinks.roll.type", "file_roll");
-    p.setProperty("a2.sinks.roll.sink.directory", "/nonexistent/out");
-    p.setProperty("a2.sinks.roll.sink.rollInterval", "0");
-    p.setProperty("a2.sinks.roll.channel", "durable");
-    return p;
+    return Props.properties("""
+        a2.sources = spool
+        a2.channels = durable
+        a2.sinks = roll
+        a2.sources.spool.type = spooldir
+        a2.sources.spool.spoolDir = /nonexistent/spool
+        a2.sources.spool.channels = durable
+        a2.channels.durable.type = file
+        a2.channels.durable.checkpointDir = /nonexistent/checkpoint
+        a2.channels.durable.dataDirs = /nonexistent/data
+        a2.sinks.roll.type = file_roll
+        a2.sinks.roll.sink.directory = /nonexistent/out
+        a2.sinks.roll.sink.rollInterval = 0
+        a2.sinks.roll.channel = durable
+        """);
   }
 
   private static String rolled(Path dir) throws IOException {

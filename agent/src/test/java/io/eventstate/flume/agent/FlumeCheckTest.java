@@ -3,6 +3,8 @@ package io.eventstate.flume.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -16,27 +18,29 @@ class FlumeCheckTest {
   @TempDir
   Path dir;
 
-  private static Properties agent() {
+  private static Properties agent() throws IOException {
     Properties p = new Properties();
-    p.setProperty("a1.sources", "spool");
-    p.setProperty("a1.channels", "c");
-    p.setProperty("a1.sinks", "log");
-    p.setProperty("a1.sources.spool.type", "spooldir");
-    p.setProperty("a1.sources.spool.spoolDir", "/nowhere");
-    p.setProperty("a1.sources.spool.channels", "c");
-    p.setProperty("a1.channels.c.type", "memory");
-    p.setProperty("a1.sinks.log.type", "logger");
-    p.setProperty("a1.sinks.log.channel", "c");
+    p.load(new StringReader("""
+        a1.sources = spool
+        a1.channels = c
+        a1.sinks = log
+        a1.sources.spool.type = spooldir
+        a1.sources.spool.spoolDir = /nowhere
+        a1.sources.spool.channels = c
+        a1.channels.c.type = memory
+        a1.sinks.log.type = logger
+        a1.sinks.log.channel = c
+        """));
     return p;
   }
 
   @Test
-  void aGoodAgentHasNoProblems() {
+  void aGoodAgentHasNoProblems() throws IOException {
     assertEquals(List.of(), FlumeCheck.check(agent(), dir.resolve("a.properties"), "a1"));
   }
 
   @Test
-  void aSourceBatchLargerThanTheChannelsTransactionCapacityIsFlumesOwnReason() {
+  void aSourceBatchLargerThanTheChannelsTransactionCapacityIsFlumesOwnReason() throws IOException {
     Properties p = agent();
     p.setProperty("a1.sources.spool.batchSize", "1000");
     List<FlumeCheck.Problem> problems = FlumeCheck.check(p, dir.resolve("a.properties"), "a1");
@@ -48,7 +52,7 @@ class FlumeCheckTest {
   }
 
   @Test
-  void aSelectorNamingAnUnknownChannelAndAMissingTypeAreReported() {
+  void aSelectorNamingAnUnknownChannelAndAMissingTypeAreReported() throws IOException {
     Properties p = agent();
     p.setProperty("a1.sources.spool.selector.type", "multiplexing");
     p.setProperty("a1.sources.spool.selector.header", "es.route");
