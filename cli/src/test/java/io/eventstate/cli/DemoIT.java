@@ -1,5 +1,8 @@
 package io.eventstate.cli;
 
+import static io.eventstate.cli.CliRun.number;
+import static io.eventstate.cli.CliRun.run;
+import static io.eventstate.cli.CliRun.stored;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,9 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ import org.apache.hadoop.hbase.client.Table;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.core.config.Locations;
 
 /**
  * {@code ./eventstate demo} twice on the same stored data: the first run ends with its summary, the second reuses
@@ -51,44 +53,15 @@ class DemoIT {
     System.clearProperty("eventstate.home");
   }
 
-  private record Run(int code, String out, String err) {
-  }
 
-  private Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("conf/flume"))) {
-      p = p.getParent();
-    }
-    assertTrue(p != null, "repository root not found");
-    return p;
-  }
-
-  private static long number(String text, String regex) {
-    Matcher m = Pattern.compile(regex).matcher(text);
-    assertTrue(m.find(), "no match for " + regex + " in\n" + text);
-    return Long.parseLong(m.group(1));
-  }
-
-  /** The summary's lines about what is stored: table totals, states per machine, sessions. */
-  private static List<String> stored(String out) {
-    return out.lines().filter(l -> l.startsWith("== table") || l.startsWith("== machine") || l.startsWith("== sessions")
-        || l.matches("[a-z_/]+ +[0-9]+")).toList();
-  }
 
   @Test
   void aSecondRunReusesTheStoredDataWithoutDuplicatingAnything() throws IOException {
     System.setProperty("eventstate.home", home.toString());
-    Path repo = repo();
+    Path repo = Locations.repositoryRoot();
     Path data = repo.resolveSibling("shared").resolve("data");
     String[] demo = {"demo", "--conf", repo.resolve("conf").toString(), "--data", data.toString()};
-    Run first = run(demo);
+    CliRun first = run(demo);
     assertEquals(0, first.code(), first.err());
     assertTrue(first.err().contains("table eventstate created"), first.err());
     Matcher m = Pattern.compile("== table eventstate: (\\d+) events, (\\d+) entities").matcher(first.out());
@@ -117,7 +90,7 @@ class DemoIT {
           "files under .eventstate");
     }
 
-    Run second = run(demo);
+    CliRun second = run(demo);
     assertEquals(0, second.code(), second.err());
     assertTrue(second.err().contains("table eventstate reused"), second.err());
     assertEquals(stored(first.out()), stored(second.out()), "the second run changed what is stored");
@@ -137,15 +110,15 @@ class DemoIT {
           "user:688b60d1-c361-445b-b2f6-27f2eecfc217")) {
         assertLookupsAgree(entity, machines, t);
       }
-      Run state = run("state", "package:EZ4000000004");
+      CliRun state = run("state", "package:EZ4000000004");
       assertEquals(0, state.code(), state.err());
       assertTrue(state.out().contains("s:m.package.state") && state.out().contains("delivered"), state.out());
-      Run sessions = run("sessions", "user:688b60d1-c361-445b-b2f6-27f2eecfc217", "--json");
+      CliRun sessions = run("sessions", "user:688b60d1-c361-445b-b2f6-27f2eecfc217", "--json");
       assertEquals(0, sessions.code(), sessions.err());
       assertTrue(sessions.out().contains("\"session\":\"web\""), sessions.out());
 
       // (c) an unknown entity: one line, exit 2, no stack trace
-      Run unknown = run("state", "package:NO-SUCH-PARCEL");
+      CliRun unknown = run("state", "package:NO-SUCH-PARCEL");
       assertEquals(2, unknown.code(), unknown.err());
       assertEquals(1, unknown.err().trim().split("\n").length, unknown.err());
       assertTrue(unknown.err().startsWith("eventstate state: unknown entity package:NO-SUCH-PARCEL: no state row and no "
@@ -205,7 +178,7 @@ class DemoIT {
 
   /** state, events and sessions of one entity agree with each other, with its rows, and with the summary. */
   private void assertLookupsAgree(String entity, Map<String, Map<String, Integer>> machines, Table t) throws IOException {
-    Run state = run("state", entity, "--json");
+    CliRun state = run("state", entity, "--json");
     assertEquals(0, state.code(), entity + ": " + state.err());
     JsonNode row = JSON.readTree(state.out());
     JsonNode cells = row.get("cells");
@@ -225,7 +198,7 @@ class DemoIT {
       }
     }
     assertTrue(checkedMachines > 0, entity + " has a machine state: " + cells);
-    Run events = run("events", entity, "--json");
+    CliRun events = run("events", entity, "--json");
     assertEquals(0, events.code(), entity + ": " + events.err());
     long listed = events.out().lines().count();
     assertTrue(listed > 0, entity + " has events");
@@ -242,7 +215,7 @@ class DemoIT {
     }
     assertEquals(counted, scanned, entity + ": s:events + s:too_late vs its event rows");
     if (cells.has("s:sess.web.count")) {
-      Run sessions = run("sessions", entity, "--json");
+      CliRun sessions = run("sessions", entity, "--json");
       assertEquals(0, sessions.code(), entity + ": " + sessions.err());
       assertEquals(cells.get("s:sess.web.count").asLong(), sessions.out().lines().count(),
           entity + ": sess.web.count vs the sessions command: " + sessions.out());

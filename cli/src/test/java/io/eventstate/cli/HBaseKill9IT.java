@@ -30,7 +30,6 @@ import java.util.regex.Pattern;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.Sink.Status;
-import org.apache.flume.Transaction;
 import org.apache.flume.channel.MemoryChannel;
 import org.apache.flume.conf.Configurables;
 import org.apache.flume.event.EventBuilder;
@@ -47,6 +46,9 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.core.config.Locations;
+import io.eventstate.testing.Channels;
+import io.eventstate.testing.Props;
 
 /**
  * R22: the HBase process itself ({@code ./eventstate hbase}, forked: ZooKeeper, master and RegionServer in one JVM on
@@ -79,21 +81,12 @@ class HBaseKill9IT {
     }
   }
 
-  private static Path repo() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("conf/machines"))) {
-        return d;
-      }
-    }
-    throw new IllegalStateException("no conf/machines above " + Path.of("").toAbsolutePath());
-  }
-
   /** Forks {@code ./eventstate hbase} on {@code home}; returns its ZooKeeper port once it serves the table. */
   private int startHBase(Path log) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     hbase = new ProcessBuilder(java, "-Xmx768m", "-cp", System.getProperty("java.class.path"),
         "-Deventstate.home=" + home, "io.eventstate.cli.Main", "hbase", "--table", TABLE, "--regions", "2",
-        "--conf", repo().resolve("conf").toString())
+        "--conf", Locations.repositoryRoot().resolve("conf").toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     String text = await("forked HBase serving").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
         .until(() -> {
@@ -108,14 +101,15 @@ class HBaseKill9IT {
   private EventSink sink(MemoryChannel ch, int zkPort) {
     EventSink s = new EventSink();
     s.setName("kill9-sink-" + SEQ.incrementAndGet());
-    Map<String, String> p = new HashMap<>();
-    p.put("table", TABLE);
-    p.put("batchSize", "50");
-    p.put("timeoutMs", "5000");
-    p.put("writeThreads", "1");
-    p.put("zookeeperQuorum", "127.0.0.1");
-    p.put("hbase.zookeeper.property.clientPort", Integer.toString(zkPort));
-    p.put("hbase.client.retries.number", "2");
+    Map<String, String> p = Props.map("""
+        table = %s
+        batchSize = 50
+        timeoutMs = 5000
+        writeThreads = 1
+        zookeeperQuorum = 127.0.0.1
+        hbase.zookeeper.property.clientPort = %d
+        hbase.client.retries.number = 2
+        """.formatted(TABLE, zkPort));
     Configurables.configure(s, new Context(p));
     s.setChannel(ch);
     return s;
@@ -153,21 +147,15 @@ class HBaseKill9IT {
   @Test
   void hbaseKilledWithKill9MidStreamKeepsAcknowledgedWritesAndAppliesEachEventOnce() throws Exception {
     List<CanonicalEvent> in = input();
-    MemoryChannel ch = new MemoryChannel();
-    ch.setName("kill9-channel");
-    Configurables.configure(ch, new Context(Map.of("capacity", "10000", "transactionCapacity", "1000")));
-    ch.start();
-    Transaction tx = ch.getTransaction();
-    tx.begin();
+    MemoryChannel ch = Channels.memory("kill9-channel", 10000, 1000);
+    List<Event> events = new ArrayList<>();
     for (CanonicalEvent e : in) {
       Map<String, String> h = new HashMap<>();
       EventHeaders.write(e, h);
       h.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
-      Event ev = EventBuilder.withBody(e.body(), h);
-      ch.put(ev);
+      events.add(EventBuilder.withBody(e.body(), h));
     }
-    tx.commit();
-    tx.close();
+    Channels.putAll(ch, events);
 
     int port = startHBase(home.resolve("hbase-1.log"));
     sink = sink(ch, port);

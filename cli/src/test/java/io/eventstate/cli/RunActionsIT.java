@@ -1,25 +1,23 @@
 package io.eventstate.cli;
 
+import static io.eventstate.cli.CliRun.number;
+import static io.eventstate.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventstate.core.rowkey.TableSchema;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.core.config.Locations;
 
 /**
  * {@code ./eventstate run} with the shipped actions example as it is ({@code conf/flume/actions-notify.properties},
@@ -42,31 +40,7 @@ class RunActionsIT {
     System.clearProperty("eventstate.home");
   }
 
-  private record Run(int code, String out, String err) {
-  }
 
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("conf/flume"))) {
-      p = p.getParent();
-    }
-    assertTrue(p != null, "repository root not found");
-    return p;
-  }
-
-  private static long number(String text, String regex) {
-    Matcher m = Pattern.compile(regex).matcher(text);
-    assertTrue(m.find(), "no match for " + regex + " in\n" + text);
-    return Long.parseLong(m.group(1));
-  }
 
   private static long landedFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
@@ -76,12 +50,12 @@ class RunActionsIT {
 
   @Test
   void theShippedNotifyExampleRunsAsItIsAndEachNotificationLandsOnce() throws IOException {
-    Path repo = repo();
+    Path repo = Locations.repositoryRoot();
     Path conf = repo.resolve("conf/flume/actions-notify.properties");
     String[] args = {"run", "--conf", conf.toString(), "--machines", repo.resolve("conf/machines").toString(),
         "--table", "actions", "--timeout", "120", repo.resolve("samples/actions/devices.jsonl").toString()};
 
-    Run first = run(args);
+    CliRun first = run(args);
     assertEquals(0, first.code(), first.err() + first.out());
     String o = first.out();
     assertTrue(first.err().contains("agents [n1, a1]"), "the receiver starts first: " + first.err());
@@ -99,7 +73,7 @@ class RunActionsIT {
 
     // The same file again: every notification is sent again, none lands twice; the entities now have state in
     // HBase, so their events are decorated from it.
-    Run second = run(args);
+    CliRun second = run(args);
     assertEquals(0, second.code(), second.err() + second.out());
     String o2 = second.out();
     assertTrue(o2.contains("== table actions: 9 events, 3 entities {device=2, user=1}"), o2);
@@ -111,41 +85,18 @@ class RunActionsIT {
     assertTrue(decorated >= 8, "the known entities' events are decorated from their state: " + o2);
     assertEquals(0, number(o2, "(\\d+) unavailable"), o2);
 
-    Run device = run("events", "device:c361-445b-b2f6-27f2eecfc217", "--table", "actions", "--json");
+    CliRun device = run("events", "device:c361-445b-b2f6-27f2eecfc217", "--table", "actions", "--json");
     assertEquals(0, device.code(), device.err());
     assertTrue(device.out().contains("\"attributes\":{") && device.out().contains("\"plan\":\"device-basic\""),
         "stored attributes are shown, the lookup's among them: " + device.out());
   }
 
-  private static final String DOOR_AGENT = String.join("\n",
-      "a1.sources = web",
-      "a1.channels = events deadletter",
-      "a1.sinks = hbase dl",
-      "a1.sources.web.type = http",
-      "a1.sources.web.port = 5140",
-      "a1.sources.web.handler = io.eventstate.flume.interceptor.JsonHttpHandler",
-      "a1.sources.web.channels = events deadletter",
-      "a1.sources.web.selector.type = io.eventstate.flume.interceptor.RouteSelector",
-      "a1.sources.web.selector.header = es.route",
-      "a1.sources.web.selector.mapping.valid = events",
-      "a1.sources.web.selector.default = deadletter",
-      "a1.sources.web.interceptors = normalize",
-      "a1.sources.web.interceptors.normalize.type = io.eventstate.flume.interceptor.NormalizingInterceptor$Builder",
-      "a1.sources.web.interceptors.normalize.entity.type = door",
-      "a1.sources.web.interceptors.normalize.entity.paths = /door",
-      "a1.sources.web.interceptors.normalize.eventType.paths = /action",
-      "a1.sources.web.interceptors.normalize.time.paths = /at",
-      "a1.sources.web.interceptors.normalize.time.format = iso8601",
-      "a1.sources.web.interceptors.normalize.eventId.hash = /door, /action, /at",
-      "a1.channels.events.type = file",
-      "a1.channels.events.checkpointDir = /var/lib/doors/checkpoint",
-      "a1.channels.events.dataDirs = /var/lib/doors/data",
-      "a1.channels.deadletter.type = memory",
-      "a1.sinks.hbase.type = io.eventstate.flume.sink.EventSink",
-      "a1.sinks.hbase.channel = events",
-      "a1.sinks.dl.type = logger",
-      "a1.sinks.dl.channel = deadletter",
-      "");
+  /** The user's door agent of RunIT with a file channel and the route selector. */
+  private static final String DOOR_AGENT = RunCommandTest.agentText(AgentRun.EVENT_SINK, "http")
+      .replace("a1.sources.web.selector.type = multiplexing",
+          "a1.sources.web.selector.type = io.eventstate.flume.interceptor.RouteSelector")
+      .replace("a1.channels.events.type = memory", String.join("\n", "a1.channels.events.type = file",
+          "a1.channels.events.checkpointDir = /var/lib/doors/checkpoint", "a1.channels.events.dataDirs = /var/lib/doors/data"));
 
   @Test
   void aFailedRunsEventsNeverReachAnotherTable() throws IOException {
@@ -165,7 +116,7 @@ class RunActionsIT {
         "{\"door\":\"cellar\",\"action\":\"open\",\"at\":\"2026-11-21T08:00:00Z\"}",
         "{\"door\":\"cellar\",\"action\":\"close\",\"at\":\"2026-11-21T08:01:00Z\"}",
         "{\"door\":\"attic\",\"action\":\"open\",\"at\":\"2026-11-21T09:00:00Z\"}", ""));
-    Run failed = run("run", "--conf", failing.toString(), "--machines", machines.toString(), "--table", "first",
+    CliRun failed = run("run", "--conf", failing.toString(), "--machines", machines.toString(), "--table", "first",
         "--timeout", "15", lost.toString());
     assertEquals(2, failed.code(), failed.err());
     assertTrue(failed.err().contains("did not drain in 15 s (channel sizes: events="), failed.err());
@@ -176,25 +127,25 @@ class RunActionsIT {
     Path given = Files.writeString(user.resolve("given.jsonl"), String.join("\n",
         "{\"door\":\"front\",\"action\":\"open\",\"at\":\"2026-11-20T08:00:00Z\"}",
         "{\"door\":\"front\",\"action\":\"close\",\"at\":\"2026-11-20T08:01:00Z\"}", ""));
-    Run other = run("run", "--conf", good.toString(), "--machines", machines.toString(), "--table", "second",
+    CliRun other = run("run", "--conf", good.toString(), "--machines", machines.toString(), "--table", "second",
         given.toString());
     assertEquals(0, other.code(), other.err());
     assertTrue(other.out().contains("== table second: 2 events, 1 entities {door=1}"), other.out());
     assertTrue(!other.err().contains("leftovers are delivered now"), other.err());
 
     // The failing file again, into a third table: its leftovers belong to table "first" and stay there.
-    Run third = run("run", "--conf", failing.toString(), "--machines", machines.toString(), "--table", "third",
+    CliRun third = run("run", "--conf", failing.toString(), "--machines", machines.toString(), "--table", "third",
         "--timeout", "10", given.toString());
     assertEquals(2, third.code(), third.err());
     assertTrue(!third.err().contains("leftovers are delivered now"), third.err());
-    Run front = run("events", "door:front", "--table", "third", "--json");
+    CliRun front = run("events", "door:front", "--table", "third", "--json");
     assertEquals(2, front.out().lines().count(), "this run's events were written: " + front.out() + front.err());
-    Run cellar = run("events", "door:cellar", "--table", "third");
+    CliRun cellar = run("events", "door:cellar", "--table", "third");
     assertEquals(2, cellar.code(), "no event of the first run in table third: " + cellar.out() + cellar.err());
 
     // The failing file into its own table again: the leftovers are reported and delivered (their sends still
     // fail, so they stay until the target is reachable), never mixed into another table.
-    Run again = run("run", "--conf", failing.toString(), "--machines", machines.toString(), "--table", "first",
+    CliRun again = run("run", "--conf", failing.toString(), "--machines", machines.toString(), "--table", "first",
         "--timeout", "10", given.toString());
     assertEquals(2, again.code(), again.err());
     assertTrue(again.err().contains("an earlier run of failing.properties into table first did not finish; its "

@@ -1,12 +1,11 @@
 package io.eventstate.cli;
 
+import static io.eventstate.cli.CliRun.run;
+import static io.eventstate.cli.CliRun.stored;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,20 +30,7 @@ class RunIT {
     System.clearProperty("eventstate.home");
   }
 
-  private record Run(int code, String out, String err) {
-  }
 
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static List<String> stored(String out) {
-    return out.lines().filter(l -> l.startsWith("== table") || l.startsWith("== machine") || l.startsWith("== sessions")
-        || l.matches("[a-z_/]+ +[0-9]+")).toList();
-  }
 
   @Test
   void runsTheUsersAgentMachinesAndEventsAndPrintsTheSummary() throws IOException {
@@ -58,7 +44,7 @@ class RunIT {
     Files.writeString(machines.resolve("door.json"), RunCommandTest.DOOR);
     Path events = Files.writeString(user.resolve("doors.jsonl"), RunCommandTest.EVENTS);
 
-    Run first = run("run", "--conf", http.toString(), "--machines", machines.toString(), "--source", "web",
+    CliRun first = run("run", "--conf", http.toString(), "--machines", machines.toString(), "--source", "web",
         events.toString());
     assertEquals(0, first.code(), first.err());
     assertTrue(first.err().contains("table eventstate created"), first.err());
@@ -73,28 +59,28 @@ class RunIT {
         null, null, home.resolve(".eventstate/run"), null, null));
     assertTrue(Files.readString(work.resolve("agent.properties")).contains("a1.sinks.hbase.zookeeperQuorum"));
 
-    Run front = run("state", "door:front", "--json");
+    CliRun front = run("state", "door:front", "--json");
     assertEquals(0, front.code(), front.err());
     assertTrue(front.out().contains("\"s:m.door.state\":\"locked\"") && front.out().contains("\"s:events\":3"),
         front.out());
-    Run garage = run("events", "door:garage", "--json");
+    CliRun garage = run("events", "door:garage", "--json");
     assertEquals(0, garage.code(), garage.err());
     assertEquals(2, garage.out().lines().count(), garage.out());
 
     // the same events again, now dropped into a spooling directory: nothing is stored twice
-    Run second = run("run", "--conf", spool.toString(), "--machines", machines.toString(), events.toString());
+    CliRun second = run("run", "--conf", spool.toString(), "--machines", machines.toString(), events.toString());
     assertEquals(0, second.code(), second.err());
     assertTrue(second.err().contains("table eventstate reused"), second.err());
     assertEquals(stored(first.out()), stored(second.out()), "the second run changed what is stored");
     // the spooling source reads the malformed line too; it goes to the dead-letter channel, not to HBase
     assertTrue(second.out().contains("events.in=7, events.invalid=1, events.valid=6"), second.out());
     assertTrue(second.out().contains("== this run: dead letters 1"), second.out());
-    Run again = run("state", "door:front", "--json");
+    CliRun again = run("state", "door:front", "--json");
     assertEquals(front.out(), again.out(), "the coprocessor applied each event id once");
 
     // changed definitions would not reach the existing table: refused in one line, pointing at --table
     Files.writeString(machines.resolve("door.json"), RunCommandTest.DOOR.replace("only when closed", "when shut"));
-    Run changed = run("run", "--conf", http.toString(), "--machines", machines.toString(), events.toString());
+    CliRun changed = run("run", "--conf", http.toString(), "--machines", machines.toString(), events.toString());
     assertEquals(2, changed.code(), changed.err());
     String last = changed.err().trim().lines().reduce((a, b) -> b).orElse("");
     assertTrue(last.startsWith("eventstate run: table eventstate holds other machine definitions than " + machines

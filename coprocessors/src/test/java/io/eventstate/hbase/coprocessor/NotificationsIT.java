@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.testing.SharedMiniCluster;
+import io.eventstate.testing.Props;
 
 /**
  * Notifications fed forward between two real agents on loopback. Agent A is the shipped example agent
@@ -164,26 +165,27 @@ class NotificationsIT {
 
   /** B: Avro source, replicated to a recording sink (what arrived, duplicates included) and where they land. */
   private static Properties agentB(int port) {
-    Properties p = new Properties();
-    p.setProperty("b1.sources", "avro");
-    p.setProperty("b1.channels", "c landc");
-    p.setProperty("b1.sinks", "notified landed");
-    p.setProperty("b1.sources.avro.type", "avro");
-    p.setProperty("b1.sources.avro.bind", "127.0.0.1");
-    p.setProperty("b1.sources.avro.port", Integer.toString(port));
-    p.setProperty("b1.sources.avro.channels", "c landc");
-    p.setProperty("b1.channels.c.type", "memory");
-    p.setProperty("b1.channels.c.capacity", "10000");
-    p.setProperty("b1.channels.c.transactionCapacity", "1000");
-    p.setProperty("b1.sinks.notified.type", RecordingSink.class.getName());
-    p.setProperty("b1.sinks.notified.channel", "c");
-    p.setProperty("b1.channels.landc.type", "memory");
-    p.setProperty("b1.channels.landc.capacity", "10000");
-    p.setProperty("b1.channels.landc.transactionCapacity", "1000");
-    p.setProperty("b1.sinks.landed.type", NotificationSink.class.getName());
-    p.setProperty("b1.sinks.landed.channel", "landc");
-    p.setProperty("b1.sinks.landed.directory", "/var/lib/eventstate/notifications"); // moved by the runner
-    return p;
+    return Props.properties("""
+        b1.sources = avro
+        b1.channels = c landc
+        b1.sinks = notified landed
+        b1.sources.avro.type = avro
+        b1.sources.avro.bind = 127.0.0.1
+        b1.sources.avro.port = %d
+        b1.sources.avro.channels = c landc
+        b1.channels.c.type = memory
+        b1.channels.c.capacity = 10000
+        b1.channels.c.transactionCapacity = 1000
+        b1.sinks.notified.type = %s
+        b1.sinks.notified.channel = c
+        b1.channels.landc.type = memory
+        b1.channels.landc.capacity = 10000
+        b1.channels.landc.transactionCapacity = 1000
+        b1.sinks.landed.type = %s
+        b1.sinks.landed.channel = landc
+        # moved by the runner into the work directory
+        b1.sinks.landed.directory = /var/lib/eventstate/notifications
+        """.formatted(port, RecordingSink.class.getName(), NotificationSink.class.getName()));
   }
 
   @Test

@@ -35,19 +35,19 @@ public record NotifySpec(boolean enabled, String hostname, int port, boolean tra
 
   public static final String PREFIX = EventSinkSpec.NOTIFY_PREFIX;
   /** Where the receiving Flume Avro source listens: host (required to enable notifications). */
-  public static final String CONFIG_HOSTNAME = PREFIX + "hostname";
+  public static final String CONFIG_HOSTNAME = "notify.hostname";
   /** ... and port (required with the host). */
-  public static final String CONFIG_PORT = PREFIX + "port";
+  public static final String CONFIG_PORT = "notify.port";
   /** Whether transitions marked {@code notify} are sent (default true). */
-  public static final String CONFIG_TRANSITIONS = PREFIX + "transitions";
+  public static final String CONFIG_TRANSITIONS = "notify.transitions";
   /** Tags whose events are sent as rule notifications (comma-separated). */
-  public static final String CONFIG_TAGS = PREFIX + "tags";
+  public static final String CONFIG_TAGS = "notify.tags";
   /** Notifications per Avro batch. */
-  public static final String CONFIG_BATCH_SIZE = PREFIX + "batchSize";
+  public static final String CONFIG_BATCH_SIZE = "notify.batchSize";
   /** Connect timeout of the Avro client. */
-  public static final String CONFIG_CONNECT_TIMEOUT_MS = PREFIX + "connectTimeoutMs";
+  public static final String CONFIG_CONNECT_TIMEOUT_MS = "notify.connectTimeoutMs";
   /** Request timeout of the Avro client. */
-  public static final String CONFIG_REQUEST_TIMEOUT_MS = PREFIX + "requestTimeoutMs";
+  public static final String CONFIG_REQUEST_TIMEOUT_MS = "notify.requestTimeoutMs";
 
   public static final int DEFAULT_BATCH_SIZE = 100;
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;

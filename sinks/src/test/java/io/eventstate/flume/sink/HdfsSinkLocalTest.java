@@ -23,13 +23,15 @@ import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flume.Context;
 import org.apache.flume.Sink;
-import org.apache.flume.Transaction;
 import org.apache.flume.channel.MemoryChannel;
 import org.apache.flume.conf.Configurables;
 import org.apache.flume.event.EventBuilder;
 import org.apache.flume.sink.hdfs.HDFSEventSink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.eventstate.testing.Channels;
+import io.eventstate.testing.Props;
+import org.apache.flume.Event;
 
 /**
  * Flume's stock HDFS sink with our serializer, in process, on the local file system (file://): the files land
@@ -59,33 +61,29 @@ class HdfsSinkLocalTest {
     sent.add(new CanonicalEvent("at-midnight", "user", "e9", "x", midnight, TimeSource.EVENT, new TreeMap<>(),
         new TreeSet<>(), "{}".getBytes(StandardCharsets.UTF_8)));
 
-    MemoryChannel channel = new MemoryChannel();
-    channel.setName("events_hdfs");
-    Configurables.configure(channel, new Context(Map.of("capacity", "1000", "transactionCapacity", "100")));
-    channel.start();
-    Transaction tx = channel.getTransaction();
-    tx.begin();
+    MemoryChannel channel = Channels.memory("events_hdfs", 1000, 100);
+    List<Event> events = new ArrayList<>();
     for (CanonicalEvent e : sent) {
       Map<String, String> h = new HashMap<>();
       EventHeaders.write(e, h);
-      channel.put(EventBuilder.withBody(e.body(), h));
+      events.add(EventBuilder.withBody(e.body(), h));
     }
-    tx.commit();
-    tx.close();
+    Channels.putAll(channel, events);
 
     HDFSEventSink sink = new HDFSEventSink();
     sink.setName("hdfs");
     sink.setChannel(channel);
-    Map<String, String> p = new HashMap<>();
+    Map<String, String> p = Props.map("""
+        hdfs.fileType = DataStream
+        hdfs.fileSuffix = .avro
+        hdfs.timeZone = UTC
+        hdfs.rollInterval = 0
+        hdfs.rollSize = 0
+        hdfs.rollCount = 0
+        hdfs.batchSize = 10
+        """);
     p.put("hdfs.path", dir.toUri() + "events/entity_type=%{es.entityType}/dt=%Y-%m-%d");
-    p.put("hdfs.fileType", "DataStream");
-    p.put("hdfs.fileSuffix", ".avro");
-    p.put("hdfs.timeZone", "UTC");
     p.put("serializer", EventAvroSerializerTest.BUILDER);
-    p.put("hdfs.rollInterval", "0");
-    p.put("hdfs.rollSize", "0");
-    p.put("hdfs.rollCount", "0");
-    p.put("hdfs.batchSize", "10");
     Configurables.configure(sink, new Context(p));
     sink.start();
     try {

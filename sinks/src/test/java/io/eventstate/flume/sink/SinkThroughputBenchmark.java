@@ -35,6 +35,7 @@ import org.apache.hadoop.hbase.client.ConnectionFactory;
 import org.apache.hadoop.hbase.client.Durability;
 import org.apache.hadoop.hbase.client.Put;
 import io.eventstate.testing.SharedMiniCluster;
+import io.eventstate.testing.Props;
 
 /**
  * On-demand benchmark (not a test): N events into an in-process mini cluster (no DFS, one region server,
@@ -161,57 +162,42 @@ public final class SinkThroughputBenchmark {
   }
 
   static long runEventSink(String table, List<Event> events) throws Exception {
-    MemoryChannel ch = channel();
-    EventSink sink = new EventSink();
-    sink.setName("bench-eventsink");
-    Configurables.configure(sink, new Context(eventSinkKeys(table)));
-    sink.setChannel(ch);
-    sink.start();
-    try {
-      return drive(sink, ch, events);
-    } finally {
-      sink.stop();
-      ch.stop();
-    }
+    return runSink(new EventSink(), "bench-eventsink", eventSinkKeys(table), events);
   }
 
   static long runStockSink(String table, List<Event> events) throws Exception {
-    MemoryChannel ch = channel();
-    AbstractSink sink = new HBase2Sink();
-    sink.setName("bench-hbase2sink");
-    Map<String, String> p = new HashMap<>();
+    Map<String, String> p = Props.map("""
+        columnFamily = %s
+        batchSize = %d
+        zookeeperQuorum = 127.0.0.1:%d
+        serializer = org.apache.flume.sink.hbase2.SimpleHBase2EventSerializer
+        """.formatted(TableSchema.FAMILY_EVENT, BATCH, SharedMiniCluster.zkPort()));
     p.put("table", table);
-    p.put("columnFamily", TableSchema.FAMILY_EVENT);
-    p.put("batchSize", Integer.toString(BATCH));
-    p.put("zookeeperQuorum", "127.0.0.1:" + SharedMiniCluster.zkPort());
-    p.put("serializer", "org.apache.flume.sink.hbase2.SimpleHBase2EventSerializer");
-    Configurables.configure(sink, new Context(p));
-    sink.setChannel(ch);
-    sink.start();
-    try {
-      return drive(sink, ch, events);
-    } finally {
-      sink.stop();
-      ch.stop();
-    }
+    return runSink(new HBase2Sink(), "bench-hbase2sink", p, events);
   }
 
   static long runHdfsSink(String dir, List<Event> events) throws Exception {
-    MemoryChannel ch = channel();
-    org.apache.flume.sink.hdfs.HDFSEventSink sink = new org.apache.flume.sink.hdfs.HDFSEventSink();
-    sink.setName("bench-hdfs");
-    Map<String, String> p = new HashMap<>();
+    Map<String, String> p = Props.map("""
+        hdfs.timeZone = UTC
+        hdfs.fileType = DataStream
+        hdfs.fileSuffix = .avro
+        serializer = io.eventstate.flume.sink.EventAvroSerializer$Builder
+        serializer.compressionCodec = snappy
+        hdfs.rollInterval = 0
+        hdfs.rollSize = 0
+        hdfs.rollCount = 0
+        hdfs.batchSize = %d
+        """.formatted(BATCH));
     p.put("hdfs.path", dir + "/entity_type=%{es.entityType}/dt=%Y-%m-%d");
-    p.put("hdfs.timeZone", "UTC");
-    p.put("hdfs.fileType", "DataStream");
-    p.put("hdfs.fileSuffix", ".avro");
-    p.put("serializer", "io.eventstate.flume.sink.EventAvroSerializer$Builder");
-    p.put("serializer.compressionCodec", "snappy");
-    p.put("hdfs.rollInterval", "0");
-    p.put("hdfs.rollSize", "0");
-    p.put("hdfs.rollCount", "0");
-    p.put("hdfs.batchSize", Integer.toString(BATCH));
-    Configurables.configure(sink, new Context(p));
+    return runSink(new org.apache.flume.sink.hdfs.HDFSEventSink(), "bench-hdfs", p, events);
+  }
+
+  /** Configures and starts a sink on a fresh channel, drives the events through it, stops both. */
+  private static long runSink(AbstractSink sink, String name, Map<String, String> conf, List<Event> events)
+      throws Exception {
+    MemoryChannel ch = channel();
+    sink.setName(name);
+    Configurables.configure(sink, new Context(conf));
     sink.setChannel(ch);
     sink.start();
     try {
