@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
@@ -12,15 +11,8 @@ import org.apache.flume.event.EventBuilder;
 import org.apache.flume.interceptor.Interceptor;
 import org.apache.flume.interceptor.RegexExtractorInterceptor;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -53,13 +45,8 @@ import io.eventstate.flume.interceptor.NormalizingInterceptor;
  * followed by a {@code TaggingInterceptor} with two rules (one matches and tags, one is a numeric comparison
  * that does not match).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(1)
-public class NormalizeBenchmark {
+public class NormalizeBenchmark extends SingleThreadThroughput {
 
   /** The talk's nested purchase event, plus session, device and geo blocks: 500 bytes. */
   public static final String EVENT = "{\"time_utc\":\"1457741907.959400112\","

@@ -51,6 +51,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
+import io.eventstate.testing.Channels;
 
 /**
  * R15: rows written by the real pipeline — our EventSink (driven through a Flume MemoryChannel) into a table made
@@ -79,10 +80,7 @@ class HBaseSerDeIT {
     }
     SharedMiniCluster.util().waitTableAvailable(table);
 
-    MemoryChannel channel = new MemoryChannel();
-    channel.setName("valid");
-    Configurables.configure(channel, new Context(Map.of("capacity", "10000", "transactionCapacity", "1000")));
-    channel.start();
+    MemoryChannel channel = Channels.memory("valid", 10000, 1000);
     EventSink sink = new EventSink();
     sink.setName("hbase");
     sink.setChannel(channel);

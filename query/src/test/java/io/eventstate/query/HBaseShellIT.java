@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.testing.SharedMiniCluster;
+import io.eventstate.testing.Channels;
 
 /**
  * conf/hbase/*.hbase run by a real HBase shell ({@link HBaseShell}) against the mini cluster: create-events.hbase
@@ -131,10 +132,7 @@ class HBaseShellIT {
   }
 
   private static void write(List<CanonicalEvent> events) throws Exception {
-    MemoryChannel channel = new MemoryChannel();
-    channel.setName("valid");
-    Configurables.configure(channel, new Context(Map.of("capacity", "1000", "transactionCapacity", "100")));
-    channel.start();
+    MemoryChannel channel = Channels.memory("valid", 1000, 100);
     EventSink sink = new EventSink();
     sink.setName("hbase");
     sink.setChannel(channel);

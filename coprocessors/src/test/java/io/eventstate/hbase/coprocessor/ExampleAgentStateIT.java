@@ -257,17 +257,6 @@ class ExampleAgentStateIT {
     FINAL_STATUS.put("1", "in_transit");
   }
 
-  /** The EasyPost status a package.json state path stands for. */
-  static String status(String path) {
-    if (path.equals("tracking/in_transit/out_for_delivery")) {
-      return "out_for_delivery";
-    }
-    if (path.startsWith("tracking/in_transit")) {
-      return "in_transit";
-    }
-    return path.startsWith("tracking/") ? path.substring("tracking/".length()) : path;
-  }
-
   /**
    * package.json by hand: the state after an event, or null when no transition applies (no_transition =
    * count_unexpected: the state stays, the event is counted as unexpected). Final states take nothing. (The 7-day
@@ -305,7 +294,7 @@ class ExampleAgentStateIT {
     for (Map.Entry<String, String> e : FINAL_STATUS.entrySet()) {
       Map<String, byte[]> state = rows.get(RowKeyCodec.stateRowKey("package", e.getKey()));
       assertNotNull(state, "no state row for package " + e.getKey());
-      assertEquals(e.getValue(), status(StateColumns.text(state.get(q))), "final status of " + e.getKey());
+      assertEquals(e.getValue(), EasyPostStateIT.status(StateColumns.text(state.get(q))), "final status of " + e.getKey());
     }
     // EZ7000000007's one scan has datetime null: the normalizer (time.fallback = none) dead-letters it.
     assertNull(rows.get(RowKeyCodec.stateRowKey("package", "EZ7000000007")));

@@ -13,6 +13,19 @@ import java.util.TreeSet;
 /** Shared helpers: event building and locating conf/ and ../shared/data. */
 public final class TestSupport {
 
+  /** Keys and values written in the properties-file syntax ({@code key = value} lines), as a modifiable map. */
+  public static java.util.Map<String, String> props(String text) {
+    java.util.Properties p = new java.util.Properties();
+    try {
+      p.load(new java.io.StringReader(text));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    java.util.Map<String, String> m = new java.util.HashMap<>();
+    p.forEach((k, v) -> m.put((String) k, (String) v));
+    return m;
+  }
+
   private TestSupport() {
   }
 

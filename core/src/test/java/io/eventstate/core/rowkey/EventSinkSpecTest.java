@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import io.eventstate.core.fsm.TestSupport;
 
 class EventSinkSpecTest {
 
@@ -34,27 +34,29 @@ class EventSinkSpecTest {
 
   @Test
   void allKeysAndPassThrough() {
-    Map<String, String> p = new HashMap<>();
-    p.put("table", "ns:events");
-    p.put("batchSize", "500");
-    p.put("timeoutMs", "5000");
-    p.put("durability", "ASYNC_WAL");
-    p.put("writeThreads", "1");
-    p.put("zookeeperQuorum", "zk1:2181,zk2:2181");
-    p.put("znodeParent", "/hbase-secure");
-    p.put("kerberosPrincipal", "flume/_HOST@EXAMPLE.COM");
-    p.put("kerberosKeytab", "/etc/flume.keytab");
-    p.put("hbase.client.retries.number", "3");
-    p.put("hbase.rpc.timeout", "2000");
-    EventSinkSpec s = EventSinkSpec.parse(p);
+    EventSinkSpec s = EventSinkSpec.parse(TestSupport.props("""
+        table = ns:events
+        batchSize = 500
+        timeoutMs = 5000
+        durability = ASYNC_WAL
+        writeThreads = 1
+        zookeeperQuorum = zk1:2181,zk2:2181
+        znodeParent = /hbase-secure
+        kerberosPrincipal = flume/_HOST@EXAMPLE.COM
+        kerberosKeytab = /etc/flume.keytab
+        hbase.client.retries.number = 3
+        hbase.rpc.timeout = 2000
+        """));
     Map<String, String> c = s.clientProperties();
-    assertEquals("zk1:2181,zk2:2181", c.get("hbase.zookeeper.quorum"));
-    assertEquals("/hbase-secure", c.get("zookeeper.znode.parent"));
-    assertEquals("3", c.get("hbase.client.retries.number"));
-    assertEquals("2000", c.get("hbase.rpc.timeout"));
-    assertEquals("5000", c.get("hbase.client.operation.timeout"));
-    assertEquals("flume/_HOST@EXAMPLE.COM", c.get("hbase.client.keytab.principal"));
-    assertEquals("/etc/flume.keytab", c.get("hbase.client.keytab.file"));
+    TestSupport.props("""
+        hbase.zookeeper.quorum = zk1:2181,zk2:2181
+        zookeeper.znode.parent = /hbase-secure
+        hbase.client.retries.number = 3
+        hbase.rpc.timeout = 2000
+        hbase.client.operation.timeout = 5000
+        hbase.client.keytab.principal = flume/_HOST@EXAMPLE.COM
+        hbase.client.keytab.file = /etc/flume.keytab
+        """).forEach((key, value) -> assertEquals(value, c.get(key), key));
     assertEquals(500, s.batchSize());
     assertEquals("ASYNC_WAL", s.durability());
     assertEquals(1, s.writeThreads());

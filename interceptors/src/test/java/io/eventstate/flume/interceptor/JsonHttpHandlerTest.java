@@ -23,13 +23,13 @@ import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.Transaction;
 import org.apache.flume.channel.ChannelProcessor;
-import org.apache.flume.channel.MemoryChannel;
 import org.apache.flume.channel.ReplicatingChannelSelector;
 import org.apache.flume.conf.ConfigurationException;
 import org.apache.flume.conf.Configurables;
 import org.apache.flume.source.http.HTTPSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.eventstate.testing.Channels;
 
 /** The handler inside Flume's real HTTP source, reached over real HTTP. */
 class JsonHttpHandlerTest {
@@ -42,10 +42,7 @@ class JsonHttpHandlerTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    channel = new MemoryChannel();
-    channel.setName("mem");
-    Configurables.configure(channel, new Context(Map.of("capacity", "10000", "transactionCapacity", "10000")));
-    channel.start();
+    channel = Channels.memory("mem", 10000, 10000);
     ChannelSelector selector = new ReplicatingChannelSelector();
     selector.setChannels(List.of(channel));
     source = new HTTPSource();

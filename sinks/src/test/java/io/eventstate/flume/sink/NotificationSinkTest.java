@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.eventstate.core.act.Landing;
 import io.eventstate.core.state.Notification;
+import io.eventstate.testing.Channels;
 
 /** The landing sink on a real memory channel: each notification once, however often it arrives. */
 class NotificationSinkTest {
@@ -46,10 +47,7 @@ class NotificationSinkTest {
 
   @Test
   void eachNotificationLandsOnceAndResendsAreCounted() throws Exception {
-    MemoryChannel channel = new MemoryChannel();
-    channel.setName("c");
-    Configurables.configure(channel, new Context(Map.of("capacity", "100", "transactionCapacity", "100")));
-    channel.start();
+    MemoryChannel channel = Channels.memory("c", 100, 100);
     NotificationSink sink = new NotificationSink();
     sink.setName("landing-test");
     sink.setChannel(channel);
