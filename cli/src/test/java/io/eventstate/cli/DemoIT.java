@@ -29,9 +29,7 @@ import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.core.config.Locations;
 
 /**
@@ -40,24 +38,13 @@ import io.eventstate.core.config.Locations;
  * the table and with {@code state}/{@code events}/{@code sessions} of several entities (packages, an OTTO session,
  * an Eyevinn session, a user of the talk). Hive's HBaseSerDe decode of the same rows is tested in the query module.
  */
-class DemoIT {
+class DemoIT extends WithEventstateHome {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] S = "s".getBytes(StandardCharsets.UTF_8);
 
-  @TempDir
-  Path home;
-
-  @AfterEach
-  void clearHome() {
-    System.clearProperty("eventstate.home");
-  }
-
-
-
   @Test
   void aSecondRunReusesTheStoredDataWithoutDuplicatingAnything() throws IOException {
-    System.setProperty("eventstate.home", home.toString());
     Path repo = Locations.repositoryRoot();
     Path data = repo.resolveSibling("shared").resolve("data");
     String[] demo = {"demo", "--conf", repo.resolve("conf").toString(), "--data", data.toString()};

@@ -175,27 +175,25 @@ class QueryCommandsTest {
 
   @Test
   void validateNamesTheFileTheKeyAndTheFix() throws IOException {
-    Path c = dir.resolve("conf");
-    copy(conf.resolve("machines"), c.resolve("machines"));
-    copy(conf.resolve("hive"), c.resolve("hive"));
+    Path c = confWithMachinesAndHive();
     Files.createDirectories(c.resolve("flume"));
-    Files.writeString(c.resolve("flume/agent.properties"), String.join("\n",
-        "a1.sources = http",
-        "a1.channels = valid",
-        "a1.sinks = hbase",
-        "a1.sources.http.type = http",
-        "a1.sources.http.port = 5140",
-        "a1.sources.http.channels = valid",
-        "a1.sources.http.interceptors = tag",
-        "a1.sources.http.interceptors.tag.type = io.eventstate.flume.interceptor.TaggingInterceptor$Builder",
-        "a1.sources.http.interceptors.tag.rules = r",
-        "a1.sources.http.interceptors.tag.rules.r.if = attr.x frobnicates 3",
-        "a1.sources.http.interceptors.tag.rules.r.tag = t",
-        "a1.channels.valid.type = memory",
-        "a1.sinks.hbase.type = io.eventstate.flume.sink.EventSink",
-        "a1.sinks.hbase.channel = valid",
-        "a1.sinks.hbase.batchSize = lots",
-        ""));
+    Files.writeString(c.resolve("flume/agent.properties"), """
+        a1.sources = http
+        a1.channels = valid
+        a1.sinks = hbase
+        a1.sources.http.type = http
+        a1.sources.http.port = 5140
+        a1.sources.http.channels = valid
+        a1.sources.http.interceptors = tag
+        a1.sources.http.interceptors.tag.type = io.eventstate.flume.interceptor.TaggingInterceptor$Builder
+        a1.sources.http.interceptors.tag.rules = r
+        a1.sources.http.interceptors.tag.rules.r.if = attr.x frobnicates 3
+        a1.sources.http.interceptors.tag.rules.r.tag = t
+        a1.channels.valid.type = memory
+        a1.sinks.hbase.type = io.eventstate.flume.sink.EventSink
+        a1.sinks.hbase.channel = valid
+        a1.sinks.hbase.batchSize = lots
+        """);
     // a machine whose transition goes nowhere
     Path toaster = c.resolve("machines/toaster.json");
     Files.writeString(toaster, Files.readString(toaster).replaceFirst("\"target\"\\s*:\\s*\"[a-z_]+\"", "\"target\": \"nowhere\""));
@@ -213,18 +211,18 @@ class QueryCommandsTest {
   void validateSaysWhatFlumeWouldSayWithTheComponentAndTheKey() throws IOException {
     Path c = dir.resolve("conf");
     Files.createDirectories(c.resolve("flume"));
-    Files.writeString(c.resolve("flume/agent.properties"), String.join("\n",
-        "a1.sources = spool",
-        "a1.channels = valid",
-        "a1.sinks = log",
-        "a1.sources.spool.type = spooldir",
-        "a1.sources.spool.spoolDir = /var/spool/events",
-        "a1.sources.spool.batchSize = 1000",
-        "a1.sources.spool.channels = valid",
-        "a1.channels.valid.type = memory",
-        "a1.sinks.log.type = logger",
-        "a1.sinks.log.channel = valid",
-        ""));
+    Files.writeString(c.resolve("flume/agent.properties"), """
+        a1.sources = spool
+        a1.channels = valid
+        a1.sinks = log
+        a1.sources.spool.type = spooldir
+        a1.sources.spool.spoolDir = /var/spool/events
+        a1.sources.spool.batchSize = 1000
+        a1.sources.spool.channels = valid
+        a1.channels.valid.type = memory
+        a1.sinks.log.type = logger
+        a1.sinks.log.channel = valid
+        """);
     assertEquals(1, run("validate", "--conf", c.toString()), out() + err());
     String o = out();
     assertTrue(o.contains("INVALID flume/agent.properties"), o);
@@ -235,9 +233,7 @@ class QueryCommandsTest {
 
   @Test
   void validateReportsAStaleSchema() throws IOException {
-    Path c = dir.resolve("conf");
-    copy(conf.resolve("machines"), c.resolve("machines"));
-    copy(conf.resolve("hive"), c.resolve("hive"));
+    Path c = confWithMachinesAndHive();
     Files.delete(c.resolve("machines/package.json"));
     assertEquals(1, run("validate", "--conf", c.toString()), out() + err());
     assertTrue(out().contains("events.sql: differs from the schema") && out().contains("./eventstate ddl --write"), out());
@@ -255,6 +251,14 @@ class QueryCommandsTest {
     err.reset();
     assertEquals(2, run("sessions", "user:1", "--hbase-site", dir.resolve("missing.xml").toString()));
     assertOneLineError("eventstate sessions: hbase-site file not found");
+  }
+
+  /** A conf directory of this test holding a copy of the repository's machines and Hive DDL. */
+  private Path confWithMachinesAndHive() throws IOException {
+    Path c = dir.resolve("conf");
+    copy(conf.resolve("machines"), c.resolve("machines"));
+    copy(conf.resolve("hive"), c.resolve("hive"));
+    return c;
   }
 
   private static void copy(Path from, Path to) throws IOException {

@@ -13,10 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.core.config.Locations;
 
 /**
@@ -25,22 +22,7 @@ import io.eventstate.core.config.Locations;
  * that land once in n1 however often the input is fed; and a failed run whose events stay in its channel never
  * reaches a later run into another table.
  */
-class RunActionsIT {
-
-  @TempDir
-  Path home;
-
-  @BeforeEach
-  void setHome() {
-    System.setProperty("eventstate.home", home.toString());
-  }
-
-  @AfterEach
-  void clearHome() {
-    System.clearProperty("eventstate.home");
-  }
-
-
+class RunActionsIT extends WithEventstateHome {
 
   private static long landedFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {

@@ -12,29 +12,16 @@ import java.util.List;
 
 import io.eventstate.core.rowkey.TableSchema;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ./eventstate run} with a user's own agent file, machine definition and events file: through an HTTP source
  * (one request per line) and then the same events through a spooling-directory source into the same stored data.
  */
-class RunIT {
-
-  @TempDir
-  Path home;
-
-  @AfterEach
-  void clearHome() {
-    System.clearProperty("eventstate.home");
-  }
-
-
+class RunIT extends WithEventstateHome {
 
   @Test
   void runsTheUsersAgentMachinesAndEventsAndPrintsTheSummary() throws IOException {
-    System.setProperty("eventstate.home", home.toString());
     Path user = Files.createDirectories(home.resolve("user"));
     Path http = Files.writeString(user.resolve("http-agent.properties"),
         RunCommandTest.agentText(AgentRun.EVENT_SINK, "http"));
