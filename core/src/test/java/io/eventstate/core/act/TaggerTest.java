@@ -144,11 +144,8 @@ class TaggerTest {
     assertEquals("g", o.gatedBy().name());
     assertEquals(List.of("t", "g"), o.matchedRules());
     o.applyTo(h);
-    assertEquals("gated", h.get(EventHeaders.STATUS));
-    assertEquals("quarantine", h.get(EventHeaders.ROUTE));
-    assertEquals("rule g", h.get(EventHeaders.REASON));
-    assertEquals("tag", h.get(EventHeaders.STAGE));
-    assertEquals("early", h.get(EventHeaders.TAGS));
+    assertHeaders(h, EventHeaders.STATUS, "gated", EventHeaders.ROUTE, "quarantine", EventHeaders.REASON, "rule g",
+        EventHeaders.STAGE, "tag", EventHeaders.TAGS, "early");
   }
 
   @Test
@@ -208,11 +205,8 @@ class TaggerTest {
     Tagger t = tagger("rules", "r", "rules.r.if", "eventType exists", "rules.r.tag", "x", "deadLetterRoute", "dlq");
     Map<String, String> h = login();
     t.markFailed(h, "tagging failed: boom");
-    assertEquals("invalid", h.get(EventHeaders.STATUS));
-    assertEquals("dlq", h.get(EventHeaders.ROUTE));
-    assertEquals("tag", h.get(EventHeaders.STAGE));
-    assertEquals("tagging failed: boom", h.get(EventHeaders.REASON));
-    assertEquals("login", h.get(EventHeaders.EVENT_TYPE));
+    assertHeaders(h, EventHeaders.STATUS, "invalid", EventHeaders.ROUTE, "dlq", EventHeaders.STAGE, "tag",
+        EventHeaders.REASON, "tagging failed: boom", EventHeaders.EVENT_TYPE, "login");
   }
 
   @Test
@@ -251,5 +245,12 @@ class TaggerTest {
     Map<String, String> h = map(EventHeaders.STATUS, "valid", "es.attr.v", "a".repeat(12), "es.attr.w", longAlt + "c");
     t.evaluate(h).applyTo(h);
     assertEquals("alt,nested", h.get(EventHeaders.TAGS));
+  }
+
+  /** Asserts header values, given as key, expected value, key, expected value, ... */
+  private static void assertHeaders(Map<String, String> h, String... keyValues) {
+    for (int i = 0; i < keyValues.length; i += 2) {
+      assertEquals(keyValues[i + 1], h.get(keyValues[i]), keyValues[i]);
+    }
   }
 }

@@ -18,12 +18,13 @@ class MachineDiagramsTest {
   void mermaidDrawsCompositeStatesAndScopesEdges() {
     String m = MachineDiagrams.toMermaid(TestSupport.machine("package.json"));
     assertTrue(m.startsWith("stateDiagram-v2\n"), m);
-    assertTrue(m.contains("    [*] --> tracking\n"), m);
-    assertTrue(m.contains("    state tracking {\n        [*] --> unknown\n"), m);
-    assertTrue(m.contains("        state in_transit {\n            [*] --> moving\n"), m);
-    assertTrue(m.contains("        in_transit --> lost : after 7d idle / notify\n"), m);
-    assertTrue(m.contains("    tracking --> at_facility : in_transit [attr.status_detail equals arrived_at_facility]\n"), m);
-    assertTrue(m.contains("    delivered --> [*]\n"), m);
+    assertContainsAll(m,
+        "    [*] --> tracking\n",
+        "    state tracking {\n        [*] --> unknown\n",
+        "        state in_transit {\n            [*] --> moving\n",
+        "        in_transit --> lost : after 7d idle / notify\n",
+        "    tracking --> at_facility : in_transit [attr.status_detail equals arrived_at_facility]\n",
+        "    delivered --> [*]\n");
     assertEquals(m.chars().filter(c -> c == '{').count(), m.chars().filter(c -> c == '}').count());
   }
 
@@ -38,11 +39,12 @@ class MachineDiagramsTest {
   void dotDrawsClustersAndAnchorsCompositeEdges() {
     String d = MachineDiagrams.toDot(TestSupport.machine("package.json"));
     assertTrue(d.startsWith("digraph \"package\" {\n  compound=true;"), d);
-    assertTrue(d.contains("subgraph \"cluster_tracking\" {"), d);
-    assertTrue(d.contains("subgraph \"cluster_in_transit\" {"), d);
-    assertTrue(d.contains("\"in_transit__init\" -> \"lost\" [label=\"after 7d idle / notify\", ltail=\"cluster_in_transit\", style=dashed];"), d);
-    assertTrue(d.contains("\"delivered\" [label=\"delivered\", shape=doubleoctagon];"), d);
-    assertTrue(d.contains("\"tracking__init\" -> \"delivered\" [label=\"delivered / notify\", ltail=\"cluster_tracking\"];"), d);
+    assertContainsAll(d,
+        "subgraph \"cluster_tracking\" {",
+        "subgraph \"cluster_in_transit\" {",
+        "\"in_transit__init\" -> \"lost\" [label=\"after 7d idle / notify\", ltail=\"cluster_in_transit\", style=dashed];",
+        "\"delivered\" [label=\"delivered\", shape=doubleoctagon];",
+        "\"tracking__init\" -> \"delivered\" [label=\"delivered / notify\", ltail=\"cluster_tracking\"];");
     assertEquals(d.chars().filter(c -> c == '{').count(), d.chars().filter(c -> c == '}').count());
   }
 
@@ -70,5 +72,11 @@ class MachineDiagramsTest {
     assertEquals(2, e.problems().size(), e.getMessage());
     assertTrue(e.problems().get(0).contains("name 'toaster' is already used by"), e.getMessage());
     assertTrue(e.problems().get(1).contains("c.json: $.gap"), e.getMessage());
+  }
+
+  private static void assertContainsAll(String text, String... parts) {
+    for (String part : parts) {
+      assertTrue(text.contains(part), "missing " + part + " in\n" + text);
+    }
   }
 }

@@ -190,24 +190,22 @@ class MachineValidationTest {
 
   @Test
   void shouldRejectGuardsOfTheWrongType() {
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.s > warm\", \"target\": \"b\"}"),
-        "$.states.a.on[1].guard: condition 'attr.s > warm': operator '>' on field 'attr.s' needs a number");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.flag >= 1\", \"target\": \"b\"}"),
-        "numeric operator '>=' on boolean field 'attr.flag'");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"eventType < 3\", \"target\": \"b\"}"),
-        "numeric operator '<' on string field 'eventType'");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.n equals many\", \"target\": \"b\"}"),
-        "'many' is not a number but 'attr.n' is declared number");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.flag equals yes\", \"target\": \"b\"}"),
-        "'yes' is not true or false but 'attr.flag' is declared boolean");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.n regex [0-9]+\", \"target\": \"b\"}"),
-        "text operator 'regex' on number field 'attr.n'");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"temperature > 3\", \"target\": \"b\"}"),
-        "unknown guard field 'temperature'");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.s regex (\", \"target\": \"b\"}"), "invalid regex");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.s regex (a)\\\\1\", \"target\": \"b\"}"),
-        "linear-time engine");
-    problem(machine("", ",{\"event\": \"x\", \"guard\": \"attr.s like y\", \"target\": \"b\"}"), "unknown operator 'like'");
+    String[][] guardsAndProblems = {
+        {"attr.s > warm",
+            "$.states.a.on[1].guard: condition 'attr.s > warm': operator '>' on field 'attr.s' needs a number"},
+        {"attr.flag >= 1", "numeric operator '>=' on boolean field 'attr.flag'"},
+        {"eventType < 3", "numeric operator '<' on string field 'eventType'"},
+        {"attr.n equals many", "'many' is not a number but 'attr.n' is declared number"},
+        {"attr.flag equals yes", "'yes' is not true or false but 'attr.flag' is declared boolean"},
+        {"attr.n regex [0-9]+", "text operator 'regex' on number field 'attr.n'"},
+        {"temperature > 3", "unknown guard field 'temperature'"},
+        {"attr.s regex (", "invalid regex"},
+        {"attr.s regex (a)\\\\1", "linear-time engine"},
+        {"attr.s like y", "unknown operator 'like'"},
+    };
+    for (String[] c : guardsAndProblems) {
+      problem(machine("", ",{\"event\": \"x\", \"guard\": \"" + c[0] + "\", \"target\": \"b\"}"), c[1]);
+    }
   }
 
   @Test
