@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.testing.SharedMiniCluster;
+import io.eventstate.core.config.Locations;
 
 /**
  * R16: the packaged plugin in a real Flume layout, run by Flume's own {@code Application} main class in a
@@ -445,14 +446,7 @@ class PluginPackageIT {
   }
 
   private static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("conf/flume"))) {
-      p = p.getParent();
-    }
-    if (p == null) {
-      throw new IllegalStateException("repository root not found above " + Path.of("").toAbsolutePath());
-    }
-    return p;
+    return Locations.repositoryRoot();
   }
 
   private void postRaw(int port, String body) throws Exception {

@@ -1,7 +1,7 @@
 package io.eventstate.query;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import io.eventstate.core.config.Locations;
 
 /** The repository root, found by walking up from the working directory to the directory holding conf/machines. */
 final class Repo {
@@ -9,13 +9,6 @@ final class Repo {
   }
 
   static Path conf() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("conf/machines"))) {
-      p = p.getParent();
-    }
-    if (p == null) {
-      throw new IllegalStateException("conf/machines not found above " + Path.of("").toAbsolutePath());
-    }
-    return p.resolve("conf");
+    return Locations.repositoryRoot().resolve("conf");
   }
 }

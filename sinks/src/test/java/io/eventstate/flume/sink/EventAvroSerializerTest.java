@@ -35,6 +35,7 @@ import org.apache.flume.event.EventBuilder;
 import org.apache.flume.serialization.EventSerializer;
 import org.apache.flume.serialization.EventSerializerFactory;
 import org.junit.jupiter.api.Test;
+import io.eventstate.core.config.Locations;
 
 /** The HDFS serializer's records, read back with Avro's own reader. */
 class EventAvroSerializerTest {
@@ -168,13 +169,6 @@ class EventAvroSerializerTest {
   }
 
   static Path conf() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("conf/avro"))) {
-      p = p.getParent();
-    }
-    if (p == null) {
-      throw new IllegalStateException("conf/avro not found above " + Path.of("").toAbsolutePath());
-    }
-    return p.resolve("conf");
+    return Locations.repositoryRoot().resolve("conf");
   }
 }

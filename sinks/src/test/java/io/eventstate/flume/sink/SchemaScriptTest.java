@@ -16,19 +16,13 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.junit.jupiter.api.Test;
+import io.eventstate.core.config.Locations;
 
 /** The committed shell script and the Java schema tool come from the same definition. */
 class SchemaScriptTest {
 
   static Path repositoryRoot() {
-    Path dir = Paths.get("").toAbsolutePath();
-    while (dir != null && !Files.isDirectory(dir.resolve("conf/hbase"))) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      throw new IllegalStateException("no conf/hbase above " + Paths.get("").toAbsolutePath());
-    }
-    return dir;
+    return Locations.repositoryRoot();
   }
 
   @Test
