@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
+import io.eventstate.testing.Props;
 
 /** Events HBase can never take: isolated and dead-lettered after bounded tries, the rest of the batch committed. */
 @ExtendWith(SharedMiniCluster.class)
@@ -95,11 +96,13 @@ class PoisonSinkIT {
     MemoryChannel ch = EventSinkIT.channel(new MemoryChannel());
     EventSinkIT.put(ch, batch);
     Map<String, String> p = EventSinkIT.sinkProperties(schema.tableName());
-    p.put("poison.maxAttempts", "3");
-    p.put("timeoutMs", "3000");
-    p.put("hbase.client.retries.number", "2");
-    p.put("hbase.client.pause", "50");
-    p.put("writeThreads", "1");
+    p.putAll(Props.map("""
+        poison.maxAttempts = 3
+        timeoutMs = 3000
+        hbase.client.retries.number = 2
+        hbase.client.pause = 50
+        writeThreads = 1
+        """));
     EventSink sink = sink(ch, p);
 
     for (int attempt = 1; attempt <= 3; attempt++) {
@@ -127,10 +130,12 @@ class PoisonSinkIT {
     MemoryChannel ch = EventSinkIT.channel(new MemoryChannel());
     EventSinkIT.put(ch, List.of(TestEvents.event("flaky-2", "u9", T0, "{\"m\":\"FLAKY\"}")));
     Map<String, String> p = EventSinkIT.sinkProperties(schema.tableName());
-    p.put("poison.maxAttempts", "1");
-    p.put("timeoutMs", "3000");
-    p.put("hbase.client.retries.number", "2");
-    p.put("hbase.client.pause", "50");
+    p.putAll(Props.map("""
+        poison.maxAttempts = 1
+        timeoutMs = 3000
+        hbase.client.retries.number = 2
+        hbase.client.pause = 50
+        """));
     EventSink sink = sink(ch, p);
     for (int attempt = 1; attempt <= 3; attempt++) {
       assertEquals(Status.BACKOFF, sink.process());
