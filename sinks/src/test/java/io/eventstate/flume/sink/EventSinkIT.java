@@ -309,7 +309,7 @@ class EventSinkIT {
     EventSink sink = sink(new EventSink(), ch, sinkProperties(name), false);
     FlumeException e = assertThrows(FlumeException.class, sink::start);
     assertTrue(e.getMessage().contains("table " + name + " does not exist"), e.getMessage());
-    assertTrue(e.getMessage().contains("SchemaTool create"), e.getMessage());
+    assertTrue(e.getMessage().contains("./eventstate schema create table="), e.getMessage());
     assertEquals(1, sink.counters().getStartFailures());
     assertEquals(1, sink.sinkCounter().getConnectionFailedCount());
 
