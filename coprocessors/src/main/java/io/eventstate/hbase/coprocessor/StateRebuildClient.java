@@ -203,6 +203,11 @@ public final class StateRebuildClient {
       }
     } finally {
       pool.shutdownNow();
+      try { // a killed run's slices end before it returns: nothing writes its checkpoint afterwards
+        pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     return tally.report(System.nanoTime());
   }
