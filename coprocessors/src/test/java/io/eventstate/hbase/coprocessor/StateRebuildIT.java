@@ -124,7 +124,12 @@ class StateRebuildIT {
 
   /** What {@code definitions apply} does: the table's state values replaced, the observer loaded. */
   static void apply(TableName tn, Map<String, String> props) throws Exception {
-    TableDescriptor d = SharedMiniCluster.util().getAdmin().getDescriptor(tn);
+    apply(SharedMiniCluster.util(), tn, props);
+  }
+
+  static void apply(org.apache.hadoop.hbase.HBaseTestingUtility util, TableName tn, Map<String, String> props)
+      throws Exception {
+    TableDescriptor d = util.getAdmin().getDescriptor(tn);
     TableDescriptorBuilder b = TableDescriptorBuilder.newBuilder(d);
     for (String k : StateRebuildClient.stateKeys(d).keySet()) {
       b.removeValue(org.apache.hadoop.hbase.util.Bytes.toBytes(k));
@@ -134,8 +139,8 @@ class StateRebuildIT {
       b.setCoprocessor(CoprocessorDescriptorBuilder.newBuilder(EntityStateObserver.class.getName())
           .setPriority(Coprocessor.PRIORITY_USER).build());
     }
-    SharedMiniCluster.util().getAdmin().modifyTable(b.build());
-    SharedMiniCluster.util().waitTableAvailable(tn);
+    util.getAdmin().modifyTable(b.build());
+    util.waitTableAvailable(tn);
   }
 
   static void load(TableName tn, List<CanonicalEvent> events) throws Exception {
