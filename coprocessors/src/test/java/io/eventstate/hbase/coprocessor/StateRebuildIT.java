@@ -205,6 +205,7 @@ class StateRebuildIT {
     List<CanonicalEvent> sent = new ArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+    long after = base.get(base.size() - 1).eventTimeNanos() + StateTables.DAY;
     Thread writer = new Thread(() -> {
       Random r = new Random(5);
       try {
@@ -215,9 +216,9 @@ class StateRebuildIT {
           for (int i = 0; i < 10; i++) {
             CanonicalEvent old = base.get(r.nextInt(base.size()));
             batch.add(old); // a duplicate
-            if (old.entityType().equals("package")) { // a new scan a while after the package's data ends
-              batch.add(StateTables.event("package", old.entityId(), "in_transit", old.eventTimeNanos() + 30 * StateTables.DAY
-                  + n * 1000L + i, "new-" + n + "-" + i, "status_detail", r.nextBoolean() ? "departed" : "arrived_at_facility"));
+            if (old.entityType().equals("package")) { // a new scan after every stored one (never late)
+              batch.add(StateTables.event("package", old.entityId(), "in_transit", after + (n * 10L + i) * 1000L,
+                  "new-" + n + "-" + i, "status_detail", r.nextBoolean() ? "departed" : "arrived_at_facility"));
             } else {
               batch.add(StateTables.event("package", "new-pkg-" + n, "pre_transit", StateTables.T0 + i, "np-" + n + "-" + i));
             }
