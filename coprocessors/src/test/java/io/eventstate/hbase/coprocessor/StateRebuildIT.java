@@ -312,7 +312,11 @@ class StateRebuildIT {
     int[] victim = {-1};
     Thread aborter = new Thread(() -> {
       while (rerunSlices.get() < 2) {
-        Thread.onSpinWait();
+        try {
+          Thread.sleep(5);
+        } catch (InterruptedException e) {
+          return;
+        }
       }
       int meta = cluster.getServerWithMeta();
       for (int i = 0; i < cluster.getRegionServerThreads().size(); i++) {
