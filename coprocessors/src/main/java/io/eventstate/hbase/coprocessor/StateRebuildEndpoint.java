@@ -66,6 +66,11 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
   private static final byte[] D = Bytes.toBytes(TableSchema.FAMILY_DERIVED);
   private static final byte[] S = Bytes.toBytes(TableSchema.FAMILY_STATE);
 
+  private static final org.apache.hadoop.hbase.filter.Filter WITHOUT_BODY =
+      new org.apache.hadoop.hbase.filter.QualifierFilter(org.apache.hadoop.hbase.CompareOperator.NOT_EQUAL,
+          new org.apache.hadoop.hbase.filter.BinaryComparator(Bytes.toBytes(
+              io.eventstate.core.rowkey.EventRowCodec.Q_BODY)));
+
   private volatile Region region;
   private volatile EntityRebuild rebuild;
   private volatile String configError = "not started";
@@ -255,8 +260,9 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
       long maxTs = 0;
       List<StoredEvent> events = new ArrayList<>();
       Map<String, Map<String, Long>> derivedTs = new HashMap<>();
+      // the raw body is never looked at by the state: left on disk
       Scan scan = new Scan().withStartRow(range.startBytes(), true).withStopRow(range.stopBytes(), false)
-          .addFamily(E).addFamily(D).addFamily(S);
+          .addFamily(E).addFamily(D).addFamily(S).setFilter(WITHOUT_BODY);
       try (RegionScanner scanner = region.getScanner(scan)) {
         List<Cell> cells = new ArrayList<>();
         boolean more;
