@@ -66,10 +66,7 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
   private static final byte[] D = Bytes.toBytes(TableSchema.FAMILY_DERIVED);
   private static final byte[] S = Bytes.toBytes(TableSchema.FAMILY_STATE);
 
-  private static final org.apache.hadoop.hbase.filter.Filter WITHOUT_BODY =
-      new org.apache.hadoop.hbase.filter.QualifierFilter(org.apache.hadoop.hbase.CompareOperator.NOT_EQUAL,
-          new org.apache.hadoop.hbase.filter.BinaryComparator(Bytes.toBytes(
-              io.eventstate.core.rowkey.EventRowCodec.Q_BODY)));
+  private static final byte[] Q_BODY = Bytes.toBytes(io.eventstate.core.rowkey.EventRowCodec.Q_BODY);
 
   private volatile Region region;
   private volatile EntityRebuild rebuild;
@@ -262,7 +259,9 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
       Map<String, Map<String, Long>> derivedTs = new HashMap<>();
       // the raw body is never looked at by the state: left on disk
       Scan scan = new Scan().withStartRow(range.startBytes(), true).withStopRow(range.stopBytes(), false)
-          .addFamily(E).addFamily(D).addFamily(S).setFilter(WITHOUT_BODY);
+          .addFamily(E).addFamily(D).addFamily(S).setFilter(new org.apache.hadoop.hbase.filter.QualifierFilter(
+              org.apache.hadoop.hbase.CompareOperator.NOT_EQUAL, new org.apache.hadoop.hbase.filter.BinaryComparator(
+                  Q_BODY)));
       try (RegionScanner scanner = region.getScanner(scan)) {
         List<Cell> cells = new ArrayList<>();
         boolean more;
