@@ -93,7 +93,7 @@ final class RebuildCommand {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%s %s: %d regions%s, %,d entities, %,d events in %.1f s (%,.0f events/s)%n",
         verifyOnly ? "verified" : "rebuilt", table, r.ranges(),
-        r.resumed() > 0 ? " (" + r.resumed() + " done before, skipped)" : "", r.entities(), r.events(), r.seconds(),
+        r.resumed() > 0 ? " (" + r.resumed() + " resumed from the checkpoint)" : "", r.entities(), r.events(), r.seconds(),
         r.eventsPerSecond()));
     sb.append(String.format(Locale.ROOT, "%s: %,d entities%s%n", verifyOnly ? "would change" : "changed", r.changed(),
         verifyOnly ? "" : " (" + r.written() + " cells written, " + r.deleted() + " deleted)"));

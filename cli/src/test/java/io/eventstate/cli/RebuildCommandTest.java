@@ -63,7 +63,7 @@ class RebuildCommandTest {
     StateRebuildClient.Report r = new StateRebuildClient.Report(8, 3, 120, 4567, 7, 40, 2,
         List.of(new RebuildProtocol.Change("package", "tracking/lost", "tracking/stalled", 5, List.of("a|!state",
             "b|!state"))), 2.0);
-    assertEquals("rebuilt T: 8 regions (3 done before, skipped), 120 entities, 4,567 events in 2.0 s (2,284 events/s)\n"
+    assertEquals("rebuilt T: 8 regions (3 resumed from the checkpoint), 120 entities, 4,567 events in 2.0 s (2,284 events/s)\n"
         + "changed: 7 entities (40 cells written, 2 deleted)\n"
         + "  package: tracking/lost -> tracking/stalled  5 entities, e.g. a|!state, b|!state\n",
         RebuildCommand.report("T", false, r));

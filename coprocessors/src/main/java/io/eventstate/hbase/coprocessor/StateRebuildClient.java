@@ -107,7 +107,7 @@ public final class StateRebuildClient {
    * The outcome.
    *
    * @param ranges        key ranges (regions at the start)
-   * @param resumed       ranges found done in the checkpoint
+   * @param resumed       ranges whose walk went on from the checkpoint (done there, or partly)
    * @param entities      entities looked at in this run
    * @param events        their stored events
    * @param changed       entities whose cells changed (or would, verify-only)
@@ -163,17 +163,19 @@ public final class StateRebuildClient {
     Checkpoint checkpoint = options.verifyOnly() || options.checkpoint() == null ? null
         : Checkpoint.open(options.checkpoint(), fingerprint(connection, table, options));
     int resumed = 0;
+    int doneBefore = 0;
     if (checkpoint != null) {
       for (Range r : ranges) {
         byte[] at = checkpoint.position(r.id());
         if (at != null) {
           r.next = at;
           r.done = checkpoint.done(r.id());
-          resumed += r.done ? 1 : 0;
+          resumed++;
+          doneBefore += r.done ? 1 : 0;
         }
       }
     }
-    Tally tally = new Tally(ranges.size(), resumed, t0, options.samples(), progress);
+    Tally tally = new Tally(ranges.size(), resumed, doneBefore, t0, options.samples(), progress);
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(options.parallelism(), ranges.size())),
         r -> {
           Thread t = new Thread(r, "eventstate-rebuild");
@@ -277,10 +279,10 @@ public final class StateRebuildClient {
     long deleted;
     final Map<String, RebuildProtocol.Change> changes = RebuildProtocol.tally();
 
-    Tally(int ranges, int resumed, long t0, int samples, Consumer<Progress> progress) {
+    Tally(int ranges, int resumed, int doneBefore, long t0, int samples, Consumer<Progress> progress) {
       this.ranges = ranges;
       this.resumed = resumed;
-      this.done = resumed;
+      this.done = doneBefore;
       this.t0 = t0;
       this.samples = samples;
       this.progress = progress;
