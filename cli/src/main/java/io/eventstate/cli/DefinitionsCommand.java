@@ -48,7 +48,6 @@ final class DefinitionsCommand {
     Path conf = Home.conf(o.get("conf"));
     Path dir = Files.isDirectory(conf.resolve("machines")) ? conf.resolve("machines") : conf;
     Map<String, String> wanted = load(dir);
-    EntityStateSpec wantedSpec = EntityStateSpec.parse(wanted);
     try (HBaseAccess hbase = HBaseAccess.open(o.get("hbase-site"), o.get("zk"), err);
         Admin admin = hbase.connection().getAdmin()) {
       TableName tn = TableName.valueOf(table);
@@ -59,6 +58,15 @@ final class DefinitionsCommand {
       Map<String, String> stored = StateRebuildClient.stateKeys(d);
       EntityStateSpec storedSpec = stored.isEmpty()
           ? new EntityStateSpec(List.of(), List.of(), -1) : EntityStateSpec.parse(stored);
+      Map<String, String> all = new TreeMap<>(stored); // the table's other settings (lateness, snapshots) stay
+      all.keySet().removeIf(k -> k.startsWith(EntityStateSpec.CONFIG_MACHINE_PREFIX));
+      all.putAll(wanted);
+      EntityStateSpec wantedSpec;
+      try {
+        wantedSpec = EntityStateSpec.parse(all);
+      } catch (IllegalArgumentException e) {
+        throw new CliException("the definitions of " + dir + " do not fit table " + table + ": " + e.getMessage());
+      }
       DefinitionDiff diff = DefinitionDiff.between(storedSpec, wantedSpec);
       boolean loads = StateRebuildClient.servesRebuild(hbase.connection(), tn);
       out.println("definitions of " + dir + " against table " + table + ":");
