@@ -17,6 +17,7 @@ import io.eventstate.core.state.EntityStateProcessor;
 import io.eventstate.core.state.EntityStateProcessor.StoredEvent;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EventRowReader;
+import io.eventstate.core.state.RowCells;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -292,14 +293,14 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
           if (k.kind() != RowKeyCodec.Kind.EVENT) {
             continue;
           }
-          Map<String, byte[]> e = new HashMap<>();
+          List<Cell> e = new ArrayList<>(cells.size());
           TreeMap<String, byte[]> d = new TreeMap<>();
           Map<String, Long> dts = new HashMap<>();
           for (Cell c : cells) {
-            String q = Bytes.toString(CellUtil.cloneQualifier(c));
             if (CellUtil.matchingFamily(c, E)) {
-              e.put(q, CellUtil.cloneValue(c));
+              e.add(c);
             } else if (CellUtil.matchingFamily(c, D)) {
+              String q = Bytes.toString(CellUtil.cloneQualifier(c));
               d.put(q, CellUtil.cloneValue(c));
               dts.put(q, c.getTimestamp());
             }
@@ -307,8 +308,8 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
           if (e.isEmpty()) {
             continue; // derived cells without an event: not ours to judge
           }
-          try {
-            events.add(new StoredEvent(EventRowReader.read(row, k, e), d));
+          try { // read in place, as the observer reads a Put's cells
+            events.add(new StoredEvent(EventRowReader.readForState(row, k, new CellsInPlace(e)), d));
           } catch (IllegalArgumentException bad) {
             throw new DoNotRetryIOException("Eventstate cannot rebuild " + RowKeyCodec.fromBytes(stateRow) + ": "
                 + bad.getMessage());
@@ -360,6 +361,44 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
       return res;
     } finally {
       lock.release();
+    }
+  }
+
+  /** Cells of one row's family, read in place. */
+  private record CellsInPlace(List<Cell> cells) implements RowCells {
+    @Override
+    public int size() {
+      return cells.size();
+    }
+
+    @Override
+    public byte[] qualifierArray(int i) {
+      return cells.get(i).getQualifierArray();
+    }
+
+    @Override
+    public int qualifierOffset(int i) {
+      return cells.get(i).getQualifierOffset();
+    }
+
+    @Override
+    public int qualifierLength(int i) {
+      return cells.get(i).getQualifierLength();
+    }
+
+    @Override
+    public byte[] valueArray(int i) {
+      return cells.get(i).getValueArray();
+    }
+
+    @Override
+    public int valueOffset(int i) {
+      return cells.get(i).getValueOffset();
+    }
+
+    @Override
+    public int valueLength(int i) {
+      return cells.get(i).getValueLength();
     }
   }
 
