@@ -51,6 +51,8 @@ public final class RebuildBenchmark {
     double[] rebuild = new double[rounds];
     double[] liveCpu = new double[rounds];
     double[] rebuildCpu = new double[rounds];
+    double[] verify = new double[rounds];
+    double[] verifyCpu = new double[rounds];
     com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     try {
@@ -94,9 +96,19 @@ public final class RebuildBenchmark {
         if (rep.events() != events) {
           throw new IllegalStateException("rebuilt " + rep.events() + " events of " + events);
         }
+        // the same table again, verify-only: nothing to change, nothing written (reads and the fold alone)
+        long c1 = os.getProcessCpuTime();
+        StateRebuildClient.Report ver = StateRebuildClient.run(util.getConnection(), tn,
+            StateRebuildClient.Options.defaults().withVerifyOnly(true), null);
+        verify[r] = ver.eventsPerSecond();
+        verifyCpu[r] = (os.getProcessCpuTime() - c1) / 1e3 / ver.events();
+        if (ver.changed() != 0) {
+          throw new IllegalStateException("a verify after the rebuild finds " + ver.changed() + " entities to change");
+        }
         System.out.printf(Locale.ROOT, "round %d: live writes with state %.0f events/s (%.1f CPU-µs/event); rebuild %.0f"
-            + " events/s (%.1f CPU-µs/event), %d entities, %d changed, %.1f s%n", r, live[r], liveCpu[r], rebuild[r],
-            rebuildCpu[r], rep.entities(), rep.changed(), rep.seconds());
+            + " events/s (%.1f CPU-µs/event), %d entities, %d changed, %.1f s; verify-only after it %.0f events/s"
+            + " (%.1f CPU-µs/event)%n", r, live[r], liveCpu[r], rebuild[r], rebuildCpu[r], rep.entities(),
+            rep.changed(), rep.seconds(), verify[r], verifyCpu[r]);
         util.getAdmin().disableTable(tn);
         util.getAdmin().deleteTable(tn);
         System.gc();
@@ -104,9 +116,11 @@ public final class RebuildBenchmark {
       double l = StateOverheadBenchmark.median(live);
       double b = StateOverheadBenchmark.median(rebuild);
       System.out.printf(Locale.ROOT, "RESULT events=%d entities=%d burst=%d rounds=%d: live with state %.0f events/s, "
-          + "rebuild %.0f events/s, rebuild/live %.2fx; CPU per event: live %.1f µs, rebuild %.1f µs%n", events,
-          entities, burst, rounds, l, b, b / l, StateOverheadBenchmark.median(liveCpu),
-          StateOverheadBenchmark.median(rebuildCpu));
+          + "rebuild %.0f events/s, rebuild/live %.2fx, verify-only %.0f events/s (%.2fx); CPU per event: live %.1f µs,"
+          + " rebuild %.1f µs, verify %.1f µs%n", events, entities, burst, rounds, l, b, b / l,
+          StateOverheadBenchmark.median(verify), StateOverheadBenchmark.median(verify) / l,
+          StateOverheadBenchmark.median(liveCpu), StateOverheadBenchmark.median(rebuildCpu),
+          StateOverheadBenchmark.median(verifyCpu));
     } finally {
       pool.shutdownNow();
       holder.close();
