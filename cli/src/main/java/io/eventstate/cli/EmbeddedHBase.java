@@ -207,7 +207,10 @@ public final class EmbeddedHBase implements AutoCloseable {
         });
         if (!stored.equals(new TreeMap<>(values))) {
           throw new CliException("table " + schema.tableName() + " holds other machine definitions than "
-              + machinesDir + " (" + differences(stored, values) + "); pass --table NAME for a table of its own");
+              + machinesDir + " (" + differences(stored, values) + "); pass --table NAME for a table of its own, or "
+              + "apply them to this table and re-derive its state from its events: ./eventstate definitions apply --table "
+              + schema.tableName() + " --conf " + machinesDir + ", then ./eventstate rebuild --table "
+              + schema.tableName());
         }
         return false;
       }

@@ -33,6 +33,10 @@ public final class Main {
       "      create or check the table, print its HBase shell script, or the commands loading the state coprocessor",
       "  " + HBaseCommand.USAGE,
       "      run the embedded HBase (data in .eventstate/hbase) with the table and the state coprocessor, until Ctrl-C",
+      "  " + DefinitionsCommand.USAGE,
+      "      validate definitions, print how they differ from a table's, and alter the table to hold them",
+      "  " + RebuildCommand.USAGE,
+      "      re-derive state from the stored events with the table's definitions, in every region at once",
       "  help      this text");
 
   private Main() {
@@ -62,6 +66,10 @@ public final class Main {
           return DemoCommand.run(rest, out, err);
         case "run":
           return RunCommand.run(rest, out, err);
+        case "definitions":
+          return DefinitionsCommand.run(rest, out, err);
+        case "rebuild":
+          return RebuildCommand.run(rest, out, err);
         case "hbase":
           return HBaseCommand.run(rest, out);
         case "schema":

@@ -118,6 +118,8 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
   private final StateRowCache cache = new StateRowCache(StateRowCache.DEFAULT_ENTRIES);
   private final AtomicBoolean errorLogged = new AtomicBoolean();
   Metrics metrics = Metrics.NONE;
+  /** The rebuild endpoint this observer serves, so that every table with the observer can be rebuilt. */
+  private final StateRebuildEndpoint rebuildEndpoint = new StateRebuildEndpoint(getClass().getName());
 
   /** For HBase. */
   public EntityStateObserver() {
@@ -128,8 +130,15 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
     return Optional.of(this);
   }
 
+  /** The rebuild endpoint ({@link StateRebuildEndpoint}). */
+  @Override
+  public Iterable<com.google.protobuf.Service> getServices() {
+    return rebuildEndpoint.getServices();
+  }
+
   @Override
   public void start(CoprocessorEnvironment env) {
+    rebuildEndpoint.start(env);
     if (!(env instanceof RegionCoprocessorEnvironment rce)) {
       configError = "EntityStateObserver is a table (region) coprocessor; load it through the table descriptor";
       LOG.error(configError);
