@@ -61,7 +61,7 @@ public final class StateMachineEngine {
    * no-transition policy), and updates the counters and the watermark.
    */
   public static Step step(MachineDefinition def, EntityState state, CanonicalEvent event) {
-    if (!def.appliesTo(event.entityType())) {
+    if (!def.appliesTo(event.entityType()) || !def.inScope(event)) {
       return new Step(state, state, Outcome.NOT_APPLICABLE, List.of());
     }
     if (state.hasSeen(event.eventId())) {

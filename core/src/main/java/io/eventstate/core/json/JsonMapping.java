@@ -81,7 +81,7 @@ public record JsonMapping(NormalizerSpec normalizer, SplitterSpec splitter) {
     if (f == null) {
       return props;
     }
-    Path file = Path.of(f.trim());
+    Path file = resolve(f.trim());
     Map<String, String> fileProps;
     try {
       fileProps = read(file);
@@ -107,7 +107,29 @@ public record JsonMapping(NormalizerSpec normalizer, SplitterSpec splitter) {
   /** The directory value-map files of a component's {@link #CONFIG_MAPPING_FILE} are resolved against, or null. */
   public static Path baseDir(Map<String, String> props) {
     String f = props.get(CONFIG_MAPPING_FILE);
-    return f == null ? null : Path.of(f.trim()).toAbsolutePath().getParent();
+    return f == null ? null : resolve(f.trim()).toAbsolutePath().getParent();
+  }
+
+  /**
+   * A mapping file's path: absolute as given; a relative one against the working directory, else (not found there)
+   * against the installation ({@code eventstate.home}) or the nearest parent directory of the working directory that has
+   * it, so that {@code conf/flume/mappings/x.properties} works from the installation root and from below it.
+   */
+  public static Path resolve(String file) {
+    Path p = Path.of(file);
+    if (p.isAbsolute() || Files.exists(p)) {
+      return p;
+    }
+    String home = System.getProperty("eventstate.home");
+    if (home != null && Files.exists(Path.of(home).resolve(p))) {
+      return Path.of(home).resolve(p);
+    }
+    for (Path d = Path.of("").toAbsolutePath().getParent(); d != null; d = d.getParent()) {
+      if (Files.exists(d.resolve(p))) {
+        return d.resolve(p);
+      }
+    }
+    return p;
   }
 
   /** The keys of a properties file (UTF-8). */

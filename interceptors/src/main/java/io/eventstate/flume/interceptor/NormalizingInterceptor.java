@@ -173,9 +173,8 @@ public class NormalizingInterceptor extends CountingInterceptor {
           if (!trustUpstreamHeaders) {
             h.keySet().removeIf(k -> k.startsWith(EventHeaders.PREFIX));
           }
-          Event extra = EventBuilder.withBody(e.getBody(), h);
           apply(r, h, clock.millis());
-          out.add(extra);
+          out.add(EventBuilder.withBody(e.getBody(), h));
           counters.increment(COUNTER_FANOUT);
         }
         pending = null;
