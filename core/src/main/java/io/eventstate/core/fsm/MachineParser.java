@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class MachineParser {
 
   private static final Set<String> ROOT_KEYS = Set.of("kind", "name", "description", "entity_types", "initial",
-      "states", "no_transition", "error_state", "allowed_lateness", "dedupe_window", "counters", "attributes");
+      "states", "no_transition", "error_state", "allowed_lateness", "dedupe_window", "counters", "attributes", "scope");
   private static final Set<String> STATE_KEYS = Set.of("description", "initial", "final", "states", "on", "timeouts");
   private static final Set<String> TRANSITION_KEYS = Set.of("event", "guard", "target", "notify", "description");
   private static final Set<String> TIMEOUT_KEYS = Set.of("after", "since", "target", "notify", "description");
