@@ -45,6 +45,10 @@ final class NormalizeCommand {
   }
 
   static int run(String[] args, PrintStream out) {
+    return run(args, out, System.err);
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
     Options o = Options.parse(args, Set.of("conf", "agent", "source", "mapping", "header"), Set.of("whole"));
     if (o.positional().size() > 1) {
       throw new CliException("give at most one INPUT file (or - for stdin), got " + o.positional());
@@ -135,7 +139,7 @@ final class NormalizeCommand {
         }
       }
       if (splitter.emptyArrays() > 0) {
-        System.err.println("normalize: " + splitter.emptyArrays() + " exploded array(s) were empty and gave no event "
+        err.println("normalize: " + splitter.emptyArrays() + " exploded array(s) were empty and gave no event "
             + "(counter explode.empty)");
       }
     } catch (IOException e) {
