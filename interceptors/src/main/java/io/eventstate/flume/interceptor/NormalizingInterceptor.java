@@ -35,7 +35,8 @@ import io.eventstate.core.json.NormalizerSpec;
  * An event that cannot be normalized keeps its body unchanged and gets {@code es.status=invalid},
  * {@code es.reason} (e.g. {@code time: time '' is an empty string at /time_utc}), {@code es.stage=normalize} and
  * {@code es.route=<route.invalid>}, for a multiplexing channel selector to send to the dead-letter channel.
- * The interceptor never throws, never drops an event and never returns more events than it got.
+ * The interceptor never throws and never drops an event; it returns more events than it got only with
+ * {@code entity.fanout} (one per entity of a raw event, counted in {@code events.fanout}).
  *
  * <table>
  * <caption>Keys (besides Flume's {@code type})</caption>
@@ -244,27 +245,25 @@ public class NormalizingInterceptor extends CountingInterceptor {
   }
 
   private void apply(NormalizeResult r, Map<String, String> headers, long arrival) {
-    {
-      if (r.isValid()) {
-        CanonicalEvent e = r.event();
-        if (!headers.isEmpty()) {
-          // an event normalized again (replayed from a dead-letter store, say) loses its old verdict
-          headers.remove(EventHeaders.REASON);
-          headers.remove(EventHeaders.STAGE);
-        }
-        EventHeaders.write(e, headers);
-        headers.put(EventHeaders.ARRIVAL_TIME, Long.toString(arrival));
-        headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
-        headers.put(EventHeaders.ROUTE, routeValid);
-        valid.incrementAndGet();
-        if (e.timeSource() == TimeSource.HEADER) {
-          counters.increment(COUNTER_FALLBACK_HEADER);
-        } else if (e.timeSource() == TimeSource.ARRIVAL) {
-          counters.increment(COUNTER_FALLBACK_ARRIVAL);
-        }
-      } else {
-        markInvalid(headers, r.reasonClass(), r.reason());
+    if (r.isValid()) {
+      CanonicalEvent e = r.event();
+      if (!headers.isEmpty()) {
+        // an event normalized again (replayed from a dead-letter store, say) loses its old verdict
+        headers.remove(EventHeaders.REASON);
+        headers.remove(EventHeaders.STAGE);
       }
+      EventHeaders.write(e, headers);
+      headers.put(EventHeaders.ARRIVAL_TIME, Long.toString(arrival));
+      headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
+      headers.put(EventHeaders.ROUTE, routeValid);
+      valid.incrementAndGet();
+      if (e.timeSource() == TimeSource.HEADER) {
+        counters.increment(COUNTER_FALLBACK_HEADER);
+      } else if (e.timeSource() == TimeSource.ARRIVAL) {
+        counters.increment(COUNTER_FALLBACK_ARRIVAL);
+      }
+    } else {
+      markInvalid(headers, r.reasonClass(), r.reason());
     }
   }
 
