@@ -15,6 +15,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS eventstate_events (
   body                 STRING COMMENT 'the raw event, verbatim',
   checkout_state       STRING COMMENT 'state of machine checkout after this event (entity types user)',
   device_state         STRING COMMENT 'state of machine device after this event (entity types device)',
+  github_item_state    STRING COMMENT 'state of machine github-item after this event (entity types issue,pull_request)',
   package_state        STRING COMMENT 'state of machine package after this event (entity types package)',
   toaster_state        STRING COMMENT 'state of machine toaster after this event (entity types toaster)',
   video_playback_state STRING COMMENT 'state of machine video-playback after this event (entity types video_session)',
@@ -25,7 +26,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS eventstate_events (
 COMMENT 'Eventstate events with their derived state (HBase table eventstate); event rows have event_id set'
 STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler'
 WITH SERDEPROPERTIES (
-  'hbase.columns.mapping' = ':key,e:event_id,e:entity_type,e:entity_id,e:event_type,e:time_ns,e:time_source,e:tags,e:body,d:m.checkout.state,d:m.device.state,d:m.package.state,d:m.toaster.state,d:m.video-playback.state,d:sess.web.id,d:late,d:too_late',
+  'hbase.columns.mapping' = ':key,e:event_id,e:entity_type,e:entity_id,e:event_type,e:time_ns,e:time_source,e:tags,e:body,d:m.checkout.state,d:m.device.state,d:m.github-item.state,d:m.package.state,d:m.toaster.state,d:m.video-playback.state,d:sess.web.id,d:late,d:too_late',
   'hbase.table.default.storage.type' = 'string'
 )
 TBLPROPERTIES ('hbase.table.name' = 'eventstate');

@@ -720,7 +720,7 @@ final class AgentRun {
     sessions.forEach((name, n) -> out.println("== sessions " + name + ": " + n));
     Map<String, Map<String, String>> all = JMXPollUtil.getAllMBeans();
     out.println("== this run: dead letters " + all.getOrDefault("CHANNEL.deadletter", Map.of())
-        .getOrDefault("EventPutSuccessCount", "0") + " (with their reason, in " + work
+        .getOrDefault("EventPutSuccessCount", "0") + " (with their reason, " + deadLetterWhere(relocated.properties())
         + "), gated " + all.getOrDefault("CHANNEL.gated", Map.of()).getOrDefault("EventPutSuccessCount", "0")
         + ", refused whole at HTTP: see the feeding lines above");
     actions(relocated.properties(), applied, tooLate, all, out);
@@ -740,6 +740,40 @@ final class AgentRun {
       }
     }
     EntityQueryCommand.table(out, List.of("component", "counters (non-zero)"), rows);
+  }
+
+  /**
+   * Where the dead letters of this run went: the directory of each sink draining a channel named {@code deadletter}
+   * ({@code file_roll}'s {@code sink.directory}, an HDFS sink's {@code hdfs.path}), or the sink's type when it writes no
+   * file (a logger); never a directory that was not written.
+   */
+  static String deadLetterWhere(Properties p) {
+    List<String> where = new ArrayList<>();
+    for (String k : new TreeMap<>(propertiesMap(p)).keySet()) {
+      if (!k.matches("[^.]+\\.sinks\\.[^.]+\\.channel") || !p.getProperty(k).trim().equals("deadletter")) {
+        continue;
+      }
+      String base = k.substring(0, k.length() - ".channel".length());
+      String sink = base.substring(base.lastIndexOf('.') + 1);
+      String type = p.getProperty(base + ".type", "").trim();
+      String dir = p.getProperty(base + ".sink.directory");
+      if (dir == null) {
+        dir = p.getProperty(base + ".hdfs.path");
+      }
+      if (dir == null) {
+        dir = p.getProperty(base + ".directory");
+      }
+      where.add(dir != null ? "in " + dir.trim() : "to sink " + sink + " (" + type + ", no file)");
+    }
+    return where.isEmpty() ? "no sink drains a deadletter channel" : String.join(", ", where);
+  }
+
+  private static Map<String, String> propertiesMap(Properties p) {
+    Map<String, String> m = new TreeMap<>();
+    for (String k : p.stringPropertyNames()) {
+      m.put(k, p.getProperty(k));
+    }
+    return m;
   }
 
   /** The four actions of this run: decorations, routing and gating, exact counters, notifications. */

@@ -55,7 +55,7 @@ public final class Main {
     try {
       switch (args[0].toLowerCase(Locale.ROOT)) {
         case "normalize":
-          return NormalizeCommand.run(rest, out);
+          return NormalizeCommand.run(rest, out, err);
         case "diagram":
           return DiagramCommand.run(rest, out);
         case "validate":

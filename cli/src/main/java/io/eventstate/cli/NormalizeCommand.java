@@ -45,28 +45,71 @@ final class NormalizeCommand {
   }
 
   static int run(String[] args, PrintStream out) {
-    Options o = Options.parse(args, Set.of("conf", "agent", "source"), Set.of());
-    Path conf = Path.of(o.get("conf", Launcher.home().resolve("conf/flume/eventstate.properties").toString()));
-    AgentProperties agent = AgentProperties.load(conf, o.get("agent", "a1"));
-    String source = o.get("source", agent.sources().get(0));
-    if (!agent.sources().contains(source)) {
-      throw new CliException(conf + ": agent " + agent.agent() + " has no source '" + source + "'; sources: " + agent.sources());
-    }
+    return run(args, out, System.err);
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Options o = Options.parse(args, Set.of("conf", "agent", "source", "mapping", "header"), Set.of("whole"));
     if (o.positional().size() > 1) {
       throw new CliException("give at most one INPUT file (or - for stdin), got " + o.positional());
     }
-    List<Interceptor> chain = buildChain(agent, source);
-    PayloadSplitter splitter = PayloadSplitter.forSource(agent, source);
+    List<Interceptor> chain;
+    PayloadSplitter splitter;
+    if (o.has("mapping")) {
+      for (String k : List.of("conf", "agent", "source")) {
+        if (o.has(k)) {
+          throw new CliException("--mapping runs one mapping file alone; drop --" + k + " (or drop --mapping to run an "
+              + "agent's source)");
+        }
+      }
+      Path mapping = Path.of(o.get("mapping"));
+      if (!Files.isRegularFile(mapping)) {
+        throw new CliException("mapping file not found: " + mapping);
+      }
+      Interceptor.Builder b = new io.eventstate.flume.interceptor.NormalizingInterceptor.Builder();
+      try {
+        b.configure(new Context(Map.of(io.eventstate.core.json.JsonMapping.CONFIG_MAPPING_FILE, mapping.toString(),
+            "name", "normalize")));
+      } catch (RuntimeException e) {
+        throw new CliException(mapping + ": " + e.getMessage());
+      }
+      Interceptor i = b.build();
+      i.initialize();
+      chain = List.of(i);
+      splitter = PayloadSplitter.forMapping(mapping);
+    } else {
+      Path conf = Path.of(o.get("conf", Launcher.home().resolve("conf/flume/eventstate.properties").toString()));
+      AgentProperties agent = AgentProperties.load(conf, o.get("agent", "a1"));
+      String source = o.get("source", agent.sources().get(0));
+      if (!agent.sources().contains(source)) {
+        throw new CliException(conf + ": agent " + agent.agent() + " has no source '" + source + "'; sources: " + agent.sources());
+      }
+      chain = buildChain(agent, source);
+      splitter = PayloadSplitter.forSource(agent, source);
+    }
+    Map<String, String> requestHeaders = new java.util.LinkedHashMap<>();
+    for (String h : o.all("header")) {
+      int c = h.indexOf(':');
+      if (c <= 0) {
+        throw new CliException("--header '" + h + "' must be NAME: VALUE, e.g. --header 'X-GitHub-Event: issues'");
+      }
+      requestHeaders.put(h.substring(0, c).trim(), h.substring(c + 1).trim());
+    }
+    splitter.requestHeaders = requestHeaders;
+    boolean whole = o.has("whole");
     String input = o.positional().isEmpty() ? "-" : o.positional().get(0);
     try (InputStream in = new java.io.BufferedInputStream(open(input), 1 << 16);
          JsonGenerator g = JSON.createGenerator(out)) {
       g.setRootValueSeparator(null);
       // bytes as the sources read them: never decoded (bad UTF-8 stays bad and is refused by the normalizer), and a
       // spooling-directory line over the deserializer's limit is one dead letter, never cut into events
-      JsonLineReader reader = new JsonLineReader(in::read, splitter.maxLineBytes(), splitter.deadLetterMaxBytes());
+      JsonLineReader reader = whole ? null
+          : new JsonLineReader(in::read, splitter.maxLineBytes(), splitter.deadLetterMaxBytes());
       JsonLineReader.Line line;
       long lineNo = 0;
-      while ((line = reader.next()) != null) {
+      boolean first = true;
+      while ((line = whole ? wholeInput(in, first) : reader.next()) != null) {
+        first = false;
         lineNo++;
         if (splitter.skipsBlankLines() && line.isBlank()) {
           continue;
@@ -79,15 +122,25 @@ final class NormalizeCommand {
           continue;
         }
         for (Event event : events) {
-          Event result = event;
+          List<Event> results = new ArrayList<>(List.of(event));
           for (Interceptor i : chain) {
-            result = i.intercept(result);
-            if (result == null) {
+            results = i.intercept(new ArrayList<>(results));
+            if (results == null || results.isEmpty()) {
               break;
             }
           }
-          writeResult(g, lineNo, result);
+          if (results == null || results.isEmpty()) {
+            writeResult(g, lineNo, null);
+          } else {
+            for (Event r : results) {
+              writeResult(g, lineNo, r);
+            }
+          }
         }
+      }
+      if (splitter.emptyArrays() > 0) {
+        err.println("normalize: " + splitter.emptyArrays() + " exploded array(s) were empty and gave no event "
+            + "(counter explode.empty)");
       }
     } catch (IOException e) {
       throw new CliException("cannot read " + input + ": " + e.getMessage());
@@ -97,6 +150,15 @@ final class NormalizeCommand {
       }
     }
     return 0;
+  }
+
+  /** The whole input as one payload ({@code --whole}: a pretty-printed response over many lines), once. */
+  private static JsonLineReader.Line wholeInput(InputStream in, boolean first) throws IOException {
+    if (!first) {
+      return null;
+    }
+    byte[] all = in.readAllBytes();
+    return new JsonLineReader.Line(all, all.length, 0, null);
   }
 
   private static InputStream open(String input) throws IOException {

@@ -9,6 +9,7 @@ import java.util.Set;
 /** Minimal {@code --key value} / {@code --flag} parsing with clear errors. */
 final class Options {
   private final Map<String, String> values = new HashMap<>();
+  private final Map<String, List<String>> all = new HashMap<>();
   private final List<String> positional = new ArrayList<>();
 
   private Options() {
@@ -34,6 +35,7 @@ final class Options {
             inline = args[++i];
           }
           o.values.put(name, inline);
+          o.all.computeIfAbsent(name, k -> new ArrayList<>()).add(inline);
         } else if (flags.contains(name)) {
           o.values.put(name, "true");
         } else {
@@ -59,6 +61,11 @@ final class Options {
 
   String get(String name, String dflt) {
     return values.getOrDefault(name, dflt);
+  }
+
+  /** Every value of an option that may be repeated, in order. */
+  List<String> all(String name) {
+    return all.getOrDefault(name, List.of());
   }
 
   boolean has(String name) {

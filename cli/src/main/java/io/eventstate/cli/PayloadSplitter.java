@@ -1,5 +1,6 @@
 package io.eventstate.cli;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -28,6 +29,46 @@ abstract class PayloadSplitter {
   }
 
   abstract List<Event> split(JsonLineReader.Line line) throws RejectedPayloadException;
+
+  /** Request headers given on the command line ({@code --header}); only an HTTP handler's {@code headers.copy} reach events. */
+  Map<String, String> requestHeaders = Map.of();
+
+  /** The splitter of a mapping file ({@code normalize --mapping}): its handler keys, as an HTTP source would run them. */
+  static PayloadSplitter forMapping(Path mapping) {
+    io.eventstate.flume.interceptor.JsonHttpHandler handler = new io.eventstate.flume.interceptor.JsonHttpHandler();
+    try {
+      handler.configure(new Context(Map.of(io.eventstate.core.json.JsonMapping.CONFIG_MAPPING_FILE, mapping.toString())));
+    } catch (RuntimeException e) {
+      throw new CliException(mapping + ": " + e.getMessage());
+    }
+    return wrap(handler);
+  }
+
+  /** Exploded arrays that were empty so far (no event; the handler's {@code explode.empty} counter). */
+  long emptyArrays() {
+    return 0;
+  }
+
+  private static PayloadSplitter wrap(RawPayloadHandler handler) {
+    return new PayloadSplitter() {
+      @Override
+      long emptyArrays() {
+        return handler instanceof io.eventstate.flume.interceptor.JsonHttpHandler j && j.counters() != null
+            ? j.counters().get(io.eventstate.flume.interceptor.JsonHttpHandler.COUNTER_EMPTY) : 0;
+      }
+
+      @Override
+      List<Event> split(JsonLineReader.Line line) throws RejectedPayloadException {
+        try {
+          Map<String, String> h = handler instanceof io.eventstate.flume.interceptor.JsonHttpHandler j
+              ? j.pick(requestHeaders) : Map.of();
+          return handler.toEvents(line.body(), h);
+        } catch (HTTPBadRequestException e) {
+          throw new RejectedPayloadException(e.getMessage());
+        }
+      }
+    };
+  }
 
   /** Longest line taken whole (an HTTP payload line: its handler's own limit applies). */
   int maxLineBytes() {
@@ -107,15 +148,6 @@ abstract class PayloadSplitter {
     } catch (RuntimeException e) {
       throw new CliException(agent.file() + ": handler of source " + source + ": " + e.getMessage());
     }
-    return new PayloadSplitter() {
-      @Override
-      List<Event> split(JsonLineReader.Line line) throws RejectedPayloadException {
-        try {
-          return handler.toEvents(line.body(), Map.of());
-        } catch (HTTPBadRequestException e) {
-          throw new RejectedPayloadException(e.getMessage());
-        }
-      }
-    };
+    return wrap(handler);
   }
 }

@@ -49,17 +49,18 @@ import org.apache.flume.interceptor.InterceptorBuilderFactory;
  */
 final class ValidateCommand {
 
-  static final String USAGE = "validate [--conf DIR]";
+  static final String USAGE = "validate [--conf DIR | DIR]";
 
   private ValidateCommand() {
   }
 
   static int run(String[] args, PrintStream out) {
     Options o = Options.parse(args, Set.of("conf"), Set.of());
-    if (!o.positional().isEmpty()) {
-      throw new CliException("unexpected argument '" + o.positional().get(0) + "'; usage: ./eventstate " + USAGE);
+    if (o.positional().size() > 1 || (!o.positional().isEmpty() && o.has("conf"))) {
+      throw new CliException("unexpected argument '" + o.positional().get(o.positional().size() - 1)
+          + "'; give the configuration directory once, as --conf DIR or DIR; usage: ./eventstate " + USAGE);
     }
-    Path conf = Home.conf(o.get("conf"));
+    Path conf = Home.conf(o.positional().isEmpty() ? o.get("conf") : o.positional().get(0));
     List<String> problems = new ArrayList<>();
     int checked = 0;
     Path flume = conf.resolve("flume");
@@ -86,7 +87,11 @@ final class ValidateCommand {
       }
       checked++;
     }
-    if (catalog != null) {
+    if (catalog != null && !Files.isDirectory(conf.resolve("hive"))) {
+      // a user's own conf directory: no generated DDL to compare, which is not a problem
+      out.println("skipped schema (no " + conf.relativize(conf.resolve("hive")) + " directory; generate the Hive DDL with "
+          + "./eventstate ddl --conf " + conf + " --write if you query with Hive)");
+    } else if (catalog != null) {
       QuerySchema q = new QuerySchema(TableSchema.defaults(), catalog);
       Path hive = conf.resolve("hive");
       List<String> found = new ArrayList<>();
@@ -225,6 +230,15 @@ final class ValidateCommand {
    * naming unknown channels, sink groups, components it would remove), not already said above. The agents are
    * moved to a temporary directory first, so the check touches none of the configured paths.
    */
+  /** The installation an agent file {@code <root>/conf/flume/x.properties} belongs to (its relative paths start there). */
+  private static Path installationOf(Path file) {
+    Path p = file.toAbsolutePath().getParent();
+    for (int i = 0; i < 2 && p != null && p.getParent() != null; i++) {
+      p = p.getParent();
+    }
+    return p;
+  }
+
   private static List<String> flume(Path file, List<String> already) {
     List<String> out = new ArrayList<>();
     Path tmp = null;
@@ -232,7 +246,7 @@ final class ValidateCommand {
       tmp = Files.createTempDirectory("eventstate-validate");
       AgentFile agents = AgentFile.read(file);
       Relocation.Result r = Relocation.into(tmp).keepPorts()
-          .resolveFilesAgainst(Path.of("").toAbsolutePath(), Home.dir()).build().apply(agents, agents.agents());
+          .resolveFilesAgainst(Path.of("").toAbsolutePath(), Home.dir(), installationOf(file)).build().apply(agents, agents.agents());
       for (String a : agents.agents()) {
         RouteCheck.unmapped(r.properties(), a).forEach(u -> out.add(file + ": " + u));
         for (FlumeCheck.Problem p : FlumeCheck.check(r.properties(), tmp.resolve(a + ".properties"), a)) {

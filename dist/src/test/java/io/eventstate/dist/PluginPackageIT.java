@@ -268,6 +268,9 @@ class PluginPackageIT {
         props.setProperty(k, Integer.toString(port));
       } else if (k.endsWith(".checkpointDir") || k.endsWith(".dataDirs") || k.endsWith(".sink.directory")) {
         props.setProperty(k, Files.createDirectories(dir.resolve(k)).toString());
+      } else if (k.endsWith(".mapping.file")) {
+        // the shipped file's paths are relative to the installation root; the forked agent runs in the Flume home
+        props.setProperty(k, repo().resolve(props.getProperty(k).trim()).toString());
       }
     }
     props.setProperty("a1.sinks.hbase.table", table.getNameAsString());

@@ -177,13 +177,10 @@ public final class Relocation {
           for (String i : file.components(a + ".sources." + s, "interceptors")) {
             String ip = prefix + ".interceptors." + i;
             hbase(p, ip, changes);
-            String f = p.getProperty(ip + ".file");
-            if (!filesBases.isEmpty() && f != null && !f.isBlank() && !Path.of(f.trim()).isAbsolute()) {
-              Path resolved = filesBases.stream().map(b -> b.resolve(f.trim()).normalize()).filter(Files::exists)
-                  .findFirst().orElse(filesBases.get(0).resolve(f.trim()).normalize());
-              set(p, ip + ".file", resolved.toString(), changes);
-            }
+            resolveFile(p, ip + ".file", changes, true);
+            resolveFile(p, ip + ".mapping.file", changes, false);
           }
+          resolveFile(p, prefix + ".handler.mapping.file", changes, false);
         }
         for (String k : file.components(a, "sinks")) {
           String prefix = a + ".sinks." + k;
@@ -239,6 +236,19 @@ public final class Relocation {
     set(p, prefix + ".hbase.zookeeper.property.clientPort", Integer.toString(hbase.clientPort()), changes);
     if (hbase.znodeParent() != null) {
       set(p, prefix + ".znodeParent", hbase.znodeParent(), changes);
+    }
+  }
+
+  /** Makes a relative file key absolute against the first of {@link Builder#resolveFilesAgainst} bases that has it. */
+  private void resolveFile(Properties p, String key, List<String> changes, boolean evenIfMissing) {
+    String f = p.getProperty(key);
+    if (!filesBases.isEmpty() && f != null && !f.isBlank() && !Path.of(f.trim()).isAbsolute()) {
+      Path found = filesBases.stream().map(b -> b.resolve(f.trim()).normalize()).filter(Files::exists)
+          .findFirst().orElse(null);
+      if (found == null && !evenIfMissing) {
+        return; // a mapping file is looked up by the component itself (the working directory and its parents)
+      }
+      set(p, key, (found != null ? found : filesBases.get(0).resolve(f.trim()).normalize()).toString(), changes);
     }
   }
 

@@ -90,4 +90,32 @@ class RelocationTest {
     assertEquals("41510", r.properties().getProperty("a1.sinks.hbase.notify.port"));
     assertEquals("41510", r.properties().getProperty("n1.sources.avro.port"), "n1 is not moved");
   }
+
+  @Test
+  void mappingFilesFoundUnderABaseBecomeAbsoluteOthersAreLeftToTheComponent() throws Exception {
+    Path home = Files.createDirectories(work.resolve("home2/conf/flume/mappings"));
+    Files.writeString(home.resolve("feed.properties"), "entity.type = x\n");
+    Properties p = new Properties();
+    String[][] kv = {
+        {"a1.sources", "http"}, {"a1.channels", "c"}, {"a1.sinks", "k"},
+        {"a1.sources.http.type", "http"}, {"a1.sources.http.port", "41599"}, {"a1.sources.http.channels", "c"},
+        {"a1.sources.http.handler", "io.eventstate.flume.interceptor.JsonHttpHandler"},
+        {"a1.sources.http.handler.mapping.file", "conf/flume/mappings/feed.properties"},
+        {"a1.sources.http.interceptors", "n m"},
+        {"a1.sources.http.interceptors.n.type", "x"},
+        {"a1.sources.http.interceptors.n.mapping.file", "conf/flume/mappings/feed.properties"},
+        {"a1.sources.http.interceptors.m.type", "x"},
+        {"a1.sources.http.interceptors.m.mapping.file", "conf/flume/mappings/elsewhere.properties"},
+        {"a1.channels.c.type", "memory"}, {"a1.sinks.k.type", "logger"}, {"a1.sinks.k.channel", "c"},
+    };
+    for (String[] e : kv) {
+      p.setProperty(e[0], e[1]);
+    }
+    Relocation.Result r = Relocation.into(work.resolve("run2")).resolveFilesAgainst(work.resolve("nowhere"),
+        work.resolve("home2")).build().apply(AgentFile.of(p, "test"), List.of("a1"));
+    Properties out = r.properties();
+    assertEquals(home.resolve("feed.properties").toString(), out.getProperty("a1.sources.http.handler.mapping.file"));
+    assertEquals(home.resolve("feed.properties").toString(), out.getProperty("a1.sources.http.interceptors.n.mapping.file"));
+    assertEquals("conf/flume/mappings/elsewhere.properties", out.getProperty("a1.sources.http.interceptors.m.mapping.file"));
+  }
 }

@@ -109,6 +109,10 @@ public final class MachineDefinition {
   private final String description;
   private final String source;
   private final List<String> entityTypes;
+  /** Tags of which an event must carry one to be in scope, or null (every event). */
+  private final java.util.Set<String> scopeTags;
+  /** Event types in scope, or null (every event type). */
+  private final java.util.Set<String> scopeEvents;
   private final List<StateNode> topStates;
   private final List<StateNode> allStates;
   private final Map<String, StateNode> byPath;
@@ -138,6 +142,19 @@ public final class MachineDefinition {
     this.byPath = Map.copyOf(b.byPath);
     this.initial = b.initial;
     this.policy = b.policy;
+    this.scopeTags = b.scopeTags == null ? null : java.util.Set.copyOf(b.scopeTags);
+    java.util.Set<String> events = null;
+    if (b.scopeDeclared) {
+      events = new java.util.HashSet<>();
+      for (StateNode n : b.allStates) {
+        for (Transition t : n.transitions()) {
+          events.add(t.event());
+        }
+      }
+    } else if (b.scopeEvents != null) {
+      events = b.scopeEvents;
+    }
+    this.scopeEvents = events == null ? null : java.util.Set.copyOf(events);
     this.errorState = b.errorState;
     this.allowedLatenessNanos = b.allowedLateness;
     this.dedupeWindow = b.dedupeWindow;
@@ -200,6 +217,31 @@ public final class MachineDefinition {
   }
 
   /** The top-level states, in declaration order. */
+  /**
+   * Whether an event of an entity type this machine applies to is in its {@code scope}: it carries one of the scope's
+   * tags (when tags are given) and its type is one the scope names (when event types are given). Events outside the
+   * scope leave the state alone ({@link Outcome#NOT_APPLICABLE}).
+   */
+  public boolean inScope(io.eventstate.core.event.CanonicalEvent event) {
+    if (scopeEvents != null && !scopeEvents.contains(event.eventType())) {
+      return false;
+    }
+    if (scopeTags != null) {
+      for (String t : event.tags()) {
+        if (scopeTags.contains(t)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** Whether the machine has a {@code scope} besides its entity types. */
+  public boolean scoped() {
+    return scopeTags != null || scopeEvents != null;
+  }
+
   public List<StateNode> states() {
     return topStates;
   }
@@ -291,6 +333,9 @@ public final class MachineDefinition {
     String description;
     String source;
     List<String> entityTypes = new ArrayList<>();
+    java.util.Set<String> scopeTags;
+    java.util.Set<String> scopeEvents;
+    boolean scopeDeclared;
     List<StateNode> topStates = new ArrayList<>();
     List<StateNode> allStates = new ArrayList<>();
     Map<String, StateNode> byPath = new LinkedHashMap<>();

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class MachineParser {
 
   private static final Set<String> ROOT_KEYS = Set.of("kind", "name", "description", "entity_types", "initial",
-      "states", "no_transition", "error_state", "allowed_lateness", "dedupe_window", "counters", "attributes");
+      "states", "no_transition", "error_state", "allowed_lateness", "dedupe_window", "counters", "attributes", "scope");
   private static final Set<String> STATE_KEYS = Set.of("description", "initial", "final", "states", "on", "timeouts");
   private static final Set<String> TRANSITION_KEYS = Set.of("event", "guard", "target", "notify", "description");
   private static final Set<String> TIMEOUT_KEYS = Set.of("after", "since", "target", "notify", "description");
@@ -61,6 +61,7 @@ final class MachineParser {
     }
     readAttributes(root);
     readPolicy(root);
+    readScope(root);
     long lateness = f.duration(root, "allowed_lateness", "$", MachineDefinition.DEFAULT_ALLOWED_LATENESS_NANOS);
     b.allowedLateness = lateness;
     JsonNode dw = root.get("dedupe_window");
@@ -148,6 +149,47 @@ final class MachineParser {
         f.add("$.attributes." + e.getKey(), "type " + e.getValue() + " is not known", "use one of " + new TreeSet<>(ATTRIBUTE_TYPES));
       } else {
         b.attributeTypes.put(e.getKey(), t);
+      }
+    }
+  }
+
+  /**
+   * {@code "scope": {"tags": ["shop"], "event_types": "declared"}}: besides its entity types, the machine applies only
+   * to events carrying one of the tags (set by the tagging rules of the source that feeds it) and/or only to the event
+   * types it names in its transitions ({@code "declared"}) or in a list. Events outside the scope leave its state alone
+   * and are not counted as unexpected.
+   */
+  private void readScope(JsonNode root) {
+    JsonNode scope = root.get("scope");
+    if (scope == null) {
+      return;
+    }
+    if (!scope.isObject()) {
+      f.add("$.scope", "must be an object", "write e.g. \"scope\": {\"tags\": [\"shop\"]} or {\"event_types\": \"declared\"}");
+      return;
+    }
+    java.util.Iterator<String> names = scope.fieldNames();
+    while (names.hasNext()) {
+      String n = names.next();
+      if (!n.equals("tags") && !n.equals("event_types")) {
+        f.add("$.scope." + n, "unknown scope key '" + n + "'", "use tags (a list) and/or event_types (\"declared\" or a list)");
+      }
+    }
+    if (scope.has("tags")) {
+      b.scopeTags = new java.util.TreeSet<>(f.textList(scope, "tags", "$.scope", true));
+      if (b.scopeTags.isEmpty()) {
+        f.add("$.scope.tags", "no tag given", "list the tags that put an event in scope, e.g. [\"shop\"]");
+      }
+    }
+    JsonNode et = scope.get("event_types");
+    if (et != null) {
+      if (et.isTextual() && et.asText().equals("declared")) {
+        b.scopeDeclared = true;
+      } else if (et.isArray()) {
+        b.scopeEvents = new java.util.TreeSet<>(f.textList(scope, "event_types", "$.scope", true));
+      } else {
+        f.add("$.scope.event_types", "must be \"declared\" or a list of event types",
+            "write \"event_types\": \"declared\" (the events the transitions name) or [\"view_item\", ...]");
       }
     }
   }

@@ -70,6 +70,13 @@ public final class StateMachineEngine {
     if (state.started() && compare(event, state.lastEventTimeNanos(), state.lastEventId()) <= 0) {
       return new Step(state, state, Outcome.OUT_OF_ORDER, List.of());
     }
+    if (!def.inScope(event)) {
+      // outside the machine's scope: no transition, no counter; the watermark follows the entity's, so that the
+      // outcome of every later event does not depend on the order the out-of-scope ones arrived in
+      List<String> ids = window(state.recentIds(), event.eventId(), Math.max(1, def.dedupeWindow()));
+      EntityState next = new EntityState(state.path(), state.enteredAt(), event.eventTimeNanos(), ids, state.counters());
+      return new Step(state, next, Outcome.NOT_APPLICABLE, List.of());
+    }
     Run run = new Run(def, state, event.eventTimeNanos());
     run.fireTimeouts(event.eventTimeNanos());
     Outcome outcome = run.applyEvent(event);

@@ -79,50 +79,92 @@ public final class JsonNormalizer {
   private final int timeStart;
   private final int attrStart;
   private final String[] attrNames;
+  private final int zoneStart;
+  private final int zoneEnd;
+  private final int[] derivedSlots;
+  private final FieldSource[] derivedSources;
+  private final int[][] derivedPointerSlots;
+  private final ValueMap eventTypeMap;
 
   public JsonNormalizer(NormalizerSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
     PointerTrie trie = new PointerTrie();
+    List<Object[]> pending = new ArrayList<>();
     int s = 0;
     idStart = s;
     for (String p : spec.eventIdPaths()) {
-      PointerTrie.addSlot(trie.add(p), s++);
+      source(trie, p, s++, pending);
     }
     hashStart = s;
     for (String p : spec.eventIdHash()) {
-      PointerTrie.addSlot(trie.add(p), s++);
+      source(trie, p, s++, pending);
     }
     entityStart = s;
     for (NormalizerSpec.EntityCandidate c : spec.entity()) {
-      PointerTrie.addSlot(trie.add(c.pointer()), s++);
+      source(trie, c.pointer(), s++, pending);
     }
     typeStart = s;
     for (String p : spec.eventTypePaths()) {
-      PointerTrie.addSlot(trie.add(p), s++);
+      source(trie, p, s++, pending);
     }
     timeStart = s;
     for (String p : spec.timePaths()) {
-      PointerTrie.addSlot(trie.add(p), s++);
+      source(trie, p, s++, pending);
     }
     attrStart = s;
     attrNames = new String[spec.attributes().size()];
     for (int i = 0; i < attrNames.length; i++) {
       NormalizerSpec.NamedPointer a = spec.attributes().get(i);
       attrNames[i] = a.name();
+      if (!source(trie, a.pointer(), s, pending)) {
+        s++;
+        continue;
+      }
       PointerTrie.Node n = trie.add(a.pointer());
-      PointerTrie.addSlot(n, s++);
+      s++;
       if (n.structPrefix == null) {
         n.structPrefix = a.name();
       }
     }
+    zoneStart = s;
+    for (String p : spec.timeZonePaths()) {
+      source(trie, p, s++, pending);
+    }
+    zoneEnd = s;
     for (String p : spec.flatten()) {
       PointerTrie.Node n = trie.add(p);
       if (n.structPrefix == null) {
         n.structPrefix = PointerTrie.dottedName(p);
       }
     }
+    // sources that are not one pointer (headers, templates) fill their slot after the walk, from slots of their own
+    derivedSlots = new int[pending.size()];
+    derivedSources = new FieldSource[pending.size()];
+    derivedPointerSlots = new int[pending.size()][];
+    for (int i = 0; i < pending.size(); i++) {
+      derivedSlots[i] = (Integer) pending.get(i)[0];
+      derivedSources[i] = (FieldSource) pending.get(i)[1];
+      List<String> ptrs = derivedSources[i].pointers();
+      derivedPointerSlots[i] = new int[ptrs.size()];
+      for (int k = 0; k < ptrs.size(); k++) {
+        derivedPointerSlots[i][k] = s;
+        PointerTrie.addSlot(trie.add(ptrs.get(k)), s++);
+      }
+    }
     slotCount = s;
     root = trie.root;
+    eventTypeMap = spec.valueMaps().get(ValueMap.EVENT_TYPE);
+  }
+
+  /** Registers a source: a plain pointer gets its trie slot now (returns true), anything else is derived later. */
+  private static boolean source(PointerTrie trie, String src, int slot, List<Object[]> pending) {
+    FieldSource fs = FieldSource.parse(src);
+    if (fs.isPointer()) {
+      PointerTrie.addSlot(trie.add(src), slot);
+      return true;
+    }
+    pending.add(new Object[] {slot, fs});
+    return false;
   }
 
   public NormalizerSpec spec() {
@@ -141,6 +183,57 @@ public final class JsonNormalizer {
       return doNormalize(body, headers, arrivalMillis);
     } catch (RuntimeException | StackOverflowError e) {
       return NormalizeResult.invalid(NormalizeResult.INTERNAL, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Normalizes one raw event into one event per entity when {@link NormalizerSpec#fanout()} is set (else the one result
+   * of {@link #normalize}). Each entity candidate with a value gives one event (the same type and id twice give one);
+   * its event id is the MurmurHash3 x64-128 hex of the base id (configured or hashed, as without fan-out), the entity
+   * type and the entity id, separated by U+001F, so each is deterministic and distinct. Never throws.
+   */
+  public List<NormalizeResult> normalizeAll(byte[] body, Map<String, String> headers, long arrivalMillis) {
+    if (!spec.fanout()) {
+      return List.of(normalize(body, headers, arrivalMillis));
+    }
+    try {
+      NormalizeResult refused = precheck(body);
+      if (refused != null) {
+        return List.of(refused);
+      }
+      Walk w = new Walk(body);
+      try {
+        w.document();
+      } catch (BadJson e) {
+        String detail = e.offset < 0 ? e.getMessage() : e.getMessage() + " at " + where(body, e.offset);
+        return List.of(NormalizeResult.invalid(e.limit ? NormalizeResult.LIMIT : NormalizeResult.JSON, detail));
+      }
+      derive(w, headers);
+      List<NormalizeResult> out = new ArrayList<>();
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (int i = entityStart; i < typeStart; i++) {
+        if (w.values[i] == null) {
+          continue;
+        }
+        if (!seen.add(spec.entity().get(i - entityStart).type() + '\u001f' + w.values[i])) {
+          continue;
+        }
+        NormalizeResult r = assemble(body, headers, arrivalMillis, w, i);
+        if (r.isValid()) {
+          CanonicalEvent ev = r.event();
+          byte[] k = (ev.eventId() + '\u001f' + ev.entityType() + '\u001f' + ev.entityId()).getBytes(StandardCharsets.UTF_8);
+          r = NormalizeResult.valid(new CanonicalEvent(MurmurHash3.hash128Hex(k, 0, k.length), ev.entityType(),
+              ev.entityId(), ev.eventType(), ev.eventTimeNanos(), ev.timeSource(), ev.attributes(), new TreeSet<>(),
+              body));
+        }
+        out.add(r);
+      }
+      if (out.isEmpty()) {
+        out.add(assemble(body, headers, arrivalMillis, w, -1));
+      }
+      return out;
+    } catch (RuntimeException | StackOverflowError e) {
+      return List.of(NormalizeResult.invalid(NormalizeResult.INTERNAL, e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
   }
 
@@ -662,6 +755,8 @@ public final class JsonNormalizer {
     private final int maxAttributes;
     private final boolean emptyAsMissing;
     List<String> flat;
+    /** Whether the derived sources (headers, templates) were filled in. */
+    boolean derived;
 
     Captures(int slots, NormalizerSpec spec) {
       values = new String[slots];
@@ -818,7 +913,33 @@ public final class JsonNormalizer {
 
   /** The canonical event, or the reason, from what a walk captured. */
   NormalizeResult assemble(byte[] body, Map<String, String> headers, long arrivalMillis, Captures w) {
-    int e = first(w, entityStart, typeStart);
+    return assemble(body, headers, arrivalMillis, w, -1);
+  }
+
+  /** Fills the slots of sources that are not one pointer: headers and templates. */
+  private void derive(Captures w, Map<String, String> headers) {
+    if (w.derived) {
+      return;
+    }
+    w.derived = true;
+    for (int i = 0; i < derivedSlots.length; i++) {
+      int[] ps = derivedPointerSlots[i];
+      String[] pv = new String[ps.length];
+      for (int k = 0; k < ps.length; k++) {
+        pv[k] = w.values[ps[k]];
+      }
+      String v = derivedSources[i].evaluate(pv, headers, spec.emptyAsMissing());
+      if (v != null) {
+        w.values[derivedSlots[i]] = v;
+        w.kinds[derivedSlots[i]] = KIND_STRING;
+      }
+    }
+  }
+
+  /** The event of entity candidate slot {@code entitySlot}, or of the first candidate with a value when it is -1. */
+  NormalizeResult assemble(byte[] body, Map<String, String> headers, long arrivalMillis, Captures w, int entitySlot) {
+    derive(w, headers);
+    int e = entitySlot >= 0 ? entitySlot : first(w, entityStart, typeStart);
     if (e < 0) {
       return NormalizeResult.invalid(NormalizeResult.MISSING_FIELD, "no entity id at " + candidates(entityStart, typeStart));
     }
@@ -841,6 +962,15 @@ public final class JsonNormalizer {
       return NormalizeResult.invalid(NormalizeResult.MISSING_FIELD, "no event type at " + spec.eventTypePaths()
           + (eventType == null ? "" : " (empty string)") + " and no eventType.default");
     }
+    if (eventTypeMap != null && ty >= 0) {
+      String mapped = eventTypeMap.apply(eventType);
+      if (mapped == null) {
+        return NormalizeResult.invalid(NormalizeResult.UNMAPPED, "event type " + TimeFormat.quote(shorten(eventType))
+            + " at " + spec.eventTypePaths().get(ty - typeStart) + " is not in eventType.map (eventType.map.unmapped="
+            + "deadletter): add it to the map, or set eventType.map.unmapped to keep or default");
+      }
+      eventType = mapped;
+    }
     if (eventType.length() > spec.maxEventTypeLength()) {
       return tooLong("event type", eventType, NormalizerSpec.CONFIG_MAX_EVENT_TYPE_LENGTH, spec.maxEventTypeLength());
     }
@@ -853,8 +983,18 @@ public final class JsonNormalizer {
         return NormalizeResult.invalid(NormalizeResult.TIME, "time at " + spec.timePaths().get(tm - timeStart)
             + " is a boolean");
       }
+      java.time.ZoneId zone = spec.timeZone();
+      int zs = first(w, zoneStart, zoneEnd);
+      if (zs >= 0) {
+        try {
+          zone = java.time.ZoneId.of(w.values[zs].trim());
+        } catch (java.time.DateTimeException ex) {
+          return NormalizeResult.invalid(NormalizeResult.TIME, "zone " + TimeFormat.quote(shorten(w.values[zs])) + " at "
+              + spec.timeZonePaths().get(zs - zoneStart) + " is not a zone (e.g. Europe/Berlin, UTC, +02:00)");
+        }
+      }
       try {
-        nanos = spec.timeFormat().toNanos(w.values[tm], w.kinds[tm] == KIND_NUMBER);
+        nanos = spec.timeFormat().toNanos(w.values[tm], w.kinds[tm] == KIND_NUMBER, zone);
       } catch (InvalidTimeException ex) {
         return NormalizeResult.invalid(NormalizeResult.TIME, ex.getMessage() + " at " + spec.timePaths().get(tm - timeStart)
             + " (time.format " + spec.timeFormat().label() + ")");
@@ -928,6 +1068,25 @@ public final class JsonNormalizer {
     if (w.flat != null) {
       for (int i = 0; i < w.flat.size(); i += 2) {
         attrs.putIfAbsent(w.flat.get(i), w.flat.get(i + 1));
+      }
+    }
+    if (!spec.valueMaps().isEmpty()) {
+      for (Map.Entry<String, ValueMap> m : spec.valueMaps().entrySet()) {
+        if (!m.getKey().startsWith(ValueMap.ATTRIBUTE)) {
+          continue;
+        }
+        String name = m.getKey().substring(ValueMap.ATTRIBUTE.length());
+        String v = attrs.get(name);
+        if (v == null) {
+          continue;
+        }
+        String mapped = m.getValue().apply(v);
+        if (mapped == null) {
+          return NormalizeResult.invalid(NormalizeResult.UNMAPPED, "attribute " + name + " value "
+              + TimeFormat.quote(shorten(v)) + " is not in " + m.getValue().key() + " (" + m.getValue().key()
+              + ".unmapped=deadletter): add it to the map, or set the policy to keep or default");
+        }
+        attrs.put(name, mapped);
       }
     }
     int maxValue = spec.maxAttributeValueBytes();

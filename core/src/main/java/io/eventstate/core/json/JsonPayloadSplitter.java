@@ -25,8 +25,10 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
  * (objects separated by whitespace or newlines). Without {@code explode.path} every object is returned
  * byte for byte. With it, the array at that path in each object is exploded: each element becomes one
  * event, written as compact JSON with the configured parent fields ({@code explode.copy}) added after its own
- * fields; numbers keep their exact text. An object whose explode path is absent, not an array, or an empty
- * array is passed through whole, so nothing disappears silently.
+ * fields; numbers keep their exact text. An object whose explode path is absent or not an array is passed through
+ * whole, so nothing disappears silently; an empty array gives no event and is counted in
+ * {@link Result#emptyArrays()}. Explosion may go through several levels ({@code /data/trackings[]/checkpoints}),
+ * and {@code explode.copy} may take fields of every parent level ({@code slug:/data/trackings[]/slug}).
  *
  * <p>All or nothing: a malformed payload (bad JSON anywhere, a top-level value or array element that is not
  * an object, an exploded element that is not an object, a limit exceeded) gives a {@link Result} with a
@@ -42,9 +44,13 @@ public final class JsonPayloadSplitter {
    * @param events the raw events (empty when rejected)
    * @param reason null when accepted
    */
-  public record Result(List<byte[]> events, String reason) {
+  public record Result(List<byte[]> events, String reason, int emptyArrays) {
     public Result {
       events = List.copyOf(events);
+    }
+
+    public Result(List<byte[]> events, String reason) {
+      this(events, reason, 0);
     }
 
     public boolean isOk() {
@@ -69,23 +75,35 @@ public final class JsonPayloadSplitter {
 
   private final SplitterSpec spec;
   private final JsonFactory factory;
-  private final PointerTrie.Node root;
-  private final PointerTrie.Node explodeNode;
-  private final String[] copyNames;
+  /** Per explosion level: the trie of that level's copy pointers and its array. */
+  private final PointerTrie.Node[] roots;
+  private final PointerTrie.Node[] explodeNodes;
+  private final String[][] copyNames;
+  private final int levels;
 
   public JsonPayloadSplitter(SplitterSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.factory = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(spec.maxDepth()).build())
         .build();
-    PointerTrie trie = new PointerTrie();
-    copyNames = new String[spec.copy().size()];
-    for (int i = 0; i < copyNames.length; i++) {
-      copyNames[i] = spec.copy().get(i).name();
-      PointerTrie.addSlot(trie.add(spec.copy().get(i).pointer()), i);
+    List<String> lv = spec.levels();
+    levels = lv.size();
+    roots = new PointerTrie.Node[levels];
+    explodeNodes = new PointerTrie.Node[levels];
+    copyNames = new String[levels][];
+    for (int l = 0; l < levels; l++) {
+      PointerTrie trie = new PointerTrie();
+      List<String> names = new ArrayList<>();
+      for (NormalizerSpec.NamedPointer c : spec.copy()) {
+        if (SplitterSpec.levelOf(c.pointer()) == l) {
+          PointerTrie.addSlot(trie.add(SplitterSpec.inLevel(c.pointer())), names.size());
+          names.add(c.name());
+        }
+      }
+      copyNames[l] = names.toArray(new String[0]);
+      explodeNodes[l] = trie.add(lv.get(l));
+      roots[l] = trie.root;
     }
-    explodeNode = spec.explodePath() == null ? null : trie.add(spec.explodePath());
-    root = trie.root;
   }
 
   public SplitterSpec spec() {
@@ -123,6 +141,7 @@ public final class JsonPayloadSplitter {
       }
     }
     List<byte[]> out = new ArrayList<>();
+    int[] empty = new int[1];
     try (JsonParser p = factory.createParser(payload)) {
       JsonToken t = p.nextToken();
       if (t == null) {
@@ -134,7 +153,7 @@ public final class JsonPayloadSplitter {
           if (t != JsonToken.START_OBJECT) {
             throw new Reject("element " + i + " of the top-level array is " + describe(t) + ", every element must be an object");
           }
-          handleObject(p, payload, out);
+          handleObject(p, payload, out, empty);
           i++;
         }
         if (p.nextToken() != null) {
@@ -151,12 +170,12 @@ public final class JsonPayloadSplitter {
             throw new Reject("top-level value " + i + " is " + describe(t)
                 + ", must be an object (one object, an array of objects, or NDJSON)");
           }
-          handleObject(p, payload, out);
+          handleObject(p, payload, out, empty);
           i++;
         } while ((t = p.nextToken()) != null);
       }
     }
-    return new Result(out, null);
+    return new Result(out, null, empty[0]);
   }
 
   /** Per-object capture: slices of copied values and of exploded elements. */
@@ -173,22 +192,53 @@ public final class JsonPayloadSplitter {
     }
   }
 
-  private void handleObject(JsonParser p, byte[] payload, List<byte[]> out) throws IOException, Reject {
+  /** A parent value copied into exploded elements: its name and its bytes. */
+  private record Copy(String name, byte[] src, int start, int end) {
+  }
+
+  private void handleObject(JsonParser p, byte[] payload, List<byte[]> out, int[] empty) throws IOException, Reject {
     int start = (int) p.currentTokenLocation().getByteOffset();
-    if (explodeNode == null) {
-      p.skipChildren();
-      add(out, Arrays.copyOfRange(payload, start, (int) p.currentLocation().getByteOffset()));
+    p.skipChildren();
+    byte[] object = Arrays.copyOfRange(payload, start, (int) p.currentLocation().getByteOffset());
+    if (levels == 0) {
+      add(out, object);
       return;
     }
-    Capture c = new Capture(copyNames.length);
-    walk(p, JsonToken.START_OBJECT, root, c);
-    int end = (int) p.currentLocation().getByteOffset();
-    if (!c.exploded || c.elements.isEmpty()) {
-      add(out, Arrays.copyOfRange(payload, start, end));
+    explode(object, 0, List.of(), out, empty);
+  }
+
+  /**
+   * Explodes level {@code level} of one object: each element of its array goes one level deeper, or becomes an event
+   * at the last level. An empty array gives no event and is counted; an absent array (or not an array) passes the
+   * object through: whole at the top level, with the parents' copies below it.
+   */
+  private void explode(byte[] object, int level, List<Copy> inherited, List<byte[]> out, int[] empty)
+      throws IOException, Reject {
+    Capture c = new Capture(copyNames[level].length);
+    try (JsonParser p = factory.createParser(object)) {
+      walk(p, p.nextToken(), roots[level], c, explodeNodes[level], level);
+    }
+    List<Copy> copies = new ArrayList<>();
+    for (int i = 0; i < copyNames[level].length; i++) {
+      if (c.copyStart[i] >= 0) {
+        copies.add(new Copy(copyNames[level][i], object, c.copyStart[i], c.copyEnd[i]));
+      }
+    }
+    copies.addAll(inherited); // the nearest parent's value wins over a farther one of the same name
+    if (!c.exploded) {
+      add(out, level == 0 ? object : writeElement(object, new int[] {0, object.length}, inherited));
+      return;
+    }
+    if (c.elements.isEmpty()) {
+      empty[0]++;
       return;
     }
     for (int[] el : c.elements) {
-      add(out, writeElement(payload, el, c));
+      if (level + 1 < levels) {
+        explode(Arrays.copyOfRange(object, el[0], el[1]), level + 1, copies, out, empty);
+      } else {
+        add(out, writeElement(object, el, copies));
+      }
     }
   }
 
@@ -199,14 +249,15 @@ public final class JsonPayloadSplitter {
     out.add(event);
   }
 
-  private void walk(JsonParser p, JsonToken t, PointerTrie.Node node, Capture c) throws IOException, Reject {
+  private void walk(JsonParser p, JsonToken t, PointerTrie.Node node, Capture c, PointerTrie.Node explodeNode, int level)
+      throws IOException, Reject {
     int start = (int) p.currentTokenLocation().getByteOffset();
     if (node == explodeNode && t == JsonToken.START_ARRAY) {
       c.exploded = true;
       int i = 0;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
         if (t != JsonToken.START_OBJECT) {
-          throw new Reject("element " + i + " of " + spec.explodePath() + " is " + describe(t)
+          throw new Reject("element " + i + " of " + spec.levels().get(level) + " is " + describe(t)
               + ", explode.path must point to an array of objects");
         }
         int s = (int) p.currentTokenLocation().getByteOffset();
@@ -223,7 +274,7 @@ public final class JsonPayloadSplitter {
             p.skipChildren();
           }
         } else {
-          walk(p, t, child, c);
+          walk(p, t, child, c, explodeNode, level);
         }
       }
     } else if (t == JsonToken.START_ARRAY) {
@@ -235,7 +286,7 @@ public final class JsonPayloadSplitter {
             p.skipChildren();
           }
         } else {
-          walk(p, t, child, c);
+          walk(p, t, child, c, explodeNode, level);
         }
       }
     } else {
@@ -253,7 +304,7 @@ public final class JsonPayloadSplitter {
     }
   }
 
-  private byte[] writeElement(byte[] payload, int[] el, Capture c) throws IOException {
+  private byte[] writeElement(byte[] payload, int[] el, List<Copy> copies) throws IOException {
     ByteArrayBuilder buf = new ByteArrayBuilder(el[1] - el[0] + 64);
     try (JsonGenerator g = factory.createGenerator(buf)) {
       Set<String> own = new HashSet<>();
@@ -267,12 +318,12 @@ public final class JsonPayloadSplitter {
           copyExact(ep, ep.nextToken(), g);
         }
       }
-      for (int i = 0; i < copyNames.length; i++) {
-        if (c.copyStart[i] < 0 || own.contains(copyNames[i])) {
+      for (Copy c : copies) {
+        if (!own.add(c.name())) {
           continue;
         }
-        g.writeFieldName(copyNames[i]);
-        try (JsonParser cp = factory.createParser(payload, c.copyStart[i], c.copyEnd[i] - c.copyStart[i])) {
+        g.writeFieldName(c.name());
+        try (JsonParser cp = factory.createParser(c.src(), c.start(), c.end() - c.start())) {
           copyExact(cp, cp.nextToken(), g);
         }
       }

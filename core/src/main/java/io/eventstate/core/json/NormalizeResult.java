@@ -32,8 +32,11 @@ public record NormalizeResult(CanonicalEvent event, String reasonClass, String r
   public static final String MISSING_FIELD = "missing_field";
   /** A bug: an unexpected exception, turned into a reason so that the event is kept. */
   public static final String INTERNAL = "internal";
+  /** A value not in its value map whose policy is {@code deadletter} ({@code eventType.map.unmapped}). */
+  public static final String UNMAPPED = "unmapped";
   /** Every reason class. */
-  public static final List<String> REASON_CLASSES = List.of(JSON, TIME, TIME_FUTURE, LIMIT, MISSING_FIELD, INTERNAL);
+  public static final List<String> REASON_CLASSES = List.of(JSON, TIME, TIME_FUTURE, LIMIT, MISSING_FIELD, UNMAPPED,
+      INTERNAL);
 
   /** Reasons longer than this are cut, so a multi-MB value never ends up in a header. */
   public static final int MAX_REASON_CHARS = 300;

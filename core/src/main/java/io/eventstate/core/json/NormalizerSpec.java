@@ -122,7 +122,11 @@ public record NormalizerSpec(
     int maxEntityIdLength,
     int maxEventTypeLength,
     int maxAttributeValueBytes,
-    long maxFutureSkewNanos) {
+    long maxFutureSkewNanos,
+    Map<String, ValueMap> valueMaps,
+    java.time.ZoneId timeZone,
+    List<String> timeZonePaths,
+    boolean fanout) {
 
   /** Comma-separated JSON pointers to the event id; the first with a value wins. */
   public static final String CONFIG_EVENT_ID_PATHS = "eventId.paths";
@@ -172,6 +176,19 @@ public record NormalizerSpec(
   /** How far an event time may be ahead of the arrival time ({@code 30m}, {@code 1h}, {@code 1d}, {@code 0}). */
   public static final String CONFIG_TIME_MAX_FUTURE_SKEW = "time.maxFutureSkew";
 
+  /** Value map of the event type: {@code from=to, ...}. */
+  public static final String CONFIG_EVENT_TYPE_MAP = "eventType.map";
+  /** Prefix of every value-map key: {@code eventType.map*} for the event type, {@code attributes.map.<name>*} for an attribute. */
+  public static final String MAP_SUFFIX = ".map";
+  /** Prefix of the attribute value maps: {@code attributes.map.<name> = from=to, ...}. */
+  public static final String CONFIG_ATTRIBUTE_MAP_PREFIX = "attributes.map.";
+  /** The zone of naive local times (no offset in the value): {@code Europe/Berlin}, {@code UTC}, {@code +02:00}. */
+  public static final String CONFIG_TIME_ZONE = "time.zone";
+  /** Candidates for a zone taken from the event itself; used before {@link #CONFIG_TIME_ZONE}. */
+  public static final String CONFIG_TIME_ZONE_PATHS = "time.zone.paths";
+  /** {@code true}: one event per entity candidate that has a value, each with its own event id. */
+  public static final String CONFIG_ENTITY_FANOUT = "entity.fanout";
+
   /** Default of {@link #CONFIG_MAX_EVENT_ID_LENGTH}. */
   public static final int DEFAULT_MAX_EVENT_ID_LENGTH = 256;
   /** Default of {@link #CONFIG_MAX_ENTITY_TYPE_LENGTH}. */
@@ -214,7 +231,13 @@ public record NormalizerSpec(
       CONFIG_TIME_FORMAT, CONFIG_TIME_FALLBACK, CONFIG_TIME_MIN, CONFIG_ATTRIBUTES, CONFIG_ATTRIBUTES_FLATTEN, CONFIG_EMPTY_AS_MISSING,
       CONFIG_MAX_BODY_BYTES, CONFIG_MAX_DEPTH, CONFIG_MAX_ATTRIBUTES, CONFIG_MAX_EVENT_ID_LENGTH,
       CONFIG_MAX_ENTITY_TYPE_LENGTH, CONFIG_MAX_ENTITY_ID_LENGTH, CONFIG_MAX_EVENT_TYPE_LENGTH,
-      CONFIG_MAX_ATTRIBUTE_VALUE_BYTES, CONFIG_TIME_MAX_FUTURE_SKEW);
+      CONFIG_MAX_ATTRIBUTE_VALUE_BYTES, CONFIG_TIME_MAX_FUTURE_SKEW, CONFIG_TIME_ZONE, CONFIG_TIME_ZONE_PATHS,
+      CONFIG_ENTITY_FANOUT);
+
+  /** True for a key {@link #parse} accepts: {@link #KEYS} and the value-map keys. */
+  public static boolean isKey(String key) {
+    return KEYS.contains(key) || key.startsWith(CONFIG_EVENT_TYPE_MAP) || key.startsWith(CONFIG_ATTRIBUTE_MAP_PREFIX);
+  }
 
   /** One entity candidate: the entity type it implies and the pointer to the id. */
   public record EntityCandidate(String type, String pointer) {
@@ -240,6 +263,8 @@ public record NormalizerSpec(
     timePaths = List.copyOf(timePaths);
     attributes = List.copyOf(attributes);
     flatten = List.copyOf(flatten);
+    valueMaps = Map.copyOf(valueMaps);
+    timeZonePaths = List.copyOf(timeZonePaths);
     Objects.requireNonNull(timeFormat, "timeFormat");
     Objects.requireNonNull(timeFallback, "timeFallback");
   }
@@ -251,11 +276,20 @@ public record NormalizerSpec(
    * @throws IllegalArgumentException naming the key, the bad value and the fix
    */
   public static NormalizerSpec parse(Map<String, String> props) {
-    Objects.requireNonNull(props, "props");
-    SpecSupport.rejectUnknown(props, KEYS);
+    return parse(props, null);
+  }
 
-    List<String> eventIdPaths = SpecSupport.pointers(props, CONFIG_EVENT_ID_PATHS);
-    List<String> eventIdHash = SpecSupport.pointers(props, CONFIG_EVENT_ID_HASH);
+  /**
+   * Parses and validates a spec whose value-map files ({@code *.map.file}) are resolved against {@code baseDir}
+   * (the mapping file's directory), or against the working directory when it is null.
+   */
+  public static NormalizerSpec parse(Map<String, String> props, java.nio.file.Path baseDir) {
+    Objects.requireNonNull(props, "props");
+    new io.eventstate.core.config.ConfigReader(null, props).keys(KEYS).prefix(CONFIG_EVENT_TYPE_MAP + ".")
+        .prefix(CONFIG_EVENT_TYPE_MAP, CONFIG_EVENT_TYPE_MAP).prefix(CONFIG_ATTRIBUTE_MAP_PREFIX).rejectUnknown();
+
+    List<String> eventIdPaths = SpecSupport.sources(props, CONFIG_EVENT_ID_PATHS);
+    List<String> eventIdHash = SpecSupport.sources(props, CONFIG_EVENT_ID_HASH);
 
     List<EntityCandidate> entity = new ArrayList<>();
     boolean hasCandidates = props.containsKey(CONFIG_ENTITY);
@@ -268,7 +302,7 @@ public record NormalizerSpec(
     if (hasCandidates) {
       String v = props.get(CONFIG_ENTITY);
       for (String item : SpecSupport.list(props, CONFIG_ENTITY)) {
-        String[] np = SpecSupport.named(CONFIG_ENTITY, v, item, "entity type");
+        String[] np = SpecSupport.namedSource(CONFIG_ENTITY, v, item, "entity type");
         entity.add(new EntityCandidate(np[0], np[1]));
       }
       if (entity.isEmpty()) {
@@ -281,7 +315,7 @@ public record NormalizerSpec(
             + "' needs a constant entity type in '" + CONFIG_ENTITY_TYPE + "', e.g. package");
       }
       SpecSupport.checkName(CONFIG_ENTITY_TYPE, type.trim(), "entity type");
-      List<String> paths = SpecSupport.pointers(props, CONFIG_ENTITY_PATHS);
+      List<String> paths = SpecSupport.sources(props, CONFIG_ENTITY_PATHS);
       if (paths.isEmpty()) {
         throw SpecSupport.error(CONFIG_ENTITY_PATHS, String.valueOf(props.get(CONFIG_ENTITY_PATHS)),
             "needs at least one pointer to the entity id, e.g. /tracking_code");
@@ -295,7 +329,7 @@ public record NormalizerSpec(
           + CONFIG_ENTITY_PATHS + " = /tracking_code'");
     }
 
-    List<String> eventTypePaths = SpecSupport.pointers(props, CONFIG_EVENT_TYPE_PATHS);
+    List<String> eventTypePaths = SpecSupport.sources(props, CONFIG_EVENT_TYPE_PATHS);
     String eventTypeDefault = props.get(CONFIG_EVENT_TYPE_DEFAULT);
     if (eventTypeDefault != null) {
       eventTypeDefault = eventTypeDefault.trim();
@@ -308,7 +342,7 @@ public record NormalizerSpec(
           + CONFIG_EVENT_TYPE_DEFAULT + "' to a constant event type");
     }
 
-    List<String> timePaths = SpecSupport.pointers(props, CONFIG_TIME_PATHS);
+    List<String> timePaths = SpecSupport.sources(props, CONFIG_TIME_PATHS);
     TimeFormat timeFormat = DEFAULT_TIME_FORMAT;
     String tf = props.get(CONFIG_TIME_FORMAT);
     if (tf != null) {
@@ -345,7 +379,7 @@ public record NormalizerSpec(
     List<NamedPointer> attributes = new ArrayList<>();
     String av = props.get(CONFIG_ATTRIBUTES);
     for (String item : SpecSupport.list(props, CONFIG_ATTRIBUTES)) {
-      String[] np = SpecSupport.named(CONFIG_ATTRIBUTES, av, item, "attribute name");
+      String[] np = SpecSupport.namedSource(CONFIG_ATTRIBUTES, av, item, "attribute name");
       attributes.add(new NamedPointer(np[0], np[1]));
     }
     List<String> flatten = SpecSupport.pointers(props, CONFIG_ATTRIBUTES_FLATTEN);
@@ -391,8 +425,30 @@ public record NormalizerSpec(
       }
     }
 
+    java.time.ZoneId zone = null;
+    String tz = props.get(CONFIG_TIME_ZONE);
+    if (tz != null) {
+      try {
+        zone = java.time.ZoneId.of(tz.trim());
+      } catch (java.time.DateTimeException e) {
+        throw SpecSupport.error(CONFIG_TIME_ZONE, tz, "not a zone: write a region such as Europe/Berlin, UTC, or an "
+            + "offset such as +02:00");
+      }
+    }
+    List<String> zonePaths = SpecSupport.sources(props, CONFIG_TIME_ZONE_PATHS);
+    if (!zonePaths.isEmpty() && timePaths.isEmpty()) {
+      throw SpecSupport.error(CONFIG_TIME_ZONE_PATHS, props.get(CONFIG_TIME_ZONE_PATHS), "a zone needs a time: set "
+          + CONFIG_TIME_PATHS + " too, or remove this key");
+    }
+    boolean fanout = SpecSupport.boolValue(props, CONFIG_ENTITY_FANOUT, false);
+    if (fanout && entity.size() < 2) {
+      throw SpecSupport.error(CONFIG_ENTITY_FANOUT, props.get(CONFIG_ENTITY_FANOUT), "fan-out needs two or more entity "
+          + "candidates in '" + CONFIG_ENTITY + "' (e.g. issue:/issue/id, user:/sender/login); set it to false");
+    }
+    Map<String, ValueMap> maps = ValueMap.parseAll(props, baseDir, attributes);
+
     return new NormalizerSpec(eventIdPaths, eventIdHash, entity, eventTypePaths, eventTypeDefault, timePaths, timeFormat,
         fallback, timeMin, attributes, flatten, emptyAsMissing, maxBody, maxDepth, maxAttributes, maxEventId,
-        maxEntityType, maxEntityId, maxEventType, maxValue, skew);
+        maxEntityType, maxEntityId, maxEventType, maxValue, skew, maps, zone, zonePaths, fanout);
   }
 }

@@ -54,6 +54,48 @@ final class SpecSupport {
     return pointer;
   }
 
+  /**
+   * Validates a field source: a JSON pointer ({@code /user_id}), a request header ({@code header:X-GitHub-Event}) or a
+   * template of both with literal text ({@code {/repository/full_name}#{/issue/number}}). See {@link FieldSource}.
+   */
+  static String source(String key, String value, String source) {
+    try {
+      FieldSource.parse(source);
+    } catch (IllegalArgumentException e) {
+      throw error(key, value, e.getMessage());
+    }
+    if (source.startsWith("/")) {
+      return pointer(key, value, source);
+    }
+    for (String p : FieldSource.parse(source).pointers()) {
+      pointer(key, value, p);
+    }
+    return source;
+  }
+
+  static List<String> sources(Map<String, String> props, String key) {
+    List<String> out = new ArrayList<>();
+    for (String p : list(props, key)) {
+      out.add(source(key, props.get(key), p));
+    }
+    return List.copyOf(out);
+  }
+
+  /** A {@code name:source} item ({@link #source}). */
+  static String[] namedSource(String key, String value, String item, String what) {
+    int colon = item.indexOf(':');
+    if (colon <= 0) {
+      throw error(key, value, "'" + item + "' must be " + what + ":/pointer, e.g. user:/user_id");
+    }
+    String name = item.substring(0, colon).trim();
+    String src = item.substring(colon + 1).trim();
+    if (!NAME.matcher(name).matches()) {
+      throw error(key, value, "'" + name + "' in '" + item + "' is not a valid " + what
+          + "; use letters, digits, '_', '.' and '-' only");
+    }
+    return new String[] {name, source(key, value, src)};
+  }
+
   static List<String> pointers(Map<String, String> props, String key) {
     List<String> out = new ArrayList<>();
     for (String p : list(props, key)) {

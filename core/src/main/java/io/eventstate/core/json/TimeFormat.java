@@ -93,6 +93,15 @@ public enum TimeFormat {
    * @throws InvalidTimeException with the reason when the value is not a valid time in this format
    */
   public long toNanos(String text, boolean jsonNumber) throws InvalidTimeException {
+    return toNanos(text, jsonNumber, null);
+  }
+
+  /**
+   * Like {@link #toNanos(String, boolean)}, but an ISO-8601 time without a zone ({@code 2018-07-31T06:00:00}) is a
+   * local time in {@code zone} when that is not null. In a daylight-saving gap the time moves forward by the gap; in an
+   * overlap the earlier offset is used ({@link java.time.ZonedDateTime#of}).
+   */
+  public long toNanos(String text, boolean jsonNumber, java.time.ZoneId zone) throws InvalidTimeException {
     if (text.isEmpty()) {
       throw new InvalidTimeException("time is an empty string");
     }
@@ -101,12 +110,12 @@ public enum TimeFormat {
         if (jsonNumber) {
           throw new InvalidTimeException("time " + quote(text) + " is a number, time.format iso8601 expects a string");
         }
-        return parseIso(text);
+        return parseIso(text, zone);
       case AUTO:
         if (jsonNumber || looksNumeric(text)) {
           return parseNumber(text, -1);
         }
-        return parseIso(text);
+        return parseIso(text, zone);
       default:
         return parseNumber(text, nanosDigits);
     }
@@ -244,6 +253,11 @@ public enum TimeFormat {
 
   /** Parses ISO-8601 with a zone: see the class comment. */
   static long parseIso(String s) throws InvalidTimeException {
+    return parseIso(s, null);
+  }
+
+  /** Parses ISO-8601; a time without a zone is local to {@code zone}, or invalid when that is null. */
+  static long parseIso(String s, java.time.ZoneId zone) throws InvalidTimeException {
     int n = s.length();
     if (n < 17 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(13) != ':') {
       throw invalidIso(s);
@@ -286,8 +300,26 @@ public enum TimeFormat {
         nanoOfSecond *= POW10[9 - fd];
       }
     }
+    if (i >= n && zone != null) {
+      if (hour > 23 || minute > 59 || second > 59) {
+        throw invalidIso(s);
+      }
+      try {
+        java.time.Instant t = java.time.ZonedDateTime.of(year, month, day, hour, minute, second, (int) nanoOfSecond, zone)
+            .toInstant();
+        if (t.getEpochSecond() < 0) {
+          throw new InvalidTimeException("time " + quote(s) + " is before 1970-01-01");
+        }
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+      } catch (DateTimeException e) {
+        throw new InvalidTimeException("time " + quote(s) + " is not a valid date: " + e.getMessage());
+      } catch (ArithmeticException e) {
+        throw new InvalidTimeException("time " + quote(s) + " is after 2262-04-11, beyond 64-bit nanoseconds");
+      }
+    }
     if (i >= n) {
-      throw new InvalidTimeException("time " + quote(s) + " has no zone: add Z or an offset such as +02:00");
+      throw new InvalidTimeException("time " + quote(s) + " has no zone: add Z or an offset such as +02:00, or set "
+          + "time.zone (or time.zone.paths) in the mapping");
     }
     int offsetSeconds;
     char z = s.charAt(i);

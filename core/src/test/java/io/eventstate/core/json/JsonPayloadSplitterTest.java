@@ -84,9 +84,37 @@ class JsonPayloadSplitterTest {
   }
 
   @Test
-  void objectWithoutTheArrayIsPassedThroughWhole() {
+  void objectWithoutTheArrayIsPassedThroughWholeAndAnEmptyArrayGivesNoEventButIsCounted() {
     Map<String, String> p = Map.of("explode.path", "/e");
-    assertEquals(List.of("{\"s\":1}", "{\"e\":[]}", "{\"e\":{\"x\":1}}"), split(p, "{\"s\":1}\n{\"e\":[]}\n{\"e\":{\"x\":1}}"));
+    assertEquals(List.of("{\"s\":1}", "{\"e\":{\"x\":1}}"), split(p, "{\"s\":1}\n{\"e\":[]}\n{\"e\":{\"x\":1}}"));
+    JsonPayloadSplitter.Result r = new JsonPayloadSplitter(SplitterSpec.parse(p))
+        .split("{\"e\":[]}\n{\"e\":[]}".getBytes(StandardCharsets.UTF_8));
+    assertTrue(r.isOk());
+    assertEquals(0, r.events().size());
+    assertEquals(2, r.emptyArrays());
+  }
+
+  @Test
+  void explodesThroughSeveralLevelsWithFieldsOfEveryParentLevel() {
+    Map<String, String> p = Map.of("explode.path", "/data/items[]/checkpoints[]",
+        "explode.copy", "code:/meta/code, item:/data/items[]/id, slug:/data/items[]/slug");
+    String payload = "{\"meta\":{\"code\":200},\"data\":{\"items\":[{\"id\":\"a\",\"slug\":\"ups\",\"checkpoints\":"
+        + "[{\"t\":1},{\"t\":2,\"slug\":\"own\"}]},{\"id\":\"b\",\"checkpoints\":[]},{\"id\":\"c\",\"checkpoints\":"
+        + "[{\"t\":3.50}]}]}}";
+    JsonPayloadSplitter.Result r = new JsonPayloadSplitter(SplitterSpec.parse(p)).split(payload.getBytes(StandardCharsets.UTF_8));
+    assertTrue(r.isOk(), r.reason());
+    List<String> got = r.events().stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList();
+    assertEquals(List.of("{\"t\":1,\"item\":\"a\",\"slug\":\"ups\",\"code\":200}",
+        "{\"t\":2,\"slug\":\"own\",\"item\":\"a\",\"code\":200}", "{\"t\":3.50,\"item\":\"c\",\"code\":200}"), got);
+    assertEquals(1, r.emptyArrays());
+  }
+
+  @Test
+  void copyPointersMustLieInAParentLevel() {
+    assertThrows(io.eventstate.core.config.ConfigException.class, () -> SplitterSpec.parse(Map.of("explode.path",
+        "/data/items[]/checkpoints", "explode.copy", "x:/other[]/id")));
+    assertThrows(io.eventstate.core.config.ConfigException.class, () -> SplitterSpec.parse(Map.of("explode.path",
+        "/data/items[]/checkpoints", "explode.copy", "x:/data/items[]/checkpoints/0/t")));
   }
 
   @Test

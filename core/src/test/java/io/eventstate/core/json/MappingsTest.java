@@ -60,7 +60,7 @@ class MappingsTest {
   void everyMappingFileParses() throws IOException {
     try (Stream<Path> files = Files.list(TestPaths.mappings())) {
       List<Path> all = files.filter(f -> f.toString().endsWith(".properties")).collect(Collectors.toList());
-      assertEquals(7, all.size(), all.toString());
+      assertEquals(9, all.size(), all.toString());
       for (Path f : all) {
         JsonMapping.load(f);
       }

@@ -1,7 +1,9 @@
 package io.eventstate.flume.interceptor;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,6 +11,7 @@ import java.util.regex.Pattern;
 
 import org.apache.flume.Context;
 import org.apache.flume.Event;
+import org.apache.flume.event.EventBuilder;
 import org.apache.flume.conf.ConfigurationException;
 
 import io.eventstate.core.config.ConfigException;
@@ -17,6 +20,7 @@ import org.apache.flume.interceptor.Interceptor;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.event.TimeSource;
+import io.eventstate.core.json.JsonMapping;
 import io.eventstate.core.json.JsonNormalizer;
 import io.eventstate.core.json.NormalizeResult;
 import io.eventstate.core.json.NormalizerSpec;
@@ -31,7 +35,8 @@ import io.eventstate.core.json.NormalizerSpec;
  * An event that cannot be normalized keeps its body unchanged and gets {@code es.status=invalid},
  * {@code es.reason} (e.g. {@code time: time '' is an empty string at /time_utc}), {@code es.stage=normalize} and
  * {@code es.route=<route.invalid>}, for a multiplexing channel selector to send to the dead-letter channel.
- * The interceptor never throws, never drops an event and never returns more events than it got.
+ * The interceptor never throws and never drops an event; it returns more events than it got only with
+ * {@code entity.fanout} (one per entity of a raw event, counted in {@code events.fanout}).
  *
  * <table>
  * <caption>Keys (besides Flume's {@code type})</caption>
@@ -96,6 +101,8 @@ public class NormalizingInterceptor extends CountingInterceptor {
   public static final String COUNTER_INVALID_PREFIX = "invalid.";
   public static final String COUNTER_FALLBACK_HEADER = "time.fallback.header";
   public static final String COUNTER_FALLBACK_ARRIVAL = "time.fallback.arrival";
+  /** Events added by fan-out ({@code entity.fanout}): one raw event gave this many more than one. */
+  public static final String COUNTER_FANOUT = "events.fanout";
 
   private static final Pattern ROUTE = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
@@ -121,7 +128,7 @@ public class NormalizingInterceptor extends CountingInterceptor {
     this.routeValid = routeValid;
     this.routeInvalid = routeInvalid;
     this.clock = Objects.requireNonNull(clock, "clock");
-    String[] names = new String[6 + 2 + NormalizeResult.REASON_CLASSES.size()];
+    String[] names = new String[7 + 2 + NormalizeResult.REASON_CLASSES.size()];
     int i = 0;
     names[i++] = COUNTER_IN;
     names[i++] = COUNTER_VALID;
@@ -129,6 +136,7 @@ public class NormalizingInterceptor extends CountingInterceptor {
     names[i++] = COUNTER_FALLBACK_HEADER;
     names[i++] = COUNTER_FALLBACK_ARRIVAL;
     names[i++] = COUNTER_STRIPPED;
+    names[i++] = COUNTER_FANOUT;
     for (String c : NormalizeResult.REASON_CLASSES) {
       names[i++] = COUNTER_INVALID_PREFIX + c;
     }
@@ -142,6 +150,42 @@ public class NormalizingInterceptor extends CountingInterceptor {
   public EventstateCounters counters() {
     return counters;
   }
+
+  /**
+   * With {@code entity.fanout}, one raw event may become several (one per entity, each with the raw body); otherwise
+   * one out per event in, as {@link CountingInterceptor#intercept(List)}.
+   */
+  @Override
+  public List<Event> intercept(List<Event> events) {
+    if (events == null || !normalizer.spec().fanout()) {
+      return super.intercept(events);
+    }
+    List<Event> out = new ArrayList<>(events.size() * 2);
+    for (Event e : events) {
+      if (e == null) {
+        continue;
+      }
+      Map<String, String> original = e.getHeaders() == null ? new HashMap<>() : new HashMap<>(e.getHeaders());
+      pending = null;
+      out.add(intercept(e));
+      if (pending != null) {
+        for (NormalizeResult r : pending) {
+          Map<String, String> h = new HashMap<>(original);
+          if (!trustUpstreamHeaders) {
+            h.keySet().removeIf(k -> k.startsWith(EventHeaders.PREFIX));
+          }
+          apply(r, h, clock.millis());
+          out.add(EventBuilder.withBody(e.getBody(), h));
+          counters.increment(COUNTER_FANOUT);
+        }
+        pending = null;
+      }
+    }
+    return out;
+  }
+
+  /** The fan-out results after the first of the event being intercepted (single-threaded, like Flume's interceptors). */
+  private List<NormalizeResult> pending;
 
   @Override
   public Event intercept(Event event) {
@@ -179,27 +223,15 @@ public class NormalizingInterceptor extends CountingInterceptor {
         return event;
       }
       long arrival = clock.millis();
-      NormalizeResult r = normalizer.normalize(event.getBody(), headers, arrival);
-      if (r.isValid()) {
-        CanonicalEvent e = r.event();
-        if (!headers.isEmpty()) {
-          // an event normalized again (replayed from a dead-letter store, say) loses its old verdict
-          headers.remove(EventHeaders.REASON);
-          headers.remove(EventHeaders.STAGE);
-        }
-        EventHeaders.write(e, headers);
-        headers.put(EventHeaders.ARRIVAL_TIME, Long.toString(arrival));
-        headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
-        headers.put(EventHeaders.ROUTE, routeValid);
-        valid.incrementAndGet();
-        if (e.timeSource() == TimeSource.HEADER) {
-          counters.increment(COUNTER_FALLBACK_HEADER);
-        } else if (e.timeSource() == TimeSource.ARRIVAL) {
-          counters.increment(COUNTER_FALLBACK_ARRIVAL);
-        }
+      NormalizeResult r;
+      if (normalizer.spec().fanout()) {
+        List<NormalizeResult> all = normalizer.normalizeAll(event.getBody(), headers, arrival);
+        r = all.get(0);
+        pending = all.size() > 1 ? all.subList(1, all.size()) : null;
       } else {
-        markInvalid(headers, r.reasonClass(), r.reason());
+        r = normalizer.normalize(event.getBody(), headers, arrival);
       }
+      apply(r, headers, arrival);
     } catch (UnsupportedOperationException t) {
       if (readOnlyMayThrow) {
         throw t;
@@ -210,6 +242,29 @@ public class NormalizingInterceptor extends CountingInterceptor {
       markInvalid(headers, NormalizeResult.INTERNAL, NormalizeResult.INTERNAL + ": " + t);
     }
     return event;
+  }
+
+  private void apply(NormalizeResult r, Map<String, String> headers, long arrival) {
+    if (r.isValid()) {
+      CanonicalEvent e = r.event();
+      if (!headers.isEmpty()) {
+        // an event normalized again (replayed from a dead-letter store, say) loses its old verdict
+        headers.remove(EventHeaders.REASON);
+        headers.remove(EventHeaders.STAGE);
+      }
+      EventHeaders.write(e, headers);
+      headers.put(EventHeaders.ARRIVAL_TIME, Long.toString(arrival));
+      headers.put(EventHeaders.STATUS, EventHeaders.STATUS_VALID);
+      headers.put(EventHeaders.ROUTE, routeValid);
+      valid.incrementAndGet();
+      if (e.timeSource() == TimeSource.HEADER) {
+        counters.increment(COUNTER_FALLBACK_HEADER);
+      } else if (e.timeSource() == TimeSource.ARRIVAL) {
+        counters.increment(COUNTER_FALLBACK_ARRIVAL);
+      }
+    } else {
+      markInvalid(headers, r.reasonClass(), r.reason());
+    }
   }
 
   /** The reason of a read-stage refusal set by {@link JsonLineDeserializer}, or null. */
@@ -292,7 +347,8 @@ public class NormalizingInterceptor extends CountingInterceptor {
       name = n == null ? DEFAULT_NAME : checked(CONFIG_NAME, n);
       routeValid = rv == null ? DEFAULT_ROUTE_VALID : checked(CONFIG_ROUTE_VALID, rv);
       routeInvalid = ri == null ? DEFAULT_ROUTE_INVALID : checked(CONFIG_ROUTE_INVALID, ri);
-      spec = FlumeConfiguration.parse("NormalizingInterceptor '" + name + "'", () -> NormalizerSpec.parse(props));
+      spec = FlumeConfiguration.parse("NormalizingInterceptor '" + name + "'", () -> NormalizerSpec.parse(
+          JsonMapping.withFile(props, NormalizerSpec::isKey), JsonMapping.baseDir(props)));
     }
 
     private static String checked(String key, String value) {
