@@ -159,6 +159,7 @@ public final class SkewBenchmark {
         }
       }
       report(runs, configs, events, entities, batch, writeThreads, writers, rounds);
+      model(runs, configs, batch);
     } finally {
       for (ExecutorService p : pools) {
         if (p != null) {
@@ -193,6 +194,47 @@ public final class SkewBenchmark {
           StateOverheadBenchmark.median(vsUniform), med(rs, Run::cpuMicros), med(rs, Run::p50Ms), med(rs, Run::p99Ms),
           med(rs, Run::waitMeanMs), med(rs, run -> run.waitP99Ms()), 100 * med(rs, Run::topShare),
           med(rs, Run::entitiesPerBatch), med(rs, Run::topEventsPerBatch));
+    }
+  }
+
+  /**
+   * The capacity model of docs/performance.md, checked per round: CPU per event = c_event + c_entity × (entities per
+   * batch / batch size), the two costs fitted from the round's own uniform and single-entity runs; throughput = the
+   * cores those two runs used (rate × CPU per event, their mean) / the predicted CPU per event. Printed: each skewed
+   * configuration's predicted and measured figures, the medians of the rounds' own errors.
+   */
+  private static void model(Map<String, List<Run>> runs, List<Config> configs, int batch) {
+    List<Run> uniform = runs.get("state s=0");
+    List<Run> single = runs.get("single entity");
+    if (uniform == null || single == null) {
+      return;
+    }
+    for (Config c : configs) {
+      if (!c.state() || c.single() || c.exponent() == 0) {
+        continue;
+      }
+      List<Run> rs = runs.get(c.label());
+      double[] rateErr = new double[rs.size()];
+      double[] cpuErr = new double[rs.size()];
+      double[] predicted = new double[rs.size()];
+      for (int i = 0; i < rs.size(); i++) {
+        Run u = uniform.get(i);
+        Run s = single.get(i);
+        double perEntity = (u.cpuMicros() - s.cpuMicros()) / ((u.entitiesPerBatch() - s.entitiesPerBatch()) / batch);
+        double perEvent = s.cpuMicros() - perEntity * s.entitiesPerBatch() / batch;
+        double cores = (u.eventsPerSecond() * u.cpuMicros() + s.eventsPerSecond() * s.cpuMicros()) / 2e6;
+        double cpu = perEvent + perEntity * rs.get(i).entitiesPerBatch() / batch;
+        predicted[i] = cores * 1e6 / cpu;
+        rateErr[i] = 100 * (predicted[i] / rs.get(i).eventsPerSecond() - 1);
+        cpuErr[i] = 100 * (cpu / rs.get(i).cpuMicros() - 1);
+        System.out.printf(Locale.ROOT, "MODEL round %d %-14s c_event %.1f µs, c_entity %.1f µs, %.2f cores: predicted"
+                + " %,.0f events/s (%.1f CPU-µs/event), measured %,.0f (%.1f): %+.0f%% (CPU %+.0f%%)%n", i, c.label(),
+            perEvent, perEntity, cores, predicted[i], cpu, rs.get(i).eventsPerSecond(), rs.get(i).cpuMicros(),
+            rateErr[i], cpuErr[i]);
+      }
+      System.out.printf(Locale.ROOT, "RESULT MODEL %-14s predicted %,.0f events/s, measured %,.0f: median error %+.0f%%"
+              + " (CPU per event %+.0f%%)%n", c.label(), StateOverheadBenchmark.median(predicted),
+          med(rs, Run::eventsPerSecond), StateOverheadBenchmark.median(rateErr), StateOverheadBenchmark.median(cpuErr));
     }
   }
 
