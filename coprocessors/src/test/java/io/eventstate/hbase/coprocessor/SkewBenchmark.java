@@ -70,7 +70,7 @@ public final class SkewBenchmark {
   }
 
   /** One configuration of a round. */
-  private record Config(String label, double exponent, boolean single, boolean state) {
+  private record Config(String label, double exponent, boolean single, boolean state, boolean late) {
   }
 
   /** What one run measured. */
@@ -96,11 +96,15 @@ public final class SkewBenchmark {
     int maxStep = Integer.parseInt(a.get("maxStep"));
     String verify = a.get("verify");
     List<Config> configs = new ArrayList<>();
-    configs.add(new Config("plain s=0", 0, false, false));
+    configs.add(new Config("plain s=0", 0, false, false, false));
     for (String s : a.get("skews").split(",")) {
-      configs.add(s.equals("single") ? new Config("single entity", 0, true, true)
-          : new Config("state s=" + s, Double.parseDouble(s), false, true));
+      boolean late = s.endsWith("+late");
+      String x = late ? s.substring(0, s.length() - "+late".length()) : s;
+      configs.add(x.equals("single") ? new Config("single entity" + (late ? " +late" : ""), 0, true, true, late)
+          : new Config("state s=" + x + (late ? " +late" : ""), Double.parseDouble(x), false, true, late));
     }
+    double lateShare = Double.parseDouble(a.getOrDefault("lateShare", "0.05"));
+    int lateBy = Integer.parseInt(a.getOrDefault("lateBy", "300"));
     Map<String, String> props = StateTables.standardProperties();
     EntityStateSpec spec = EntityStateSpec.parse(props);
     List<ExecutorService> pools = new ArrayList<>();
@@ -121,19 +125,32 @@ public final class SkewBenchmark {
           List<CanonicalEvent> workload = c.single()
               ? StateOverheadBenchmark.workload(events, 1, 1, r * 31 + 7, x -> 0, maxStep)
               : StateOverheadBenchmark.workload(events, entities, 1, r * 31 + 7, zipf(entities, c.exponent()), maxStep);
+          List<CanonicalEvent> inOrder = workload;
+          if (c.late()) {
+            workload = delayed(workload, lateShare, lateBy, r);
+          }
           String name = "skew_" + (c.state() ? "state" : "plain") + "_" + (seq++);
           TableName tn = StateOverheadBenchmark.create(util, name, c.state() ? props : null,
               CoprocessorDescriptorBuilder.newBuilder(LockWaitProbe.class.getName())
                   .setPriority(Coprocessor.PRIORITY_USER - 1).build());
           try {
+            long lateBefore = 0;
             if (c.state()) {
               lockWaits(util, tn); // snapshots reset HBase's histograms
+              replays(util, tn);
+              lateBefore = ObserverMetrics.of(util, tn, m -> m.late).sum();
             }
             LockWaitProbe.reset();
             long[] batchNanos = new long[(workload.size() + batch - 1) / batch];
             double[] cpu = new double[1];
             double rate = write(util, tn, workload, batch, pools, writerPool, cpu, batchNanos);
             long observerWaits = c.state() ? lockWaits(util, tn) : 0;
+            if (c.late()) {
+              long[] rp = replays(util, tn);
+              System.out.printf(Locale.ROOT, "LATE %s: %d late events applied, %d replays, %.1f stored events replayed"
+                  + " per replay (mean)%n", c.label(), ObserverMetrics.of(util, tn, m -> m.late).sum() - lateBefore,
+                  rp[0], rp[1] / 10.0);
+            }
             long[] sorted = batchNanos.clone();
             Arrays.sort(sorted);
             double[] shape = shape(workload, batch);
@@ -150,7 +167,8 @@ public final class SkewBenchmark {
             if (r >= 0) {
               runs.computeIfAbsent(c.label(), k -> new ArrayList<>()).add(run);
               if (c.state() && (verify.equals("all") || verify.equals("first") && r == 0)) {
-                verify(util, tn, spec, workload, batch, c.label());
+                // late events are replayed: the state must still be that of the events in time order
+                verify(util, tn, spec, inOrder, batch, c.label());
               }
             }
           } finally {
@@ -266,6 +284,29 @@ public final class SkewBenchmark {
     };
   }
 
+  /**
+   * The workload with a share of its events each moved {@code by} places later: arriving after later events of their
+   * entity (if it had any in between), they are late events the observer replays.
+   */
+  static List<CanonicalEvent> delayed(List<CanonicalEvent> workload, double share, int by, int seed) {
+    Random r = new Random(seed ^ 0x5eed);
+    List<CanonicalEvent> out = new ArrayList<>(workload.size());
+    java.util.TreeMap<Integer, List<CanonicalEvent>> held = new java.util.TreeMap<>();
+    for (int i = 0; i < workload.size(); i++) {
+      List<CanonicalEvent> due = held.remove(i);
+      if (due != null) {
+        out.addAll(due);
+      }
+      if (r.nextDouble() < share) {
+        held.computeIfAbsent(i + by, k -> new ArrayList<>()).add(workload.get(i));
+      } else {
+        out.add(workload.get(i));
+      }
+    }
+    held.values().forEach(out::addAll);
+    return out;
+  }
+
   /** The hottest entity's share of the events, the mean distinct entities per batch, its mean events per batch. */
   private static double[] shape(List<CanonicalEvent> workload, int batch) {
     Map<String, Integer> counts = new HashMap<>();
@@ -323,6 +364,22 @@ public final class SkewBenchmark {
     long el = System.nanoTime() - t0;
     cpuMicrosPerEvent[0] = (os.getProcessCpuTime() - c0) / 1e3 / workload.size();
     return workload.size() / (el / 1e9);
+  }
+
+  /** Replays since the last call (the observer's recomputeLength histogram): their number, 10 × their mean length. */
+  private static long[] replays(HBaseTestingUtility util, TableName tn) {
+    Set<Histogram> hs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (EntityStateObserver.Metrics m : ObserverMetrics.metrics(util, tn)) {
+      hs.add(m.recomputeLength);
+    }
+    long n = 0;
+    double sum = 0;
+    for (Histogram h : hs) {
+      org.apache.hadoop.hbase.metrics.Snapshot snap = h.snapshot();
+      n += snap.getCount();
+      sum += (double) snap.getMean() * snap.getCount();
+    }
+    return new long[] {n, n == 0 ? 0 : Math.round(10 * sum / n)};
   }
 
   /** The observer's own lock waits since the last call (its histograms reset on a snapshot). */
