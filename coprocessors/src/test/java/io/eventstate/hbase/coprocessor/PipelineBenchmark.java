@@ -68,10 +68,13 @@ public final class PipelineBenchmark {
     Map<String, String> a = new HashMap<>(Map.of("events", "100000", "users", "20000", "rounds", "3", "warmup", "1",
         "post", "500"));
     Map<String, String> overrides = new LinkedHashMap<>();
+    Map<String, String> alternative = new LinkedHashMap<>();
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
       if (kv[0].startsWith("set.")) {
         overrides.put(kv[0].substring(4), kv[1]);
+      } else if (kv[0].startsWith("alt.")) {
+        alternative.put(kv[0].substring(4), kv[1]);
       } else {
         a.put(kv[0], kv[1]);
       }
@@ -87,40 +90,56 @@ public final class PipelineBenchmark {
     Path work = Files.createTempDirectory("pipeline-bench");
     SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
     HBaseTestingUtility util = holder.util;
-    List<Round> counted = new ArrayList<>();
+    Map<String, Map<String, String>> configs = new LinkedHashMap<>();
+    configs.put("agent file" + (overrides.isEmpty() ? "" : " " + overrides), overrides);
+    if (!alternative.isEmpty()) {
+      Map<String, String> alt = new LinkedHashMap<>(overrides);
+      alt.putAll(alternative);
+      configs.put("alternative " + alternative, alt);
+    }
+    Map<String, List<Round>> counted = new LinkedHashMap<>();
     try {
       for (int r = -warmup; r < rounds; r++) {
-        Round round = round(util, conf, work.resolve("round" + (r + warmup)), props, overrides, events, users, post,
-            r + warmup);
-        System.out.printf(Locale.ROOT, "%s: sources %,.0f events/s, end to end (HBase) %,.0f events/s, HDFS sink %,.0f"
-                + " events/s; baselines: sink path with state %,.0f events/s, one file channel put+take %,.0f events/s;"
-                + " end to end / sink path %.2f; CPU %.1f µs/event (sink path alone %.1f) by stage %s%n",
-            r < 0 ? "warm-up" : "round " + r, round.sourceRate(), round.endToEndRate(), round.hdfsRate(),
-            round.sinkPathRate(), round.channelRate(), round.endToEndRate() / round.sinkPathRate(), round.cpuPerEvent(),
-            round.sinkPathCpu(), round.cpuByStage());
-        if (r >= 0) {
-          counted.add(round);
+        List<String> order = new ArrayList<>(configs.keySet());
+        if (Math.floorMod(r, 2) == 1) {
+          java.util.Collections.reverse(order);
+        }
+        for (String label : order) {
+          int seed = (r + warmup) * 2 + (label.startsWith("alt") ? 1 : 0);
+          Round round = round(util, conf, work.resolve("run" + seed), props, configs.get(label), events, users, post,
+              seed, label.equals(order.get(0)) || configs.size() == 1);
+          System.out.printf(Locale.ROOT, "%s [%s]: sources %,.0f events/s, end to end (HBase) %,.0f events/s, HDFS sink"
+                  + " %,.0f events/s; baselines: sink path with state %,.0f events/s, one file channel put+take %,.0f"
+                  + " events/s; end to end / sink path %.2f; CPU %.1f µs/event (sink path alone %.1f) by stage %s%n",
+              r < 0 ? "warm-up" : "round " + r, label, round.sourceRate(), round.endToEndRate(), round.hdfsRate(),
+              round.sinkPathRate(), round.channelRate(), round.endToEndRate() / round.sinkPathRate(),
+              round.cpuPerEvent(), round.sinkPathCpu(), round.cpuByStage());
+          if (r >= 0) {
+            counted.computeIfAbsent(label, k -> new ArrayList<>()).add(round);
+          }
         }
       }
-      double[] ratio = new double[counted.size()];
-      for (int i = 0; i < ratio.length; i++) {
-        ratio[i] = counted.get(i).endToEndRate() / counted.get(i).sinkPathRate();
+      System.out.printf(Locale.ROOT, "RESULT events=%d users=%d rounds=%d (medians; the machine is shared)%n", events,
+          users, rounds);
+      for (Map.Entry<String, List<Round>> c : counted.entrySet()) {
+        List<Round> rs = c.getValue();
+        double[] ratio = new double[rs.size()];
+        for (int i = 0; i < ratio.length; i++) {
+          ratio[i] = rs.get(i).endToEndRate() / rs.get(i).sinkPathRate();
+        }
+        Map<String, Double> stages = new TreeMap<>();
+        for (String stage : rs.get(0).cpuByStage().keySet()) {
+          stages.put(stage, med(rs, x -> x.cpuByStage().getOrDefault(stage, 0.0)));
+        }
+        System.out.printf(Locale.ROOT, "RESULT [%s] sources (HTTP + spooldir, interceptors, channel puts) %,.0f events/s;"
+                + " end to end through EventSink %,.0f events/s; HDFS sink %,.0f events/s; sink path alone with state"
+                + " %,.0f events/s; one file channel put+take %,.0f events/s%n", c.getKey(), med(rs, Round::sourceRate),
+            med(rs, Round::endToEndRate), med(rs, Round::hdfsRate), med(rs, Round::sinkPathRate),
+            med(rs, Round::channelRate));
+        System.out.printf(Locale.ROOT, "RESULT [%s] end to end / sink path with state: %.2f (median of the rounds' own);"
+                + " CPU %.1f µs/event end to end, %.1f sink path alone; CPU µs/event by stage %s%n", c.getKey(),
+            StateOverheadBenchmark.median(ratio), med(rs, Round::cpuPerEvent), med(rs, Round::sinkPathCpu), stages);
       }
-      Map<String, Double> stages = new TreeMap<>();
-      for (String stage : counted.get(0).cpuByStage().keySet()) {
-        stages.put(stage, med(counted, x -> x.cpuByStage().getOrDefault(stage, 0.0)));
-      }
-      System.out.printf(Locale.ROOT, "RESULT events=%d users=%d rounds=%d overrides=%s (medians)%n", events, users,
-          rounds, overrides);
-      System.out.printf(Locale.ROOT, "RESULT sources (HTTP + spooldir, interceptors, channel puts) %,.0f events/s; end to"
-              + " end through EventSink %,.0f events/s; HDFS sink %,.0f events/s; sink path alone with state %,.0f"
-              + " events/s; one file channel put+take %,.0f events/s%n", med(counted, Round::sourceRate),
-          med(counted, Round::endToEndRate), med(counted, Round::hdfsRate), med(counted, Round::sinkPathRate),
-          med(counted, Round::channelRate));
-      System.out.printf(Locale.ROOT, "RESULT end to end / sink path with state: %.2f (median of the rounds' own);"
-              + " CPU %.1f µs/event end to end, %.1f sink path alone; CPU µs/event by stage %s%n",
-          StateOverheadBenchmark.median(ratio), med(counted, Round::cpuPerEvent), med(counted, Round::sinkPathCpu),
-          stages);
     } finally {
       holder.close();
     }
@@ -135,7 +154,8 @@ public final class PipelineBenchmark {
   }
 
   private static Round round(HBaseTestingUtility util, Path conf, Path dir, Map<String, String> props,
-      Map<String, String> overrides, int events, int users, int post, int seed) throws Exception {
+      Map<String, String> overrides, int events, int users, int post, int seed, boolean channelBaseline)
+      throws Exception {
     Files.createDirectories(dir);
     // the feeds: talk-style events as JSON arrays for HTTP, wikimedia-style lines in one file for the spooling source
     Random rnd = new Random(seed);
@@ -296,8 +316,8 @@ public final class PipelineBenchmark {
       StateOverheadBenchmark.drop(util, base);
     }
     // baseline 2: one file channel alone, configured as the agent's events channel
-    double channel = fileChannel(effective, dir.resolve("channel"), flume,
-        Integer.parseInt(effective.getProperty("a1.sources.wikimedia.batchSize", "100").trim()), sinkBatch);
+    double channel = channelBaseline ? fileChannel(effective, dir.resolve("channel"), flume,
+        Integer.parseInt(effective.getProperty("a1.sources.wikimedia.batchSize", "100").trim()), sinkBatch) : Double.NaN;
     return new Round(sourceRate, e2eRate, hdfsRate, sinkPath, channel, cpuByStage, cpuPerEvent, cpu[0]);
   }
 
