@@ -162,7 +162,7 @@ public final class PipelineBenchmark {
     List<String> talk = new ArrayList<>();
     List<String> wiki = new ArrayList<>();
     long[] clock = new long[users];
-    java.util.Arrays.fill(clock, 1_700_000_000_000L + seed * 86_400_000_000L);
+    java.util.Arrays.fill(clock, 1_700_000_000_000L + seed * 86_400_000L); // a day later per run
     String[] types = {"view_item", "view_item", "add_to_cart", "view_item", "begin_checkout", "shipping_submitted",
         "button_pressed"};
     for (int i = 0; i < events; i++) {
@@ -260,6 +260,9 @@ public final class PipelineBenchmark {
           }
           if (tHdfs == 0 && counter("sink", "hdfs", "EventDrainSuccessCount") - hdfsBefore >= events) {
             tHdfs = now;
+          }
+          if (counter("channel", "deadletter", "EventPutSuccessCount") > 0) {
+            throw new IllegalStateException("dead letters: the generated events are not all valid");
           }
         }
         feeding.get();
