@@ -162,8 +162,9 @@ final class AgentRun {
         Relocation.HBaseTarget target = new Relocation.HBaseTarget(plan.schema().tableName(),
             conf.get("hbase.zookeeper.quorum"), conf.getInt("hbase.zookeeper.property.clientPort", 2181),
             conf.get("zookeeper.znode.parent"));
-        Relocation.Result relocated = runAgents(plan, file, agents, work, target, feeds, err);
-        summary(c, plan, relocated, work, out);
+        long[] fed = new long[1];
+        Relocation.Result relocated = runAgents(plan, file, agents, work, target, feeds, err, fed);
+        summary(c, plan, relocated, work, out, fed[0]);
       }
     } else {
       Path state = Home.state();
@@ -172,11 +173,12 @@ final class AgentRun {
         boolean created = hbase.createStateTable(plan.schema(), plan.machines());
         err.println("eventstate " + plan.command() + ": table " + plan.schema().tableName()
             + (created ? " created" : " reused (stored data kept)") + "; HBase ready after " + seconds(t0));
+        long[] fed = new long[1];
         Relocation.Result relocated = runAgents(plan, file, agents, work,
             new Relocation.HBaseTarget(plan.schema().tableName(), "127.0.0.1", hbase.zooKeeperPort(), null), feeds,
-            err);
+            err, fed);
         try (Connection c = ConnectionFactory.createConnection(hbase.clientConfiguration())) {
-          summary(c, plan, relocated, work, out);
+          summary(c, plan, relocated, work, out, fed[0]);
         } catch (IOException e) {
           throw new CliException("cannot read the summary from HBase: " + HBaseAccess.firstLine(e));
         }
@@ -319,8 +321,12 @@ final class AgentRun {
     }
   }
 
+  /**
+   * Runs the agents, feeds them and waits until they drained; {@code fedToDrainedNanos[0]} receives the time from the
+   * first event fed to the last one drained.
+   */
   private static Relocation.Result runAgents(Plan plan, AgentFile file, List<String> agents, Path work,
-      Relocation.HBaseTarget target, List<Feed> feeds, PrintStream err) {
+      Relocation.HBaseTarget target, List<Feed> feeds, PrintStream err, long[] fedToDrainedNanos) {
     Relocation.Result r = relocation(plan, work, target).apply(file, agents);
     Map<String, Path> spools = new TreeMap<>();
     Map<String, Integer> ports = new TreeMap<>();
@@ -377,8 +383,10 @@ final class AgentRun {
       err.println("eventstate " + plan.command() + ": agents " + runner.agents().keySet() + " of " + plan.agentFile()
           + " running (effective configuration: " + effective + ")");
       reportLeftovers(plan, agents, file, earlier, leftover, err);
+      long fedAt = System.nanoTime();
       feed(feeds, ports, spools, err);
       awaitDrained(plan, agents, file, spools, err);
+      fedToDrainedNanos[0] = System.nanoTime() - fedAt;
       try {
         Files.deleteIfExists(unfinished);
       } catch (IOException e) {
@@ -664,7 +672,8 @@ final class AgentRun {
   }
 
   /** What the table holds (entities per state per machine, sessions, events, dead letters) and the agent's counters. */
-  private static void summary(Connection c, Plan plan, Relocation.Result relocated, Path work, PrintStream out) {
+  private static void summary(Connection c, Plan plan, Relocation.Result relocated, Path work, PrintStream out,
+      long fedToDrainedNanos) {
     TableSchema schema = plan.schema();
     Map<String, Map<String, Integer>> perMachine = new TreeMap<>();
     Map<String, Long> sessions = new TreeMap<>();
@@ -724,6 +733,7 @@ final class AgentRun {
         + "), gated " + all.getOrDefault("CHANNEL.gated", Map.of()).getOrDefault("EventPutSuccessCount", "0")
         + ", refused whole at HTTP: see the feeding lines above");
     actions(relocated.properties(), applied, tooLate, all, out);
+    speed(relocated.properties(), all, fedToDrainedNanos, out);
     landed(work.resolve(Relocation.HDFS_DIR), out);
     out.println("== agent counters (Flume JMX, also at -Dflume.monitoring.type=http)");
     List<List<String>> rows = new ArrayList<>();
@@ -774,6 +784,25 @@ final class AgentRun {
       m.put(k, p.getProperty(k));
     }
     return m;
+  }
+
+  /**
+   * The speed of this run: the events the {@code EventSink}s committed, from the first event fed to the last one
+   * drained (HBase's start-up and the summary excluded; the drain check polls every few hundred milliseconds).
+   */
+  private static void speed(Properties p, Map<String, Map<String, String>> all, long fedToDrainedNanos,
+      PrintStream out) {
+    long delivered = 0;
+    for (String k : p.stringPropertyNames()) {
+      if (k.matches("[^.]+\\.sinks\\.[^.]+\\.type") && EVENT_SINK.equals(p.getProperty(k).trim())) {
+        String sink = k.substring(k.indexOf(".sinks.") + ".sinks.".length(), k.length() - ".type".length());
+        String n = all.getOrDefault("SINK." + sink, Map.of()).getOrDefault("EventDrainSuccessCount", "0");
+        delivered += Long.parseLong(n.trim());
+      }
+    }
+    double seconds = fedToDrainedNanos / 1e9;
+    out.println(String.format(java.util.Locale.ROOT, "== speed: %,d events written to HBase in %.1f s, fed to drained:"
+        + " %,.0f events/s", delivered, seconds, seconds > 0 ? delivered / seconds : 0.0));
   }
 
   /** The four actions of this run: decorations, routing and gating, exact counters, notifications. */

@@ -39,6 +39,7 @@ class RunIT extends WithEventstateHome {
     String o = first.out();
     assertTrue(o.contains("== table eventstate: 6 events, 3 entities {door=3}, 0 dead letters"), o);
     assertTrue(o.contains("== machine door: entities per state"), o);
+    assertTrue(o.contains("== speed: 6 events written to HBase in "), o);
     assertTrue(o.lines().anyMatch(l -> l.matches("closed +1")) && o.lines().anyMatch(l -> l.matches("locked +1"))
         && o.lines().anyMatch(l -> l.matches("open +1")), o);
     assertTrue(o.contains("SINK.hbase"), o);

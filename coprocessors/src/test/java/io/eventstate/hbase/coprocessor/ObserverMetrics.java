@@ -19,23 +19,38 @@ final class ObserverMetrics {
 
   final Set<Counter> counters = Collections.newSetFromMap(new IdentityHashMap<>());
 
-  private ObserverMetrics(TableName table, Function<EntityStateObserver.Metrics, Counter> which) {
-    for (JVMClusterUtil.RegionServerThread t : SharedMiniCluster.util().getMiniHBaseCluster().getLiveRegionServerThreads()) {
-      for (HRegion r : t.getRegionServer().getRegions(table)) {
-        for (EntityStateObserver o : r.getCoprocessorHost().findCoprocessors(EntityStateObserver.class)) {
-          if (o.metrics != EntityStateObserver.Metrics.NONE) {
-            counters.add(which.apply(o.metrics));
-          }
-        }
-      }
-    }
-    if (counters.isEmpty()) {
-      throw new IllegalStateException("no state observer on the regions of " + table);
+  private ObserverMetrics(org.apache.hadoop.hbase.HBaseTestingUtility util, TableName table,
+      Function<EntityStateObserver.Metrics, Counter> which) {
+    for (EntityStateObserver.Metrics m : metrics(util, table)) {
+      counters.add(which.apply(m));
     }
   }
 
   static ObserverMetrics of(TableName table, Function<EntityStateObserver.Metrics, Counter> which) {
-    return new ObserverMetrics(table, which);
+    return new ObserverMetrics(SharedMiniCluster.util(), table, which);
+  }
+
+  static ObserverMetrics of(org.apache.hadoop.hbase.HBaseTestingUtility util, TableName table,
+      Function<EntityStateObserver.Metrics, Counter> which) {
+    return new ObserverMetrics(util, table, which);
+  }
+
+  /** The distinct metrics objects the observers of the table's regions hold. */
+  static Set<EntityStateObserver.Metrics> metrics(org.apache.hadoop.hbase.HBaseTestingUtility util, TableName table) {
+    Set<EntityStateObserver.Metrics> out = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (JVMClusterUtil.RegionServerThread t : util.getMiniHBaseCluster().getLiveRegionServerThreads()) {
+      for (HRegion r : t.getRegionServer().getRegions(table)) {
+        for (EntityStateObserver o : r.getCoprocessorHost().findCoprocessors(EntityStateObserver.class)) {
+          if (o.metrics != EntityStateObserver.Metrics.NONE) {
+            out.add(o.metrics);
+          }
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalStateException("no state observer on the regions of " + table);
+    }
+    return out;
   }
 
   long sum() {

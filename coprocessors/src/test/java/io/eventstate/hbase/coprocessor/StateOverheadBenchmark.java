@@ -123,15 +123,39 @@ public final class StateOverheadBenchmark {
    */
   static double run(HBaseTestingUtility util, String name, Map<String, String> props, List<CanonicalEvent> workload,
       int batch, ExecutorService pool, double[] cpuMicrosPerEvent) throws Exception {
-    TableSchema schema = new TableSchema(name, 4);
-    if (props == null) {
-      util.getAdmin().createTable(SchemaTool.descriptor(schema), SchemaTool.splitKeys(schema));
-    } else {
-      util.getAdmin().createTable(StateTables.descriptor(name, EntityStateObserver.class.getName(), null, props,
-          Map.of()), SchemaTool.splitKeys(schema));
+    TableName tn = create(util, name, props, null);
+    try {
+      return write(util, tn, workload, batch, pool, cpuMicrosPerEvent, null);
+    } finally {
+      drop(util, tn);
     }
+  }
+
+  /**
+   * A table made by the schema tool (4 regions); with {@code props}, plus the state observer with those table values;
+   * {@code extra} (may be null) adds a coprocessor of the caller's.
+   */
+  static TableName create(HBaseTestingUtility util, String name, Map<String, String> props,
+      org.apache.hadoop.hbase.client.CoprocessorDescriptor extra) throws Exception {
+    TableSchema schema = new TableSchema(name, 4);
+    org.apache.hadoop.hbase.client.TableDescriptor d = props == null ? SchemaTool.descriptor(schema)
+        : StateTables.descriptor(name, EntityStateObserver.class.getName(), null, props, Map.of());
+    if (extra != null) {
+      d = org.apache.hadoop.hbase.client.TableDescriptorBuilder.newBuilder(d).setCoprocessor(extra).build();
+    }
+    util.getAdmin().createTable(d, SchemaTool.splitKeys(schema));
     TableName tn = TableName.valueOf(name);
     util.waitTableAvailable(tn);
+    return tn;
+  }
+
+  /**
+   * Writes the workload through the sink's write path in batches; returns events per second, and in
+   * {@code cpuMicrosPerEvent[0]} the whole JVM's CPU time per event; {@code batchNanos} (may be null) receives each
+   * batch's write time.
+   */
+  static double write(HBaseTestingUtility util, TableName tn, List<CanonicalEvent> workload, int batch,
+      ExecutorService pool, double[] cpuMicrosPerEvent, long[] batchNanos) throws Exception {
     try (Table t = util.getConnection().getTable(tn)) {
       SinkWritePath sink = pool == null ? new SinkWritePath(t, util.getConnection().getRegionLocator(tn))
           : new SinkWritePath(t, util.getConnection().getRegionLocator(tn), pool);
@@ -139,8 +163,12 @@ public final class StateOverheadBenchmark {
           java.lang.management.ManagementFactory.getOperatingSystemMXBean();
       long c0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
-      for (int i = 0; i < workload.size(); i += batch) {
+      for (int i = 0, b = 0; i < workload.size(); i += batch, b++) {
+        long s0 = System.nanoTime();
         List<String> rejected = sink.write(workload.subList(i, Math.min(workload.size(), i + batch)));
+        if (batchNanos != null) {
+          batchNanos[b] = System.nanoTime() - s0;
+        }
         if (!rejected.isEmpty()) {
           throw new IllegalStateException("rejected: " + rejected);
         }
@@ -148,15 +176,26 @@ public final class StateOverheadBenchmark {
       long el = System.nanoTime() - t0;
       cpuMicrosPerEvent[0] = (os.getProcessCpuTime() - c0) / 1e3 / workload.size();
       return workload.size() / (el / 1e9);
-    } finally {
-      // every run starts from the same empty region server: no memstores of earlier tables left to flush
-      util.getAdmin().disableTable(tn);
-      util.getAdmin().deleteTable(tn);
-      System.gc(); // the dropped table's memstore is garbage now: collect it before the next run, not during it
     }
   }
 
+  /** Drops the table, then collects its memstore's garbage: every run starts from the same empty region server. */
+  static void drop(HBaseTestingUtility util, TableName tn) throws Exception {
+    util.getAdmin().disableTable(tn);
+    util.getAdmin().deleteTable(tn);
+    System.gc(); // the dropped table's memstore is garbage now: collect it before the next run, not during it
+  }
+
   static List<CanonicalEvent> workload(int n, int entities, int burst, int seed) {
+    return workload(n, entities, burst, seed, r -> r.nextInt(entities), 600);
+  }
+
+  /**
+   * {@code n} events of ~500 bytes; {@code next} picks the entity (0 to {@code entities - 1}; even: a package, odd:
+   * a user) every {@code burst} events; each entity's clock advances by 1 to {@code maxStepSeconds} seconds per event.
+   */
+  static List<CanonicalEvent> workload(int n, int entities, int burst, int seed,
+      java.util.function.ToIntFunction<Random> next, int maxStepSeconds) {
     Random r = new Random(seed);
     String pad = "x".repeat(380);
     long[] clock = new long[entities];
@@ -166,9 +205,9 @@ public final class StateOverheadBenchmark {
     int e = 0;
     for (int i = 0; i < n; i++) {
       if (i % burst == 0) {
-        e = r.nextInt(entities); // the next entity; it sends `burst` events in a row
+        e = next.applyAsInt(r); // the next entity; it sends `burst` events in a row
       }
-      clock[e] += (1 + r.nextInt(600)) * 1_000_000_000L;
+      clock[e] += (1 + r.nextInt(maxStepSeconds)) * 1_000_000_000L;
       boolean pkg = e % 2 == 0;
       String id = (pkg ? "pkg-" : "user-") + e;
       String type = pkg ? types[r.nextInt(types.length)] : "view";

@@ -38,12 +38,17 @@ import io.eventstate.core.config.ConfigReader;
  *   <tr><td>{@code poison.maxAttempts}</td><td>5</td><td>consecutive failed attempts of the batch at the head of
  *       the channel, for a reason HBase calls retryable, after which the sink writes it event by event: an event that
  *       still fails while its region answers reads is dead-lettered with the error (1 to 1000)</td></tr>
+ *   <tr><td>{@code idlePollMs}</td><td>0</td><td>when the channel is empty: 0 reports {@code BACKOFF}, and
+ *       Flume's sink runner then sleeps 1 s, 2 s, ... up to 5 s before it looks again (events arriving meanwhile
+ *       wait); above 0 the sink itself waits this long and reports {@code READY}, so it looks again at once (0 to
+ *       5000; the example agent sets 50)</td></tr>
  *   <tr><td>{@code notify.*}</td><td></td><td>notifications, parsed by the sink with {@code io.eventstate.core.act.NotifySpec}</td></tr>
  * </table>
  */
 public record EventSinkSpec(String table, int batchSize, long timeoutMs, String durability, int writeThreads,
     int poisonMaxAttempts, String zookeeperQuorum,
-    String znodeParent, String kerberosPrincipal, String kerberosKeytab, SortedMap<String, String> hbaseProperties) {
+    String znodeParent, String kerberosPrincipal, String kerberosKeytab, SortedMap<String, String> hbaseProperties,
+    long idlePollMs) {
 
   /** The prefix of the sink's notification keys (parsed by {@code io.eventstate.core.act.NotifySpec}). */
   public static final String NOTIFY_PREFIX = "notify.";
@@ -67,6 +72,8 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   public static final String CONFIG_KERBEROS_PRINCIPAL = "kerberosPrincipal";
   /** Kerberos keytab file of the sink. */
   public static final String CONFIG_KERBEROS_KEYTAB = "kerberosKeytab";
+  /** How long the sink waits by itself when the channel is empty (0: Flume's back-off). */
+  public static final String CONFIG_IDLE_POLL_MS = "idlePollMs";
   /** Prefix of keys passed through to the HBase client configuration. */
   public static final String HBASE_PREFIX = "hbase.";
 
@@ -83,7 +90,7 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
   /** Every exact key {@link #parse(Map)} accepts (besides {@code hbase.*}, {@code notify.*} and Flume's own). */
   public static final Set<String> KEYS = Set.of(CONFIG_TABLE, CONFIG_BATCH_SIZE, CONFIG_TIMEOUT_MS, CONFIG_DURABILITY,
       CONFIG_WRITE_THREADS, CONFIG_POISON_MAX_ATTEMPTS, CONFIG_ZOOKEEPER_QUORUM, CONFIG_ZNODE_PARENT, CONFIG_KERBEROS_PRINCIPAL,
-      CONFIG_KERBEROS_KEYTAB);
+      CONFIG_KERBEROS_KEYTAB, CONFIG_IDLE_POLL_MS);
 
   public EventSinkSpec {
     hbaseProperties = Collections.unmodifiableSortedMap(new TreeMap<>(hbaseProperties));
@@ -124,8 +131,9 @@ public record EventSinkSpec(String table, int batchSize, long timeoutMs, String 
     if (passThrough.containsKey("hbase.rpc.timeout")) {
       r.millis("hbase.rpc.timeout", timeoutMs, 1, Long.MAX_VALUE);
     }
+    long idlePollMs = r.millis(CONFIG_IDLE_POLL_MS, 0, 0, 5000);
     return new EventSinkSpec(table, batchSize, timeoutMs, durability, writeThreads, poisonMaxAttempts, quorum, znode, principal, keytab,
-        passThrough);
+        passThrough, idlePollMs);
   }
 
   /**

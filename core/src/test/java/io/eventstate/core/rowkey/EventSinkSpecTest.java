@@ -28,6 +28,7 @@ class EventSinkSpecTest {
     assertEquals("SYNC_WAL", s.durability());
     assertNull(s.zookeeperQuorum());
     assertEquals(4, s.writeThreads());
+    assertEquals(0, s.idlePollMs(), "Flume's own back-off unless asked");
     assertEquals("30000", s.clientProperties().get("hbase.client.operation.timeout"));
     assertEquals("30000", s.clientProperties().get("hbase.rpc.timeout"));
   }
@@ -40,6 +41,7 @@ class EventSinkSpecTest {
         timeoutMs = 5000
         durability = ASYNC_WAL
         writeThreads = 1
+        idlePollMs = 50ms
         zookeeperQuorum = zk1:2181,zk2:2181
         znodeParent = /hbase-secure
         kerberosPrincipal = flume/_HOST@EXAMPLE.COM
@@ -60,6 +62,7 @@ class EventSinkSpecTest {
     assertEquals(500, s.batchSize());
     assertEquals("ASYNC_WAL", s.durability());
     assertEquals(1, s.writeThreads());
+    assertEquals(50, s.idlePollMs());
   }
 
   @Test
@@ -73,6 +76,7 @@ class EventSinkSpecTest {
     rejects(Map.of("batchSize", "0"), "batchSize", "0", "from 1");
     rejects(Map.of("timeoutMs", "-5"), "timeoutMs", "-5");
     rejects(Map.of("writeThreads", "100"), "writeThreads", "100", "64");
+    rejects(Map.of("idlePollMs", "10s"), "idlePollMs", "10s");
   }
 
   @Test

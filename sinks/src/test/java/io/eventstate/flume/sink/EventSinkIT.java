@@ -159,6 +159,22 @@ class EventSinkIT {
   }
 
   @Test
+  void anIdleSinkWithIdlePollWaitsByItselfAndStaysReady() throws Exception {
+    TableSchema schema = TestTables.create("idle");
+    MemoryChannel ch = channel(new MemoryChannel());
+    Map<String, String> p = sinkProperties(schema.tableName());
+    p.put("idlePollMs", "200");
+    EventSink sink = sink(new EventSink(), ch, p, true);
+    long t0 = System.nanoTime();
+    assertEquals(Status.READY, sink.process(), "empty channel: no BACKOFF, so Flume's runner does not sleep 1-5 s");
+    assertTrue(System.nanoTime() - t0 >= 190_000_000L, "the sink waited idlePollMs itself");
+    assertEquals(1, sink.sinkCounter().getBatchEmptyCount());
+    put(ch, events(10, 2, "idle"));
+    assertEquals(Status.READY, sink.process());
+    assertEquals(10, sink.sinkCounter().getEventDrainSuccessCount());
+  }
+
+  @Test
   void sameEventsDeliveredTwiceAfterHBaseAcceptedLeaveIdenticalRowsAndCells() throws Exception {
     TableSchema replayed = TestTables.create("replay");
     TableSchema once = TestTables.create("once");
