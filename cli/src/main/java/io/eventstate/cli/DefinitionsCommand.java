@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.hadoop.hbase.Coprocessor;
+import io.eventstate.core.rowkey.TableSchema;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder;
@@ -90,8 +90,8 @@ final class DefinitionsCommand {
       }
       wanted.forEach(b::setValue);
       if (!loads) {
-        CoprocessorDescriptorBuilder cp = CoprocessorDescriptorBuilder.newBuilder(EmbeddedHBase.STATE_OBSERVER)
-            .setPriority(Coprocessor.PRIORITY_USER);
+        CoprocessorDescriptorBuilder cp = CoprocessorDescriptorBuilder.newBuilder(TableSchema.STATE_OBSERVER)
+            .setPriority(TableSchema.COPROCESSOR_PRIORITY);
         if (o.get("jar") != null) {
           cp.setJarPath(o.get("jar"));
         }

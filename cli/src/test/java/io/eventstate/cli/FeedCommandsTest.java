@@ -138,8 +138,8 @@ class FeedCommandsTest {
 
   @Test
   void perDayCountersAreNumbers() {
-    assertEquals(3L, LookupCommand.value("day.2021-03-04", StateColumns.longBytes(3)));
+    assertEquals(3L, EntityQueryCommand.value("day.2021-03-04", StateColumns.longBytes(3)));
     assertEquals("{\"s:day.2021-03-04\":3}", Json.write(java.util.Map.of("s:day.2021-03-04",
-        LookupCommand.value("day.2021-03-04", StateColumns.longBytes(3)))));
+        EntityQueryCommand.value("day.2021-03-04", StateColumns.longBytes(3)))));
   }
 }

@@ -1,6 +1,7 @@
 package io.eventstate.hbase.coprocessor;
 
 import static io.eventstate.hbase.coprocessor.StateTables.T0;
+import io.eventstate.testing.SharedMiniCluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,11 +1,12 @@
 package io.eventstate.hbase.coprocessor;
 
 import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.testing.SharedMiniCluster;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.interceptor.JsonHttpHandler;
 import io.eventstate.flume.testing.DataFeeds;
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -88,8 +89,8 @@ public final class PipelineBenchmark {
         StateTables.conf("sessions.json"), StateTables.conf("checkout.json")));
     Path conf = DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties");
     Path work = Files.createTempDirectory("pipeline-bench");
-    SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
-    HBaseTestingUtility util = holder.util;
+    AutoCloseable holder = SharedMiniCluster.startOutsideJUnit();
+    HBaseTestingUtility util = SharedMiniCluster.util();
     Map<String, Map<String, String>> configs = new LinkedHashMap<>();
     configs.put("agent file" + (overrides.isEmpty() ? "" : " " + overrides), overrides);
     if (!alternative.isEmpty()) {

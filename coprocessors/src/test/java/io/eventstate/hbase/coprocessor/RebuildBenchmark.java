@@ -1,6 +1,7 @@
 package io.eventstate.hbase.coprocessor;
 
 import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.testing.SharedMiniCluster;
 import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.SchemaTool;
@@ -45,8 +46,8 @@ public final class RebuildBenchmark {
     int rounds = Integer.parseInt(a.get("rounds"));
     int burst = Integer.parseInt(a.get("burst"));
     ExecutorService pool = Executors.newFixedThreadPool(4);
-    SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
-    HBaseTestingUtility util = holder.util;
+    AutoCloseable holder = SharedMiniCluster.startOutsideJUnit();
+    HBaseTestingUtility util = SharedMiniCluster.util();
     double[] live = new double[rounds];
     double[] rebuild = new double[rounds];
     double[] liveCpu = new double[rounds];

@@ -1,6 +1,7 @@
 package io.eventstate.hbase.coprocessor;
 
 import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.testing.SharedMiniCluster;
 import io.eventstate.core.rowkey.EventRowCodec;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.EntityRows;
@@ -112,8 +113,8 @@ public final class SkewBenchmark {
       pools.add(writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads) : null);
     }
     ExecutorService writerPool = Executors.newFixedThreadPool(writers);
-    SharedMiniCluster.Holder holder = SharedMiniCluster.Holder.start();
-    HBaseTestingUtility util = holder.util;
+    AutoCloseable holder = SharedMiniCluster.startOutsideJUnit();
+    HBaseTestingUtility util = SharedMiniCluster.util();
     int seq = 0;
     try {
       Map<String, List<Run>> runs = new LinkedHashMap<>();

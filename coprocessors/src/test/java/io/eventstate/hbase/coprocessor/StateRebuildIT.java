@@ -1,6 +1,7 @@
 package io.eventstate.hbase.coprocessor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import io.eventstate.testing.SharedMiniCluster;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

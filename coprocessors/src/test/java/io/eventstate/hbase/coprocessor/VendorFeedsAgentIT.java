@@ -1,6 +1,7 @@
 package io.eventstate.hbase.coprocessor;
 
 import static org.awaitility.Awaitility.await;
+import io.eventstate.testing.SharedMiniCluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
 import io.eventstate.flume.testing.DataFeeds;
-import io.eventstate.flume.testing.InProcessAgent;
+import io.eventstate.testing.InProcessAgent;
 
 /**
  * Two vendor feeds mapped by configuration alone, through the shipped example agent (its {@code aftership} and

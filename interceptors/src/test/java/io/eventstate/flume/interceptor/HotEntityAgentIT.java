@@ -18,8 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.eventstate.flume.testing.InProcessAgent;
-import io.eventstate.flume.testing.RecordingSink;
+import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.RecordingSink;
 
 /**
  * A real agent: HTTP source → NormalizingInterceptor → HotEntityInterceptor (at most 10 events of an entity per source
