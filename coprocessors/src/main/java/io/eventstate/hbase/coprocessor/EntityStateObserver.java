@@ -12,7 +12,6 @@ import io.eventstate.core.state.EntityStateProcessor;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EventRowReader;
 import io.eventstate.core.state.FutureSkewGuard;
-import io.eventstate.core.state.RowCells;
 import io.eventstate.core.state.StateColumns;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -289,7 +288,7 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
       CanonicalEvent event;
       try {
-        event = EventRowReader.readForState(row, key, new PutCells(eventCells));
+        event = EventRowReader.readForState(row, key, new RegionCells.InPlace(eventCells));
       } catch (IllegalArgumentException bad) {
         metrics.badInput.increment();
         throw new DoNotRetryIOException("Eventstate refused " + bad.getMessage());
@@ -318,44 +317,6 @@ public class EntityStateObserver implements RegionCoprocessor, RegionObserver {
       }
     }
     return byStateRow;
-  }
-
-  /** The event cells of a Put, read in place. */
-  private record PutCells(List<Cell> cells) implements RowCells {
-    @Override
-    public int size() {
-      return cells.size();
-    }
-
-    @Override
-    public byte[] qualifierArray(int i) {
-      return cells.get(i).getQualifierArray();
-    }
-
-    @Override
-    public int qualifierOffset(int i) {
-      return cells.get(i).getQualifierOffset();
-    }
-
-    @Override
-    public int qualifierLength(int i) {
-      return cells.get(i).getQualifierLength();
-    }
-
-    @Override
-    public byte[] valueArray(int i) {
-      return cells.get(i).getValueArray();
-    }
-
-    @Override
-    public int valueOffset(int i) {
-      return cells.get(i).getValueOffset();
-    }
-
-    @Override
-    public int valueLength(int i) {
-      return cells.get(i).getValueLength();
-    }
   }
 
   /** True if the mutation is a Put of nothing but the sink's {@code s:touch} cell. */

@@ -26,7 +26,6 @@ import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.regionserver.Region;
-import org.apache.hadoop.hbase.regionserver.RegionScanner;
 import org.apache.hadoop.hbase.util.Bytes;
 
 /**
@@ -94,7 +93,7 @@ final class RegionEntityRows implements EntityRows {
     Scan scan = new Scan().withStartRow(at.startBytes(), true).withStopRow(at.stopBytes(), false)
         .addColumn(E, Q_EVENT_ID);
     String[] max = new String[1];
-    forEachRow(scan, cells -> {
+    RegionCells.forEachRow(region, scan, cells -> {
       for (Cell cell : cells) {
         String id = Bytes.toString(CellUtil.cloneValue(cell));
         if (max[0] == null || id.compareTo(max[0]) > 0) {
@@ -114,7 +113,7 @@ final class RegionEntityRows implements EntityRows {
         .setReversed(true).addFamily(E).addFamily(D);
     List<StoredEvent> window = new ArrayList<>();
     StoredEvent[] snapshot = new StoredEvent[1];
-    forEachRow(reverse, cells -> {
+    RegionCells.forEachRow(region, reverse, cells -> {
       StoredEvent se = storedEvent(cells);
       if (se != null && isSnapshot.test(se)) {
         snapshot[0] = se;
@@ -126,7 +125,7 @@ final class RegionEntityRows implements EntityRows {
       return true;
     });
     KeyRange from = RowKeyCodec.eventsFrom(prefix, fromNanos);
-    forEachRow(new Scan().withStartRow(from.startBytes(), true).withStopRow(from.stopBytes(), false)
+    RegionCells.forEachRow(region, new Scan().withStartRow(from.startBytes(), true).withStopRow(from.stopBytes(), false)
         .addFamily(E).addFamily(D), cells -> {
           StoredEvent se = storedEvent(cells);
           if (se != null) {
@@ -135,21 +134,6 @@ final class RegionEntityRows implements EntityRows {
           return true;
         });
     return new ReplayWindow(snapshot[0], window);
-  }
-
-  /** Hands each row's cells to {@code row} until it returns false or the scan ends. */
-  private void forEachRow(Scan scan, Predicate<List<Cell>> row) throws IOException {
-    try (RegionScanner scanner = region.getScanner(scan)) {
-      List<Cell> cells = new ArrayList<>();
-      boolean more;
-      do {
-        cells.clear();
-        more = scanner.next(cells);
-        if (!cells.isEmpty() && !row.test(cells)) {
-          return;
-        }
-      } while (more);
-    }
   }
 
   private static StoredEvent storedEvent(List<Cell> cells) {

@@ -17,7 +17,6 @@ import io.eventstate.core.state.EntityStateProcessor;
 import io.eventstate.core.state.EntityStateProcessor.StoredEvent;
 import io.eventstate.core.state.EntityStateProcessor.StoredState;
 import io.eventstate.core.state.EventRowReader;
-import io.eventstate.core.state.RowCells;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -255,7 +254,7 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
     try {
       Map<String, Long> stateTs = new HashMap<>();
       Map<String, byte[]> stateCells = new HashMap<>();
-      long maxTs = 0;
+      long[] maxTs = {0};
       List<StoredEvent> events = new ArrayList<>();
       Map<String, Map<String, Long>> derivedTs = new HashMap<>();
       // the raw body is never looked at by the state: left on disk
@@ -263,62 +262,54 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
           .addFamily(E).addFamily(D).addFamily(S).setFilter(new org.apache.hadoop.hbase.filter.QualifierFilter(
               org.apache.hadoop.hbase.CompareOperator.NOT_EQUAL, new org.apache.hadoop.hbase.filter.BinaryComparator(
                   Q_BODY)));
-      try (RegionScanner scanner = region.getScanner(scan)) {
-        List<Cell> cells = new ArrayList<>();
-        boolean more;
-        do {
-          cells.clear();
-          more = scanner.next(cells);
-          if (cells.isEmpty()) {
-            continue;
-          }
-          String row = Bytes.toString(CellUtil.cloneRow(cells.get(0)));
-          if (Arrays.equals(CellUtil.cloneRow(cells.get(0)), stateRow)) {
-            for (Cell c : cells) {
-              if (CellUtil.matchingFamily(c, S)) {
-                String q = Bytes.toString(CellUtil.cloneQualifier(c));
-                stateCells.put(q, CellUtil.cloneValue(c));
-                stateTs.put(q, c.getTimestamp());
-                maxTs = Math.max(maxTs, c.getTimestamp());
-              }
-            }
-            continue;
-          }
-          DecodedKey k;
-          try {
-            k = RowKeyCodec.decode(row);
-          } catch (IllegalArgumentException e) {
-            continue;
-          }
-          if (k.kind() != RowKeyCodec.Kind.EVENT) {
-            continue;
-          }
-          List<Cell> e = new ArrayList<>(cells.size());
-          TreeMap<String, byte[]> d = new TreeMap<>();
-          Map<String, Long> dts = new HashMap<>();
+      RegionCells.forEachRow(region, scan, cells -> {
+        String row = Bytes.toString(CellUtil.cloneRow(cells.get(0)));
+        if (Arrays.equals(CellUtil.cloneRow(cells.get(0)), stateRow)) {
           for (Cell c : cells) {
-            if (CellUtil.matchingFamily(c, E)) {
-              e.add(c);
-            } else if (CellUtil.matchingFamily(c, D)) {
+            if (CellUtil.matchingFamily(c, S)) {
               String q = Bytes.toString(CellUtil.cloneQualifier(c));
-              d.put(q, CellUtil.cloneValue(c));
-              dts.put(q, c.getTimestamp());
+              stateCells.put(q, CellUtil.cloneValue(c));
+              stateTs.put(q, c.getTimestamp());
+              maxTs[0] = Math.max(maxTs[0], c.getTimestamp());
             }
           }
-          if (e.isEmpty()) {
-            continue; // derived cells without an event: not ours to judge
+          return true;
+        }
+        DecodedKey k;
+        try {
+          k = RowKeyCodec.decode(row);
+        } catch (IllegalArgumentException e) {
+          return true;
+        }
+        if (k.kind() != RowKeyCodec.Kind.EVENT) {
+          return true;
+        }
+        List<Cell> e = new ArrayList<>(cells.size());
+        TreeMap<String, byte[]> d = new TreeMap<>();
+        Map<String, Long> dts = new HashMap<>();
+        for (Cell c : cells) {
+          if (CellUtil.matchingFamily(c, E)) {
+            e.add(c);
+          } else if (CellUtil.matchingFamily(c, D)) {
+            String q = Bytes.toString(CellUtil.cloneQualifier(c));
+            d.put(q, CellUtil.cloneValue(c));
+            dts.put(q, c.getTimestamp());
           }
-          try { // read in place, as the observer reads a Put's cells
-            events.add(new StoredEvent(EventRowReader.readForState(row, k, new CellsInPlace(e)), d));
-          } catch (IllegalArgumentException bad) {
-            throw new DoNotRetryIOException("Eventstate cannot rebuild " + RowKeyCodec.fromBytes(stateRow) + ": "
-                + bad.getMessage());
-          }
-          derivedTs.put(row, dts);
-        } while (more);
-      }
+        }
+        if (e.isEmpty()) {
+          return true; // derived cells without an event: not ours to judge
+        }
+        try { // read in place, as the observer reads a Put's cells
+          events.add(new StoredEvent(EventRowReader.readForState(row, k, new RegionCells.InPlace(e)), d));
+        } catch (IllegalArgumentException bad) {
+          throw new DoNotRetryIOException("Eventstate cannot rebuild " + RowKeyCodec.fromBytes(stateRow) + ": "
+              + bad.getMessage());
+        }
+        derivedTs.put(row, dts);
+        return true;
+      });
       EntityRebuild.Result res = rebuild.rebuild(prefix, key.entityType(), key.entityId(),
-          new StoredState(stateCells, maxTs), events, options);
+          new StoredState(stateCells, maxTs[0]), events, options);
       if (!verifyOnly && res.writes()) {
         List<Mutation> ms = new ArrayList<>();
         int stateMutations = 0;
@@ -361,44 +352,6 @@ public final class StateRebuildEndpoint implements RegionCoprocessor {
       return res;
     } finally {
       lock.release();
-    }
-  }
-
-  /** Cells of one row's family, read in place. */
-  private record CellsInPlace(List<Cell> cells) implements RowCells {
-    @Override
-    public int size() {
-      return cells.size();
-    }
-
-    @Override
-    public byte[] qualifierArray(int i) {
-      return cells.get(i).getQualifierArray();
-    }
-
-    @Override
-    public int qualifierOffset(int i) {
-      return cells.get(i).getQualifierOffset();
-    }
-
-    @Override
-    public int qualifierLength(int i) {
-      return cells.get(i).getQualifierLength();
-    }
-
-    @Override
-    public byte[] valueArray(int i) {
-      return cells.get(i).getValueArray();
-    }
-
-    @Override
-    public int valueOffset(int i) {
-      return cells.get(i).getValueOffset();
-    }
-
-    @Override
-    public int valueLength(int i) {
-      return cells.get(i).getValueLength();
     }
   }
 
