@@ -147,18 +147,11 @@ public record JsonMapping(NormalizerSpec normalizer, SplitterSpec splitter) {
 
   /** Reads a properties file (UTF-8) and parses it; every problem names the file. */
   public static JsonMapping load(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file); Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-      Properties p = new Properties();
-      p.load(r);
-      Map<String, String> m = new HashMap<>();
-      for (String k : p.stringPropertyNames()) {
-        m.put(k, p.getProperty(k));
-      }
-      try {
-        return parse(m, file.toAbsolutePath().getParent());
-      } catch (ConfigException e) {
-        throw e.in(file.toString());
-      }
+    Map<String, String> m = read(file);
+    try {
+      return parse(m, file.toAbsolutePath().getParent());
+    } catch (ConfigException e) {
+      throw e.in(file.toString());
     }
   }
 

@@ -74,11 +74,7 @@ final class SpecSupport {
   }
 
   static List<String> sources(Map<String, String> props, String key) {
-    List<String> out = new ArrayList<>();
-    for (String p : list(props, key)) {
-      out.add(source(key, props.get(key), p));
-    }
-    return List.copyOf(out);
+    return list(props, key).stream().map(p -> source(key, props.get(key), p)).toList();
   }
 
   /** A {@code name:source} item ({@link #source}). */
@@ -97,26 +93,13 @@ final class SpecSupport {
   }
 
   static List<String> pointers(Map<String, String> props, String key) {
-    List<String> out = new ArrayList<>();
-    for (String p : list(props, key)) {
-      out.add(pointer(key, props.get(key), p));
-    }
-    return List.copyOf(out);
+    return list(props, key).stream().map(p -> pointer(key, props.get(key), p)).toList();
   }
 
   /** A {@code name:/pointer} item; the name is letters, digits, '_', '.', '-'. */
   static String[] named(String key, String value, String item, String what) {
-    int colon = item.indexOf(':');
-    if (colon <= 0) {
-      throw error(key, value, "'" + item + "' must be " + what + ":/pointer, e.g. user:/user_id");
-    }
-    String name = item.substring(0, colon).trim();
-    String ptr = item.substring(colon + 1).trim();
-    if (!NAME.matcher(name).matches()) {
-      throw error(key, value, "'" + name + "' in '" + item + "' is not a valid " + what
-          + "; use letters, digits, '_', '.' and '-' only");
-    }
-    return new String[] {name, pointer(key, value, ptr)};
+    String[] n = namedSource(key, value, item, what);
+    return new String[] {n[0], pointer(key, value, item.substring(item.indexOf(':') + 1).trim())};
   }
 
   static void checkName(String key, String value, String what) {
