@@ -62,37 +62,66 @@ public final class StateRebuildClient {
     }
 
     public Options withMachine(String m) {
-      return new Options(m, entityType, entityId, latenessNanos, verifyOnly, checkpoint, parallelism, budgetMillis,
-          samples);
+      return with(b -> b.machine = m);
     }
 
     public Options withEntity(String type, String id) {
-      return new Options(machine, type, id, latenessNanos, verifyOnly, checkpoint, parallelism, budgetMillis, samples);
+      return with(b -> {
+        b.entityType = type;
+        b.entityId = id;
+      });
     }
 
     public Options withLateness(long nanos) {
-      return new Options(machine, entityType, entityId, nanos, verifyOnly, checkpoint, parallelism, budgetMillis,
-          samples);
+      return with(b -> b.latenessNanos = nanos);
     }
 
     public Options withVerifyOnly(boolean v) {
-      return new Options(machine, entityType, entityId, latenessNanos, v, checkpoint, parallelism, budgetMillis,
-          samples);
+      return with(b -> b.verifyOnly = v);
     }
 
     public Options withCheckpoint(Path p) {
-      return new Options(machine, entityType, entityId, latenessNanos, verifyOnly, p, parallelism, budgetMillis,
-          samples);
+      return with(b -> b.checkpoint = p);
     }
 
     public Options withBudgetMillis(long ms) {
-      return new Options(machine, entityType, entityId, latenessNanos, verifyOnly, checkpoint, parallelism, ms,
-          samples);
+      return with(b -> b.budgetMillis = ms);
     }
 
     public Options withParallelism(int n) {
-      return new Options(machine, entityType, entityId, latenessNanos, verifyOnly, checkpoint, n, budgetMillis,
-          samples);
+      return with(b -> b.parallelism = n);
+    }
+
+    private Options with(java.util.function.Consumer<Change> change) {
+      Change c = new Change(this);
+      change.accept(c);
+      return new Options(c.machine, c.entityType, c.entityId, c.latenessNanos, c.verifyOnly, c.checkpoint,
+          c.parallelism, c.budgetMillis, c.samples);
+    }
+
+    /** The fields of a copy being changed. */
+    private static final class Change {
+      String machine;
+      String entityType;
+      String entityId;
+      long latenessNanos;
+      boolean verifyOnly;
+      Path checkpoint;
+      int parallelism;
+      long budgetMillis;
+      int samples;
+
+      Change(Options o) {
+        machine = o.machine;
+        entityType = o.entityType;
+        entityId = o.entityId;
+        latenessNanos = o.latenessNanos;
+        verifyOnly = o.verifyOnly;
+        checkpoint = o.checkpoint;
+        parallelism = o.parallelism;
+        budgetMillis = o.budgetMillis;
+        samples = o.samples;
+      }
     }
   }
 

@@ -87,13 +87,7 @@ class ExampleAgentStateIT {
     EntityStateSpec spec = StateTables.spec(props);
     TableName tn = StateTables.create("agentstate", props);
     Path data = DataFeeds.sharedData();
-    Path conf = DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties");
-    try (InProcessAgent agent = InProcessAgent.fromFile(conf, "a1").workDir(dir)
-        .override("sinks.hbase.table", tn.getNameAsString())
-        .override("sinks.hbase.zookeeperQuorum", "127.0.0.1")
-        .override("sinks.hbase.hbase.zookeeper.property.clientPort",
-            Integer.toString(SharedMiniCluster.util().getZkCluster().getClientPort()))
-        .start()) {
+    try (InProcessAgent agent = StateTables.exampleAgent(dir, tn.getNameAsString()).start()) {
       List<Event> offline = DataFeeds.offline(agent.propertiesFile(), data, VARIANT);
       List<CanonicalEvent> valid = new ArrayList<>();
       for (Event e : offline) {

@@ -80,13 +80,11 @@ public final class SkewBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>(Map.of("events", "50000", "batch", "100", "rounds", "3", "entities", "10000",
-        "writeThreads", "4", "warmup", "2", "writers", "1", "skews", "0,0.8,1.1,1.5,single", "verify", "first"));
-    a.put("maxStep", "60");
-    for (String arg : args) {
-      String[] kv = arg.split("=", 2);
-      a.put(kv[0], kv[1]);
-    }
+    Map<String, String> defaults = new HashMap<>(Map.of("events", "50000", "batch", "100", "rounds", "3",
+        "entities", "10000", "writeThreads", "4", "warmup", "2", "writers", "1", "skews", "0,0.8,1.1,1.5,single",
+        "verify", "first"));
+    defaults.put("maxStep", "60");
+    Map<String, String> a = StateOverheadBenchmark.arguments(args, defaults);
     int events = Integer.parseInt(a.get("events"));
     int batch = Integer.parseInt(a.get("batch"));
     int rounds = Integer.parseInt(a.get("rounds"));

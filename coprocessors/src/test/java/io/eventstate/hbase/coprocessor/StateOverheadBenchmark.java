@@ -40,13 +40,22 @@ public final class StateOverheadBenchmark {
   private StateOverheadBenchmark() {
   }
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a = new java.util.HashMap<>(Map.of("events", "100000", "batch", "100", "rounds", "3", "entities", "1000",
-        "writeThreads", "4", "warmup", "3", "only", "both", "burst", "1"));
+  /** {@code key=value} arguments over the defaults; an unknown key is refused. */
+  static Map<String, String> arguments(String[] args, Map<String, String> defaults) {
+    Map<String, String> a = new java.util.HashMap<>(defaults);
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
+      if (kv.length != 2 || !a.containsKey(kv[0])) {
+        throw new IllegalArgumentException("unknown argument '" + arg + "'; the arguments and their defaults: " + a);
+      }
       a.put(kv[0], kv[1]);
     }
+    return a;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = arguments(args, Map.of("events", "100000", "batch", "100", "rounds", "3", "entities",
+        "1000", "writeThreads", "4", "warmup", "3", "only", "both", "burst", "1"));
     int events = Integer.parseInt(a.get("events"));
     int batch = Integer.parseInt(a.get("batch"));
     int rounds = Integer.parseInt(a.get("rounds"));

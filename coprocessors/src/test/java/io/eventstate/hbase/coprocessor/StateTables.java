@@ -319,4 +319,15 @@ final class StateTables {
     byte[] b = row.get("s:" + StateColumns.machineCounters(machine));
     return b == null ? new TreeMap<>() : new TreeMap<>(StateColumns.decodeCounters(b));
   }
+
+  /** The shipped example agent in this process, its EventSink writing to {@code table} on the shared cluster. */
+  static io.eventstate.testing.InProcessAgent.Builder exampleAgent(Path workDir, String table) {
+    return io.eventstate.testing.InProcessAgent.fromFile(
+        Locations.repositoryRoot().resolve("conf/flume/eventstate.properties"), "a1").workDir(workDir)
+        .override("sinks.hbase.table", table)
+        .override("sinks.hbase.zookeeperQuorum", "127.0.0.1")
+        .override("sinks.hbase.hbase.zookeeper.property.clientPort",
+            Integer.toString(io.eventstate.testing.SharedMiniCluster.zkPort()));
+  }
+
 }

@@ -74,18 +74,12 @@ class VendorFeedsAgentIT {
     Map<String, String> props = io.eventstate.core.state.EntityStateSpec.properties(List.of(StateTables.conf("package.json"),
         StateTables.conf("github-item.json"), StateTables.conf("checkout.json")));
     TableName tn = StateTables.create("vendorfeeds", props);
-    Path conf = DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties");
     JsonNode trackings = MAPPER.readTree(aftership.toFile()).path("data").path("trackings");
     int checkpoints = 0;
     for (JsonNode t : trackings) {
       checkpoints += t.path("checkpoints").size();
     }
-    try (InProcessAgent agent = InProcessAgent.fromFile(conf, "a1").workDir(dir)
-        .override("sinks.hbase.table", tn.getNameAsString())
-        .override("sinks.hbase.zookeeperQuorum", "127.0.0.1")
-        .override("sinks.hbase.hbase.zookeeper.property.clientPort",
-            Integer.toString(SharedMiniCluster.util().getZkCluster().getClientPort()))
-        .start()) {
+    try (InProcessAgent agent = StateTables.exampleAgent(dir, tn.getNameAsString()).start()) {
       assertEquals(200, post(agent, "aftership", Files.readAllBytes(aftership), null));
       List<JsonNode> bodies = new ArrayList<>();
       for (String f : GITHUB) {

@@ -24,13 +24,14 @@ class JsonNormalizerTest {
       + "\"_filled\":[\"unit_price\",\"quantity\"]}";
 
   static Map<String, String> talkProps() {
-    Map<String, String> m = new HashMap<>();
-    m.put("entity", "user:/user_id, device:/device_id");
-    m.put("eventType.paths", "/event_type");
-    m.put("time.paths", "/time_utc");
-    m.put("time.format", "decimal_seconds");
-    m.put("attributes", "sku:/item_sku, sku:/event_details/puchased_items/0/sku, price:/event_details/puchased_items/0/unit_price");
-    m.put("attributes.flatten", "/event_details");
+    Map<String, String> m = io.eventstate.core.fsm.TestSupport.props("""
+        entity = user:/user_id, device:/device_id
+        eventType.paths = /event_type
+        time.paths = /time_utc
+        time.format = decimal_seconds
+        attributes = sku:/item_sku, sku:/event_details/puchased_items/0/sku, price:/event_details/puchased_items/0/unit_price
+        attributes.flatten = /event_details
+        """);
     return m;
   }
 

@@ -23,11 +23,12 @@ import io.eventstate.core.event.CanonicalEvent;
 class MappingFeaturesTest {
 
   private static Map<String, String> base() {
-    Map<String, String> p = new HashMap<>();
-    p.put("entity.type", "package");
-    p.put("entity.paths", "/code");
-    p.put("eventType.paths", "/tag");
-    p.put("time.paths", "/t");
+    Map<String, String> p = io.eventstate.core.fsm.TestSupport.props("""
+        entity.type = package
+        entity.paths = /code
+        eventType.paths = /tag
+        time.paths = /t
+        """);
     return p;
   }
 
@@ -109,12 +110,13 @@ class MappingFeaturesTest {
 
   @Test
   void idTemplatesOverSeveralFieldsAndHeaderFields() {
-    Map<String, String> p = new HashMap<>();
-    p.put("entity", "issue:{/repository/full_name}#{/issue/number}");
-    p.put("eventType.paths", "{header:X-GitHub-Event}.{/action}");
-    p.put("time.paths", "/issue/updated_at");
-    p.put("attributes", "delivery:header:X-GitHub-Delivery, sender:/sender/login");
-    p.put("eventId.hash", "header:X-GitHub-Event, /action, /issue/updated_at");
+    Map<String, String> p = io.eventstate.core.fsm.TestSupport.props("""
+        entity = issue:{/repository/full_name}#{/issue/number}
+        eventType.paths = {header:X-GitHub-Event}.{/action}
+        time.paths = /issue/updated_at
+        attributes = delivery:header:X-GitHub-Delivery, sender:/sender/login
+        eventId.hash = header:X-GitHub-Event, /action, /issue/updated_at
+        """);
     String body = "{\"action\":\"opened\",\"issue\":{\"number\":1,\"updated_at\":\"2019-05-15T15:20:18Z\"},"
         + "\"repository\":{\"full_name\":\"Codertocat/Hello-World\"},\"sender\":{\"login\":\"Codertocat\"}}";
     CanonicalEvent e = run(p, body, Map.of("x-github-event", "issues", "X-GitHub-Delivery", "d-1")).event();

@@ -13,10 +13,11 @@ import org.junit.jupiter.api.Test;
 class NormalizerSpecTest {
 
   private static Map<String, String> minimal() {
-    Map<String, String> m = new HashMap<>();
-    m.put("entity", "user:/user_id");
-    m.put("eventType.paths", "/event_type");
-    m.put("time.paths", "/time_utc");
+    Map<String, String> m = io.eventstate.core.fsm.TestSupport.props("""
+        entity = user:/user_id
+        eventType.paths = /event_type
+        time.paths = /time_utc
+        """);
     return m;
   }
 

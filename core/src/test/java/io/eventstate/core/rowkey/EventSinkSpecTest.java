@@ -71,20 +71,14 @@ class EventSinkSpecTest {
   }
 
   @Test
-  void shouldRejectBadNumbers() {
-    rejects(Map.of("batchSize", "ten"), "batchSize", "'ten'");
-    rejects(Map.of("batchSize", "0"), "batchSize", "0", "from 1");
-    rejects(Map.of("timeoutMs", "-5"), "timeoutMs", "-5");
-    rejects(Map.of("writeThreads", "100"), "writeThreads", "100", "64");
-    rejects(Map.of("idlePollMs", "10s"), "idlePollMs", "10s");
-  }
-
-  @Test
-  void shouldRejectBadDurabilityTableAndZnode() {
-    rejects(Map.of("durability", "sync"), "durability", "'sync'", "SYNC_WAL");
-    rejects(Map.of("table", "my table"), "table", "'my table'");
-    rejects(Map.of("znodeParent", "hbase"), "znodeParent", "'hbase'", "/hbase");
-    rejects(Map.of("table", " "), "table", "empty");
+  void shouldRejectBadValues() {
+    String[][] cases = { // key, value, what the message must name besides the key
+        {"batchSize", "ten", "'ten'"}, {"batchSize", "0", "from 1"}, {"timeoutMs", "-5", "-5"},
+        {"writeThreads", "100", "64"}, {"idlePollMs", "10s", "10s"}, {"durability", "sync", "SYNC_WAL"},
+        {"table", "my table", "'my table'"}, {"znodeParent", "hbase", "/hbase"}, {"table", " ", "empty"}};
+    for (String[] c : cases) {
+      rejects(Map.of(c[0], c[1]), c[0], c[1].isBlank() ? c[0] : c[1], c[2]);
+    }
   }
 
   @Test

@@ -2,11 +2,8 @@ package io.eventstate.flume.interceptor;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.flume.Event;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.eventstate.testing.InProcessAgent;
 import io.eventstate.testing.RecordingSink;
@@ -26,19 +21,11 @@ import io.eventstate.testing.RecordingSink;
  * batch, then hot for 10 minutes) → selector: the hot entity's excess and its later events reach a channel of their
  * own; nothing is lost, every event is counted once.
  */
-class HotEntityAgentIT {
+class HotEntityAgentIT extends RecordingAgentTest {
 
-  private static final String JSON = "application/json; charset=UTF-8";
-
-  @TempDir
-  Path work;
-
-  private Path conf;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    conf = Path.of(getClass().getResource("/flume/hot-agent.properties").toURI());
-    RecordingSink.clearAll();
+  @Override
+  String agentResource() {
+    return "hot-agent.properties";
   }
 
   private static String events(List<String> devices, long t0) {
@@ -101,12 +88,6 @@ class HotEntityAgentIT {
 
   @Test
   void aGuardWithoutALimitStopsTheSourceFromStarting() throws Exception {
-    InProcessAgent.Builder builder = InProcessAgent.fromFile(conf, "a1").workDir(work)
-        .override("sources.http.interceptors.hot.perBatch", "0");
-    IllegalStateException e = assertThrows(IllegalStateException.class, builder::start);
-    assertTrue(e.getMessage().contains("source http"), e.getMessage());
-    try (InProcessAgent agent = builder.lenient().start()) {
-      assertEquals(java.util.Set.of("source http"), agent.removedComponents());
-    }
+    startedWithoutTheBrokenSource("sources.http.interceptors.hot.perBatch", "0").close();
   }
 }

@@ -58,11 +58,7 @@ class JsonLineDeserializerTest {
     assertEquals(2, events.size());
     assertArrayEquals(bad, events.get(1).getBody(), "not rewritten");
 
-    Interceptor.Builder nb = InterceptorBuilderFactory.newInstance(NormalizingInterceptor.Builder.class.getName());
-    nb.configure(new Context(Map.of("entity", "user:/user_id", "eventType.paths", "/event_type", "time.paths",
-        "/time_utc")));
-    NormalizingInterceptor n = (NormalizingInterceptor) nb.build();
-    n.initialize();
+    NormalizingInterceptor n = normalizer();
     n.intercept(events);
     assertEquals("valid", events.get(0).getHeaders().get(EventHeaders.STATUS));
     assertEquals("u\u00e9", events.get(0).getHeaders().get(EventHeaders.ENTITY_ID));
@@ -86,11 +82,7 @@ class JsonLineDeserializerTest {
     d.mark();
     assertNull(d.readEvent());
 
-    Interceptor.Builder nb = InterceptorBuilderFactory.newInstance(NormalizingInterceptor.Builder.class.getName());
-    nb.configure(new Context(Map.of("entity", "user:/user_id", "eventType.paths", "/event_type", "time.paths",
-        "/time_utc")));
-    NormalizingInterceptor n = (NormalizingInterceptor) nb.build();
-    n.initialize();
+    NormalizingInterceptor n = normalizer();
     n.intercept(events);
     Map<String, String> h = events.get(0).getHeaders();
     assertEquals("invalid", h.get(EventHeaders.STATUS));
@@ -123,4 +115,15 @@ class JsonLineDeserializerTest {
     assertTrue(assertThrows(ConfigurationException.class, () -> JsonLineDeserializer.limits(Map.of("maxLineLength", "0")))
         .getMessage().contains("deserializer.maxLineLength' value was set to '0'"));
   }
+
+  /** The normalizer of the talk's events, built as Flume builds it. */
+  private static NormalizingInterceptor normalizer() throws Exception {
+    Interceptor.Builder nb = InterceptorBuilderFactory.newInstance(NormalizingInterceptor.Builder.class.getName());
+    nb.configure(new Context(Map.of("entity", "user:/user_id", "eventType.paths", "/event_type", "time.paths",
+        "/time_utc")));
+    NormalizingInterceptor n = (NormalizingInterceptor) nb.build();
+    n.initialize();
+    return n;
+  }
+
 }

@@ -3,13 +3,11 @@ package io.eventstate.flume.interceptor;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,27 +16,17 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.apache.flume.Event;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.eventstate.testing.InProcessAgent;
 import io.eventstate.testing.RecordingSink;
 
 /** A real agent: HTTP source (stock JSONHandler) → TaggingInterceptor → multiplexing selector → channels. */
-class TaggingAgentIT {
+class TaggingAgentIT extends RecordingAgentTest {
 
-  private static final String JSON = "application/json; charset=UTF-8";
-
-  @TempDir
-  Path work;
-
-  private Path conf;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    conf = Path.of(getClass().getResource("/flume/tagging-agent.properties").toURI());
-    RecordingSink.clearAll();
+  @Override
+  String agentResource() {
+    return "tagging-agent.properties";
   }
 
   private static String event(String body, String... headers) {
@@ -152,13 +140,8 @@ class TaggingAgentIT {
 
   @Test
   void aMisconfiguredRuleStopsTheSourceFromStarting() throws Exception {
-    InProcessAgent.Builder builder = InProcessAgent.fromFile(conf, "a1").workDir(work)
-        .override("sources.http.interceptors.tag.rules.hot.if", "attr.degrees_fahrenheit > warm");
-    IllegalStateException e = assertThrows(IllegalStateException.class, builder::start);
-    assertTrue(e.getMessage().contains("source http"), e.getMessage());
-
-    try (InProcessAgent agent = builder.lenient().start()) {
-      assertEquals(Set.of("source http"), agent.removedComponents());
+    try (InProcessAgent agent = startedWithoutTheBrokenSource("sources.http.interceptors.tag.rules.hot.if",
+        "attr.degrees_fahrenheit > warm")) {
       assertEquals(List.of(), agent.configurationErrorsOnly(), "Flume's own checks cannot see our keys");
     }
   }
