@@ -1,18 +1,21 @@
 package io.eventstate.hbase.coprocessor;
 
 import static io.eventstate.hbase.coprocessor.StateTables.T0;
-import io.eventstate.testing.SharedMiniCluster;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.flume.sink.SinkWritePath;
+import io.eventstate.testing.SharedMiniCluster;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.RegionInfo;
@@ -166,26 +169,20 @@ class BigEntityRegionIT {
   /** Compacts (references of split daughters go away) and waits until the table's regions stop changing. */
   private static void settle(TableName tn) throws Exception {
     Admin admin = SharedMiniCluster.util().getAdmin();
-    List<RegionInfo> last = null;
-    for (int i = 0; i < 30; i++) {
+    AtomicReference<List<RegionInfo>> last = new AtomicReference<>();
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
       SharedMiniCluster.util().waitUntilNoRegionsInTransition(60_000);
       admin.majorCompact(tn);
       waitForCompactions(tn);
-      Thread.sleep(1000);
       List<RegionInfo> now = admin.getRegions(tn);
-      if (now.equals(last)) {
-        return;
-      }
-      last = now;
-    }
+      return now.equals(last.getAndSet(now));
+    });
   }
 
-  private static void waitForCompactions(TableName tn) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    Thread.sleep(500);
-    while (SharedMiniCluster.util().getAdmin().getCompactionState(tn)
-        != org.apache.hadoop.hbase.client.CompactionState.NONE && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-    }
+  private static void waitForCompactions(TableName tn) {
+    await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(200))
+        .until(() -> SharedMiniCluster.util().getAdmin().getCompactionState(tn)
+            == org.apache.hadoop.hbase.client.CompactionState.NONE);
   }
+
 }

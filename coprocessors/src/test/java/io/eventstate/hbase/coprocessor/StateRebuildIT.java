@@ -1,7 +1,6 @@
 package io.eventstate.hbase.coprocessor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import io.eventstate.testing.SharedMiniCluster;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +14,7 @@ import io.eventstate.core.rowkey.TableSchema;
 import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.sink.SchemaTool;
 import io.eventstate.flume.sink.SinkWritePath;
+import io.eventstate.testing.SharedMiniCluster;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -315,15 +315,13 @@ class StateRebuildIT {
 
     // rerun, and a RegionServer holding the table's regions aborts during it
     MiniHBaseCluster cluster = SharedMiniCluster.util().getMiniHBaseCluster();
-    AtomicInteger rerunSlices = new AtomicInteger();
+    java.util.concurrent.CountDownLatch twoSlices = new java.util.concurrent.CountDownLatch(2);
     int[] victim = {-1};
     Thread aborter = new Thread(() -> {
-      while (rerunSlices.get() < 2) {
-        try {
-          Thread.sleep(5);
-        } catch (InterruptedException e) {
-          return;
-        }
+      try {
+        twoSlices.await();
+      } catch (InterruptedException e) {
+        return;
       }
       int meta = cluster.getServerWithMeta();
       for (int i = 0; i < cluster.getRegionServerThreads().size(); i++) {
@@ -345,11 +343,12 @@ class StateRebuildIT {
     aborter.start();
     StateRebuildClient.Report rerun = null;
     try {
-      rerun = StateRebuildClient.run(SharedMiniCluster.util().getConnection(), tn, o, p -> rerunSlices.incrementAndGet());
+      rerun = StateRebuildClient.run(SharedMiniCluster.util().getConnection(), tn, o, p -> twoSlices.countDown());
     } catch (java.io.IOException failedByTheAbort) {
       // the abort may outlast the client's retries: run again
     }
-    rerunSlices.set(Integer.MAX_VALUE);
+    twoSlices.countDown(); // a rerun of fewer slices still lets the aborter go
+    twoSlices.countDown();
     aborter.join();
     assertTrue(victim[0] >= 0, "a RegionServer holding the table's regions was aborted");
     SharedMiniCluster.util().waitTableAvailable(tn);

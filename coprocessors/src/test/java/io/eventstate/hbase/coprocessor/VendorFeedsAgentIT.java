@@ -1,11 +1,11 @@
 package io.eventstate.hbase.coprocessor;
 
 import static org.awaitility.Awaitility.await;
-import io.eventstate.testing.SharedMiniCluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.eventstate.testing.SharedMiniCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
