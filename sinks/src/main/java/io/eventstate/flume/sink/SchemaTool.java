@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.MemoryCompactionPolicy;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptor;
@@ -83,7 +84,8 @@ public final class SchemaTool {
         .setCompressionType(Compression.Algorithm.valueOf(f.compression()))
         .setBloomFilterType(BloomType.valueOf(f.bloom()))
         .setDataBlockEncoding(DataBlockEncoding.valueOf(f.dataBlockEncoding()))
-        .setInMemory(f.inMemory());
+        .setInMemory(f.inMemory())
+        .setInMemoryCompaction(MemoryCompactionPolicy.valueOf(f.inMemoryCompaction()));
     try {
       b.setTimeToLive(f.ttl());
     } catch (HBaseException e) {
@@ -243,6 +245,9 @@ public final class SchemaTool {
       pairs.put("BLOOMFILTER", new Object[] {actual.getBloomFilterType(), want.getBloomFilterType()});
       pairs.put("DATA_BLOCK_ENCODING", new Object[] {actual.getDataBlockEncoding(), want.getDataBlockEncoding()});
       pairs.put("IN_MEMORY", new Object[] {actual.isInMemory(), want.isInMemory()});
+      // unset: the cluster's hbase.hregion.compacting.memstore.type, NONE unless an operator changed it
+      pairs.put("IN_MEMORY_COMPACTION", new Object[] {actual.getInMemoryCompaction() == null
+          ? MemoryCompactionPolicy.NONE : actual.getInMemoryCompaction(), want.getInMemoryCompaction()});
       for (Map.Entry<String, Object[]> p : pairs.entrySet()) {
         if (!p.getValue()[0].equals(p.getValue()[1])) {
           diffs.add("family " + f.name() + " " + p.getKey() + " is " + p.getValue()[0] + ", schema says " + p.getValue()[1]);
@@ -382,6 +387,7 @@ public final class SchemaTool {
     a.put("BLOOMFILTER", quote(f.bloom()));
     a.put("DATA_BLOCK_ENCODING", quote(f.dataBlockEncoding()));
     a.put("IN_MEMORY", quote(Boolean.toString(f.inMemory())));
+    a.put("IN_MEMORY_COMPACTION", quote(f.inMemoryCompaction()));
     return a;
   }
 
