@@ -3,8 +3,10 @@ package io.eventstate.core.act;
 import io.eventstate.core.cache.LruCache;
 import io.eventstate.core.event.EventHeaders;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -54,6 +56,7 @@ public final class HotEntityGuard {
    */
   public Outcome apply(List<Map<String, String>> batch) {
     Map<String, Integer> inBatch = new HashMap<>();
+    Set<String> turnedHot = new HashSet<>();
     int looked = 0;
     int diverted = 0;
     int becameHot = 0;
@@ -69,7 +72,7 @@ public final class HotEntityGuard {
       if (verdict != 0) {
         headers.put(EventHeaders.ROUTE, spec.route());
         diverted++;
-        if (verdict == 2) {
+        if (verdict == 2 && turnedHot.add(key)) { // with hold 0 every event over a limit says 2: count it once
           becameHot++;
         }
       }
