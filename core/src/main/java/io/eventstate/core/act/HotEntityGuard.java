@@ -23,7 +23,13 @@ import java.util.function.LongSupplier;
  */
 public final class HotEntityGuard {
 
-  /** What {@link #apply} did to a batch. */
+  /**
+   * What {@link #apply} did to a batch.
+   *
+   * @param looked    events the guard looked at
+   * @param diverted  events given the hot route
+   * @param becameHot entities that turned hot in the batch (with hold 0, every entity over a limit in it)
+   */
   public record Outcome(int looked, int diverted, int becameHot) {
   }
 
