@@ -3,8 +3,10 @@ package io.eventstate.core.act;
 import io.eventstate.core.cache.LruCache;
 import io.eventstate.core.event.EventHeaders;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,7 +23,13 @@ import java.util.function.LongSupplier;
  */
 public final class HotEntityGuard {
 
-  /** What {@link #apply} did to a batch. */
+  /**
+   * What {@link #apply} did to a batch.
+   *
+   * @param looked    events the guard looked at
+   * @param diverted  events given the hot route
+   * @param becameHot entities that turned hot in the batch (with hold 0, every entity over a limit in it)
+   */
   public record Outcome(int looked, int diverted, int becameHot) {
   }
 
@@ -54,6 +62,7 @@ public final class HotEntityGuard {
    */
   public Outcome apply(List<Map<String, String>> batch) {
     Map<String, Integer> inBatch = new HashMap<>();
+    Set<String> turnedHot = new HashSet<>();
     int looked = 0;
     int diverted = 0;
     int becameHot = 0;
@@ -69,7 +78,7 @@ public final class HotEntityGuard {
       if (verdict != 0) {
         headers.put(EventHeaders.ROUTE, spec.route());
         diverted++;
-        if (verdict == 2) {
+        if (verdict == 2 && turnedHot.add(key)) { // with hold 0 every event over a limit says 2: count it once
           becameHot++;
         }
       }

@@ -72,6 +72,9 @@ class HotEntityGuardTest {
     b = batch("d:1", "d:1");
     g.apply(b);
     assertEquals("..", routes(b), "hold 0: only the excess, and the next batch starts from zero");
+    b = batch("d:1", "d:1", "d:1", "d:1", "d:1");
+    assertEquals(new HotEntityGuard.Outcome(5, 3, 1), g.apply(b), "hold 0: hot once per batch, however large the excess");
+    assertEquals("..HHH", routes(b));
   }
 
   @Test

@@ -27,7 +27,8 @@ import io.eventstate.core.act.HotEntitySpec;
  * </pre>
  * Counters (JMX {@code org.apache.flume.interceptor:type=<name>}, HTTP monitoring {@code INTERCEPTOR.<name>}):
  * {@code events.in}, {@code events.looked} (events the guard looked at), {@code events.diverted} (routed to the hot
- * channel), {@code entities.hot} (times an entity became hot).
+ * channel), {@code entities.hot} (times an entity became hot; with {@code hold = 0}, once per batch it is over a
+ * limit).
  */
 public final class HotEntityInterceptor extends CountingInterceptor {
 
