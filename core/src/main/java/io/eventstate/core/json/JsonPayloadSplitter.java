@@ -80,12 +80,15 @@ public final class JsonPayloadSplitter {
   private final PointerTrie.Node[] explodeNodes;
   private final String[][] copyNames;
   private final int levels;
+  /** The parser's limit on a string's length (in chars, so never reached by a payload of fewer bytes). */
+  private final int maxStringLength;
 
   public JsonPayloadSplitter(SplitterSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.factory = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(spec.maxDepth()).build())
         .build();
+    maxStringLength = factory.streamReadConstraints().getMaxStringLength();
     List<String> lv = spec.levels();
     levels = lv.size();
     roots = new PointerTrie.Node[levels];
@@ -178,66 +181,136 @@ public final class JsonPayloadSplitter {
     return new Result(out, null, empty[0]);
   }
 
-  /** Per-object capture: slices of copied values and of exploded elements. */
+  /**
+   * What one walk of an object at one explosion level found, as offsets into the payload: the object's extent, the
+   * copied values, and the exploded elements (their own captures above the last level, their extents at it).
+   */
   private static final class Capture {
-    final int[] copyStart;
-    final int[] copyEnd;
-    final List<int[]> elements = new ArrayList<>();
-    boolean exploded;
+    private static final Capture[] NO_CHILDREN = new Capture[0];
 
-    Capture(int copies) {
+    final int level;
+    final int start;
+    int end;
+    final int[] copyStart;
+    /** The end of each copied value; -1 for a string, which is read up to its closing quote. */
+    final int[] copyEnd;
+    boolean exploded;
+    int count;
+    /** At the last level: start and end of each element. */
+    int[] bounds = PointerTrie.NO_SLOTS;
+    /** Above it: each element's capture. */
+    Capture[] children = NO_CHILDREN;
+    /**
+     * What the walk would have stopped at, in document order, raised when this object is exploded: a reason
+     * (String, an element that is not an object; nothing after it counts) or the offset of a string that may be
+     * over the parser's string limit (Integer, checked then; only recorded for payloads longer than that limit).
+     */
+    List<Object> deferred;
+    boolean rejected;
+
+    Capture(int level, int start, int copies) {
+      this.level = level;
+      this.start = start;
       copyStart = new int[copies];
       copyEnd = new int[copies];
       Arrays.fill(copyStart, -1);
     }
+
+    void element(int s, int e) {
+      if (2 * count + 2 > bounds.length) {
+        bounds = Arrays.copyOf(bounds, Math.max(8, 2 * bounds.length));
+      }
+      bounds[2 * count] = s;
+      bounds[2 * count + 1] = e;
+      count++;
+    }
+
+    void element(Capture child) {
+      if (count == children.length) {
+        children = Arrays.copyOf(children, Math.max(4, 2 * children.length));
+      }
+      children[count++] = child;
+    }
+
+    void defer(Object what) {
+      if (deferred == null) {
+        deferred = new ArrayList<>(2);
+      }
+      deferred.add(what);
+    }
+
+    void reject(String reason) {
+      defer(reason);
+      rejected = true;
+    }
   }
 
-  /** A parent value copied into exploded elements: its name and its bytes. */
-  private record Copy(String name, byte[] src, int start, int end) {
+  /** A parent value copied into exploded elements: its name and its place in the payload. */
+  private record Copy(String name, int start, int end) {
   }
 
   private void handleObject(JsonParser p, byte[] payload, List<byte[]> out, int[] empty) throws IOException, Reject {
     int start = (int) p.currentTokenLocation().getByteOffset();
-    p.skipChildren();
-    byte[] object = Arrays.copyOfRange(payload, start, (int) p.currentLocation().getByteOffset());
     if (levels == 0) {
-      add(out, object);
+      p.skipChildren();
+      add(out, Arrays.copyOfRange(payload, start, (int) p.currentLocation().getByteOffset()));
       return;
     }
-    explode(object, 0, List.of(), out, empty);
+    // One pass over the object on the payload's own parser walks every level; nothing is rejected before the whole
+    // object has been read, so that bad JSON anywhere in it is reported first.
+    Capture c = new Capture(0, start, copyNames[0].length);
+    walk(p, JsonToken.START_OBJECT, roots[0], c, payload.length > maxStringLength);
+    c.end = (int) p.currentLocation().getByteOffset();
+    explode(payload, c, List.of(), out, empty);
   }
 
   /**
-   * Explodes level {@code level} of one object: each element of its array goes one level deeper, or becomes an event
-   * at the last level. An empty array gives no event and is counted; an absent array (or not an array) passes the
-   * object through: whole at the top level, with the parents' copies below it.
+   * Explodes one object at its level: each element of its array is exploded one level deeper, or becomes an event at
+   * the last level. An empty array gives no event and is counted; an absent array (or not an array) passes the object
+   * through: whole at the top level, with the parents' copies below it.
    */
-  private void explode(byte[] object, int level, List<Copy> inherited, List<byte[]> out, int[] empty)
+  private void explode(byte[] payload, Capture c, List<Copy> inherited, List<byte[]> out, int[] empty)
       throws IOException, Reject {
-    Capture c = new Capture(copyNames[level].length);
-    try (JsonParser p = factory.createParser(object)) {
-      walk(p, p.nextToken(), roots[level], c, explodeNodes[level], level);
+    if (c.deferred != null) {
+      raise(payload, c);
     }
+    int level = c.level;
     List<Copy> copies = new ArrayList<>();
     for (int i = 0; i < copyNames[level].length; i++) {
       if (c.copyStart[i] >= 0) {
-        copies.add(new Copy(copyNames[level][i], object, c.copyStart[i], c.copyEnd[i]));
+        copies.add(new Copy(copyNames[level][i], c.copyStart[i], c.copyEnd[i] < 0 ? c.end : c.copyEnd[i]));
       }
     }
     copies.addAll(inherited); // the nearest parent's value wins over a farther one of the same name
     if (!c.exploded) {
-      add(out, level == 0 ? object : writeElement(object, new int[] {0, object.length}, inherited));
+      add(out, level == 0 ? Arrays.copyOfRange(payload, c.start, c.end) : writeElement(payload, c.start, c.end, inherited));
       return;
     }
-    if (c.elements.isEmpty()) {
+    if (c.count == 0) {
       empty[0]++;
       return;
     }
-    for (int[] el : c.elements) {
-      if (level + 1 < levels) {
-        explode(Arrays.copyOfRange(object, el[0], el[1]), level + 1, copies, out, empty);
-      } else {
-        add(out, writeElement(object, el, copies));
+    if (level + 1 < levels) {
+      for (int i = 0; i < c.count; i++) {
+        explode(payload, c.children[i], copies, out, empty);
+      }
+    } else {
+      for (int i = 0; i < c.count; i++) {
+        add(out, writeElement(payload, c.bounds[2 * i], c.bounds[2 * i + 1], copies));
+      }
+    }
+  }
+
+  /** Raises what the walk of {@code c} deferred, in the order it met it. */
+  private void raise(byte[] payload, Capture c) throws IOException, Reject {
+    for (Object d : c.deferred) {
+      if (d instanceof String reason) {
+        throw new Reject(reason);
+      }
+      int at = (Integer) d;
+      try (JsonParser sp = factory.createParser(payload, at, c.end - at)) {
+        sp.nextToken();
+        sp.finishToken(); // throws if the string is over the parser's string limit
       }
     }
   }
@@ -249,22 +322,44 @@ public final class JsonPayloadSplitter {
     out.add(event);
   }
 
-  private void walk(JsonParser p, JsonToken t, PointerTrie.Node node, Capture c, PointerTrie.Node explodeNode, int level)
-      throws IOException, Reject {
+  /**
+   * Walks the value at {@code node} of an object at level {@code c.level}, recording copied values and exploded
+   * elements in {@code c}; an exploded element above the last level is walked at once at the next level. Strings are
+   * not decoded here (the parser still checks them when it skips them); {@code checkStrings} records the offset of
+   * each one the walk meets, to check its length against the parser's limit when the object is exploded.
+   */
+  private void walk(JsonParser p, JsonToken t, PointerTrie.Node node, Capture c, boolean checkStrings)
+      throws IOException {
     int start = (int) p.currentTokenLocation().getByteOffset();
-    if (node == explodeNode && t == JsonToken.START_ARRAY) {
+    int end;
+    int level = c.level;
+    if (node == explodeNodes[level] && t == JsonToken.START_ARRAY) {
       c.exploded = true;
       int i = 0;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-        if (t != JsonToken.START_OBJECT) {
-          throw new Reject("element " + i + " of " + spec.levels().get(level) + " is " + describe(t)
-              + ", explode.path must point to an array of objects");
+        if (c.rejected || t != JsonToken.START_OBJECT) {
+          if (!c.rejected) {
+            c.reject("element " + i + " of " + spec.levels().get(level) + " is " + describe(t)
+                + ", explode.path must point to an array of objects");
+          }
+          if (t.isStructStart()) {
+            p.skipChildren();
+          }
+          continue;
         }
         int s = (int) p.currentTokenLocation().getByteOffset();
-        p.skipChildren();
-        c.elements.add(new int[] {s, (int) p.currentLocation().getByteOffset()});
+        if (level + 1 < levels) {
+          Capture child = new Capture(level + 1, s, copyNames[level + 1].length);
+          walk(p, t, roots[level + 1], child, checkStrings);
+          child.end = (int) p.currentLocation().getByteOffset();
+          c.element(child);
+        } else {
+          p.skipChildren();
+          c.element(s, (int) p.currentLocation().getByteOffset());
+        }
         i++;
       }
+      end = (int) p.currentLocation().getByteOffset();
     } else if (t == JsonToken.START_OBJECT) {
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         PointerTrie.Node child = node.field(p.currentName());
@@ -274,9 +369,10 @@ public final class JsonPayloadSplitter {
             p.skipChildren();
           }
         } else {
-          walk(p, t, child, c, explodeNode, level);
+          walk(p, t, child, c, checkStrings);
         }
       }
+      end = (int) p.currentLocation().getByteOffset();
     } else if (t == JsonToken.START_ARRAY) {
       int i = 0;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
@@ -286,15 +382,21 @@ public final class JsonPayloadSplitter {
             p.skipChildren();
           }
         } else {
-          walk(p, t, child, c, explodeNode, level);
+          walk(p, t, child, c, checkStrings);
         }
       }
+      end = (int) p.currentLocation().getByteOffset();
+    } else if (t == JsonToken.VALUE_STRING) {
+      // left to the parser's next token, which skips it; read later up to its closing quote
+      end = -1;
+      if (checkStrings && !c.rejected) {
+        c.defer(start);
+      }
     } else {
-      // a scalar: make the parser consume it so that the location below is its end
-      p.finishToken();
+      // numbers and literals are complete: the location is their end
+      end = (int) p.currentLocation().getByteOffset();
     }
     if (node.slots.length > 0) {
-      int end = (int) p.currentLocation().getByteOffset();
       for (int slot : node.slots) {
         if (c.copyStart[slot] < 0) {
           c.copyStart[slot] = start;
@@ -304,12 +406,12 @@ public final class JsonPayloadSplitter {
     }
   }
 
-  private byte[] writeElement(byte[] payload, int[] el, List<Copy> copies) throws IOException {
-    ByteArrayBuilder buf = new ByteArrayBuilder(el[1] - el[0] + 64);
+  private byte[] writeElement(byte[] payload, int start, int end, List<Copy> copies) throws IOException {
+    ByteArrayBuilder buf = new ByteArrayBuilder(end - start + 64);
     try (JsonGenerator g = factory.createGenerator(buf)) {
       Set<String> own = new HashSet<>();
       g.writeStartObject();
-      try (JsonParser ep = factory.createParser(payload, el[0], el[1] - el[0])) {
+      try (JsonParser ep = factory.createParser(payload, start, end - start)) {
         ep.nextToken();
         while (ep.nextToken() == JsonToken.FIELD_NAME) {
           String name = ep.currentName();
@@ -323,7 +425,7 @@ public final class JsonPayloadSplitter {
           continue;
         }
         g.writeFieldName(c.name());
-        try (JsonParser cp = factory.createParser(c.src(), c.start(), c.end() - c.start())) {
+        try (JsonParser cp = factory.createParser(payload, c.start(), c.end() - c.start())) {
           copyExact(cp, cp.nextToken(), g);
         }
       }

@@ -109,6 +109,119 @@ class JsonPayloadSplitterTest {
     assertEquals(1, r.emptyArrays());
   }
 
+  private static JsonPayloadSplitter.Result result(Map<String, String> props, byte[] payload) {
+    return new JsonPayloadSplitter(SplitterSpec.parse(props)).split(payload);
+  }
+
+  private static List<String> events(JsonPayloadSplitter.Result r) {
+    assertTrue(r.isOk(), r.reason());
+    return r.events().stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList();
+  }
+
+  @Test
+  void threeLevelsTakeFieldsOfEveryLevelTheNearestWinning() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/b[]/c",
+        "explode.copy", "top:/top, s:/s, ay:/a[]/y, s:/a[]/s, bz:/a[]/b[]/z");
+    String payload = "{\"top\":{\"v\":1},\"s\":\"root\",\"a\":[{\"y\":\"y0\",\"s\":\"a0\",\"b\":[{\"z\":true,\"c\":"
+        + "[{\"t\":1},{\"t\":2,\"s\":\"own\"}]},{\"z\":false,\"c\":[]}]},{\"y\":\"y1\",\"b\":[]},{\"b\":[{\"c\":[{\"t\":3}]}]}]}";
+    JsonPayloadSplitter.Result r = result(p, payload.getBytes(StandardCharsets.UTF_8));
+    // copies follow the element's own fields: the nearest level first, each level in the configured order
+    assertEquals(List.of("{\"t\":1,\"bz\":true,\"ay\":\"y0\",\"s\":\"a0\",\"top\":{\"v\":1}}",
+        "{\"t\":2,\"s\":\"own\",\"bz\":true,\"ay\":\"y0\",\"top\":{\"v\":1}}",
+        "{\"t\":3,\"top\":{\"v\":1},\"s\":\"root\"}"), events(r));
+    assertEquals(2, r.emptyArrays(), "a[0].b[1].c and a[1].b");
+  }
+
+  @Test
+  void emptyArraysAtEveryLevelAreCounted() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/b[]/c", "explode.copy", "s:/s, bk:/a[]/b[]/k/0");
+    JsonPayloadSplitter.Result r = result(p, ("{\"a\":[]}\n"
+        + "{\"s\":1,\"a\":[{\"y\":2,\"b\":[]},{\"b\":[{\"z\":3,\"c\":[]},{\"c\":[{\"t\":4}],\"k\":[5]}]}]}\n"
+        + "{\"a\":[{\"b\":[]}]}").getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("{\"t\":4,\"bk\":5,\"s\":1}"), events(r));
+    assertEquals(4, r.emptyArrays());
+  }
+
+  @Test
+  void aPathThatIsNoArrayPassesTheObjectThroughAtEveryLevel() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/b[]/c",
+        "explode.copy", "s:/s, ay:/a[]/y, ax:/a[]/nested/x, bz:/a[]/b[]/z");
+    String top = "{ \"a\" : {\"x\": 1} , \"s\":0 }";
+    JsonPayloadSplitter.Result r = result(p, (top + "\n{\"s\":1,\"a\":[{\"y\":\"y\",\"nested\":{\"x\":9},\"b\":\"str\"},"
+        + "{\"y\":\"y2\"},{\"y\":\"y3\",\"b\":[{\"z\":\"z\",\"c\":null,\"k\":1},{\"k\":2,\"c\":{\"t\":1}}]}]}")
+        .getBytes(StandardCharsets.UTF_8));
+    // top level: byte for byte; below: compact, with the parents' copies (not the element's own level's)
+    assertEquals(List.of(top, "{\"y\":\"y\",\"nested\":{\"x\":9},\"b\":\"str\",\"s\":1}", "{\"y\":\"y2\",\"s\":1}",
+        "{\"z\":\"z\",\"c\":null,\"k\":1,\"ay\":\"y3\",\"s\":1}", "{\"k\":2,\"c\":{\"t\":1},\"ay\":\"y3\",\"s\":1}"), events(r));
+    assertEquals(0, r.emptyArrays());
+  }
+
+  @Test
+  void anElementThatIsNoObjectRejectsThePayloadAtEveryLevel() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/b[]/c");
+    assertEquals("element 1 of /a is a number, explode.path must point to an array of objects",
+        reject(p, "{\"a\":[{\"b\":[]}, 1]}"));
+    assertEquals("element 1 of /b is a string, explode.path must point to an array of objects",
+        reject(p, "{\"a\":[{\"b\":[{\"c\":[]},\"x\"]}]}"));
+    assertEquals("element 1 of /c is a number, explode.path must point to an array of objects",
+        reject(p, "{\"a\":[{\"b\":[{\"c\":[{\"t\":1}, 7]}]}]}"));
+    assertEquals("element 0 of /c is an array, explode.path must point to an array of objects",
+        reject(p, "{\"a\":[{\"b\":[{\"c\":[[{\"t\":1}]]}]}]}"));
+  }
+
+  @Test
+  void badJsonAnywhereInAnObjectWinsOverAnElementThatIsNoObjectBeforeIt() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/b[]/c");
+    assertEquals("malformed JSON: Unrecognized token 'tru': was expecting (JSON String, Number, Array, Object or token "
+        + "'null', 'true' or 'false') at line 1, column 37", reject(p, "{\"a\":[{\"b\":[{\"c\":[7]}]}], \"zz\": tru}"));
+    // the events of earlier elements count before a later element is looked at
+    String twoThenNull = "{\"a\":[{\"b\":[{\"c\":[{\"t\":1},{\"t\":2}]}]},{\"b\":[{\"c\":[null]}]}]}";
+    assertEquals("payload gives more than limits.maxEvents=1 events",
+        reject(Map.of("explode.path", "/a[]/b[]/c", "limits.maxEvents", "1"), twoThenNull));
+    assertEquals("element 0 of /c is null, explode.path must point to an array of objects", reject(p, twoThenNull));
+    // an earlier top-level object's events are kept count of before the next object is read
+    assertEquals("payload gives more than limits.maxEvents=1 events",
+        reject(Map.of("explode.path", "/a[]/b[]/c", "limits.maxEvents", "1"), twoThenNull + "\n{\"a\":"));
+  }
+
+  @Test
+  void badJsonInsideAnExplodedElementNamesThePayloadsLineAndColumn() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/b[]/c", "explode.copy", "s:/s");
+    assertEquals("malformed JSON: Unrecognized character escape 'q' (code 113) at line 3, column 31",
+        reject(p, "{\"a\":[\n  {\"b\":[\n    {\"c\":[{\"t\":1}, {\"t\":\"bad \\q\"}]}]}]}"));
+    byte[] badUtf8 = "{\"s\":1,\"a\":[\n  {\"b\":[\n    {\"c\":[{\"t\":\"é\"}, {\"t\":\"bad ?( \"}]}]}]}"
+        .getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < badUtf8.length; i++) {
+      if (badUtf8[i] == '?') {
+        badUtf8[i] = (byte) 0xC3; // a two-byte sequence cut short by '('
+      }
+    }
+    JsonPayloadSplitter.Result r = result(p, badUtf8);
+    assertFalse(r.isOk());
+    assertEquals("malformed JSON: Invalid UTF-8 middle byte 0x28 at line 3, column 35", r.reason());
+    String cut = reject(p, "{\"s\":1,\"a\":[{\"b\":[{\"c\":[{\"t\":1}]}, {\"c\":[{\"t\":2}");
+    assertTrue(cut.startsWith("malformed JSON: Unexpected end-of-input") && cut.endsWith(" at line 1, column 49"), cut);
+  }
+
+  @Test
+  void numbersKeepTheirExactTextInElementsAndCopiesOfEveryLevel() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/c", "explode.copy", "big:/big, f:/a[]/f, e:/a[]/e");
+    List<String> out = split(p, "{\"big\":12345678901234567890,\"a\":[{\"f\":3.141592653589793238462643,\"e\":1E+2,"
+        + "\"c\":[{\"n\":[1.50,1e5,-0,-0.0,0.1,-2.5E-3]},{\"n\":9007199254740993}]}]}");
+    assertEquals(List.of("{\"n\":[1.50,1e5,-0,-0.0,0.1,-2.5E-3],\"f\":3.141592653589793238462643,\"e\":1E+2,"
+        + "\"big\":12345678901234567890}",
+        "{\"n\":9007199254740993,\"f\":3.141592653589793238462643,\"e\":1E+2,\"big\":12345678901234567890}"), out);
+  }
+
+  @Test
+  void escapesAreDecodedAndWrittenOnceAsJsonNeedsThem() {
+    Map<String, String> p = Map.of("explode.path", "/a[]/c", "explode.copy", "slug:/a[]/slug, m:/m");
+    List<String> out = split(p, "{\"m\":\"caf\\u00e9 \\\"q\\\" \\/\",\"a\":[{\"\\u0073lug\":\"\\ud83d\\ude00\",\"c\":"
+        + "[{\"t\":\"\\u0001\\n\\t\\\\\",\"\\u0074\\u0032\":\"é😀\"}]}]}");
+    // Jackson's writer escapes characters outside the BMP as a surrogate pair, and control characters
+    assertEquals(List.of("{\"t\":\"\\u0001\\n\\t\\\\\",\"t2\":\"é\\uD83D\\uDE00\",\"slug\":\"\\uD83D\\uDE00\",\"m\":\"café \\\"q\\\" /\"}"), out);
+  }
+
   @Test
   void copyPointersMustLieInAParentLevel() {
     assertThrows(io.eventstate.core.config.ConfigException.class, () -> SplitterSpec.parse(Map.of("explode.path",
