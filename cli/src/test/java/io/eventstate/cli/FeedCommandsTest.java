@@ -3,7 +3,6 @@ package io.eventstate.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,9 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.eventstate.core.config.Locations;
 import io.eventstate.core.state.StateColumns;
+import io.eventstate.testing.VendorData;
 
 /**
- * {@code normalize --mapping FILE --whole --header} on the vendor feeds as published, {@code validate DIR} on a user's
+ * {@code normalize --mapping FILE --whole --header} on the vendor feeds as published ({@link VendorData}), {@code validate DIR} on a user's
  * conf directory, the dead-letter line of {@code run}'s summary and the per-day counters of {@code state}.
  */
 class FeedCommandsTest {
@@ -61,15 +61,9 @@ class FeedCommandsTest {
     return l;
   }
 
-  private Path data(String rel) {
-    Path p = Locations.sampleData().resolve(rel);
-    assumeTrue(Files.exists(p), "vendor data not present: " + p);
-    return p;
-  }
-
   @Test
   void normalizeRunsAMappingFileOnAWholePrettyPrintedResponse() throws IOException {
-    Path raw = data("real/aftership/raw/GetTrackingsResult.json");
+    Path raw = VendorData.aftershipTrackings();
     Path mapping = root.resolve("conf/flume/mappings/aftership.properties");
     assertEquals(0, run("normalize", "--mapping", mapping.toString(), "--whole", raw.toString()), err.toString());
     List<JsonNode> l = lines();
@@ -96,7 +90,7 @@ class FeedCommandsTest {
 
   @Test
   void normalizeReadsRequestHeadersGivenOnTheCommandLine() throws IOException {
-    Path raw = data("real/github-webhooks/raw/pull_request/closed.payload.json");
+    Path raw = VendorData.github("pull_request/closed");
     Path mapping = root.resolve("conf/flume/mappings/github.properties");
     assertEquals(0, run("normalize", "--mapping", mapping.toString(), "--whole", "--header", "X-GitHub-Event: pull_request",
         "--header", "X-Unrelated: 1", raw.toString()), err.toString());

@@ -3,7 +3,6 @@ package io.eventstate.hbase.coprocessor;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.eventstate.testing.SharedMiniCluster;
 import java.net.URI;
@@ -29,14 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.eventstate.core.rowkey.RowKeyCodec;
 import io.eventstate.core.state.StateColumns;
-import io.eventstate.flume.testing.DataFeeds;
 import io.eventstate.testing.InProcessAgent;
+import io.eventstate.testing.VendorData;
 
 /**
  * Two vendor feeds mapped by configuration alone, through the shipped example agent (its {@code aftership} and
  * {@code github} sources, which read conf/flume/mappings/aftership.properties and github.properties) into a table with
  * the state coprocessor and conf/machines' package, github-item and checkout machines: an AfterShip "list trackings"
- * response as published, and GitHub's webhook examples posted with their X-GitHub-Event header in delivery order.
+ * response as published, and GitHub's webhook examples posted with their X-GitHub-Event header in delivery order,
+ * each feed into its own table ({@link VendorData}: each test skips on its own when its payloads are not present).
  * Expected counts and times are read from the raw payloads.
  */
 @ExtendWith(SharedMiniCluster.class)
@@ -65,15 +65,24 @@ class VendorFeedsAgentIT {
     return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
-  @Test
-  void aftershipAndGithubReachTheirStates() throws Exception {
-    Path data = DataFeeds.sharedData();
-    Path aftership = data.resolve("real/aftership/raw/GetTrackingsResult.json");
-    assumeTrue(Files.exists(aftership) && Files.isDirectory(data.resolve("real/github-webhooks/raw")),
-        "vendor data not present under " + data);
+  private static TableName table(String name) throws Exception {
     Map<String, String> props = io.eventstate.core.state.EntityStateSpec.properties(List.of(StateTables.conf("package.json"),
         StateTables.conf("github-item.json"), StateTables.conf("checkout.json")));
-    TableName tn = StateTables.create("vendorfeeds", props);
+    return StateTables.create(name, props);
+  }
+
+  private static void awaitStored(TableName tn, long expectedRows) {
+    await("every event stored").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> StateTables.rows(tn).keySet().stream()
+            .filter(r -> RowKeyCodec.decode(r).kind() == RowKeyCodec.Kind.EVENT).count() == expectedRows
+            && InProcessAgent.counter("channel", "events", "ChannelSize") == 0);
+    assertEquals(0, InProcessAgent.counter("channel", "deadletter", "EventPutSuccessCount"));
+  }
+
+  @Test
+  void aftershipReachesItsStates() throws Exception {
+    Path aftership = VendorData.aftershipTrackings();
+    TableName tn = table("vendorfeeds_aftership");
     JsonNode trackings = MAPPER.readTree(aftership.toFile()).path("data").path("trackings");
     int checkpoints = 0;
     for (JsonNode t : trackings) {
@@ -81,25 +90,13 @@ class VendorFeedsAgentIT {
     }
     try (InProcessAgent agent = StateTables.exampleAgent(dir, tn.getNameAsString()).start()) {
       assertEquals(200, post(agent, "aftership", Files.readAllBytes(aftership), null));
-      List<JsonNode> bodies = new ArrayList<>();
-      for (String f : GITHUB) {
-        Path p = data.resolve("real/github-webhooks/raw/" + f + ".payload.json");
-        assertEquals(200, post(agent, "github", Files.readAllBytes(p), f.substring(0, f.indexOf('/'))), f);
-        bodies.add(MAPPER.readTree(p.toFile()));
-      }
-      long expectedRows = checkpoints + 2L * GITHUB.size(); // every delivery: its item and its sender
-      await("every event stored").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
-          .until(() -> StateTables.rows(tn).keySet().stream()
-              .filter(r -> RowKeyCodec.decode(r).kind() == RowKeyCodec.Kind.EVENT).count() == expectedRows
-              && InProcessAgent.counter("channel", "events", "ChannelSize") == 0);
+      awaitStored(tn, checkpoints);
       assertEquals(trackings.size() - 1, InProcessAgent.counter("other", "aftership", "explode.empty"),
           "the trackings without checkpoints are counted, not dead-lettered");
       assertEquals(0, InProcessAgent.counter("interceptor", "normalize-aftership", "events.invalid"));
-      assertEquals(GITHUB.size(), InProcessAgent.counter("interceptor", "normalize-github", "events.fanout"));
-      assertEquals(0, InProcessAgent.counter("channel", "deadletter", "EventPutSuccessCount"));
 
+      // the FedEx parcel, with a recoverable exception, ends delivered; times are the checkpoints' own
       Map<String, Map<String, byte[]>> rows = StateTables.rows(tn);
-      // AfterShip: the FedEx parcel, with a recoverable exception, ends delivered; times are the checkpoints' own
       JsonNode fedex = trackings.get(0);
       String pkg = fedex.path("slug").asText() + "/" + fedex.path("tracking_number").asText();
       Map<String, byte[]> ps = rows.get(RowKeyCodec.stateRowKey("package", pkg));
@@ -111,8 +108,25 @@ class VendorFeedsAgentIT {
       JsonNode lastScan = fedex.path("checkpoints").get(checkpoints - 1);
       java.time.OffsetDateTime lt = java.time.OffsetDateTime.parse(lastScan.path("checkpoint_time").asText());
       assertEquals(Long.toString(lt.toEpochSecond() * 1_000_000_000L), StateColumns.text(ps.get("s:" + StateColumns.LAST_NS)));
+    }
+  }
 
-      // GitHub: issue #1 open (unlocked again, reopened), pull request #2 closed without merge
+  @Test
+  void githubReachesItsStates() throws Exception {
+    List<Path> files = GITHUB.stream().map(VendorData::github).toList();
+    TableName tn = table("vendorfeeds_github");
+    try (InProcessAgent agent = StateTables.exampleAgent(dir, tn.getNameAsString()).start()) {
+      List<JsonNode> bodies = new ArrayList<>();
+      for (int i = 0; i < GITHUB.size(); i++) {
+        String f = GITHUB.get(i);
+        assertEquals(200, post(agent, "github", Files.readAllBytes(files.get(i)), f.substring(0, f.indexOf('/'))), f);
+        bodies.add(MAPPER.readTree(files.get(i).toFile()));
+      }
+      awaitStored(tn, 2L * GITHUB.size()); // every delivery: its item and its sender
+      assertEquals(GITHUB.size(), InProcessAgent.counter("interceptor", "normalize-github", "events.fanout"));
+
+      // issue #1 open (unlocked again, reopened), pull request #2 closed without merge
+      Map<String, Map<String, byte[]>> rows = StateTables.rows(tn);
       Map<String, byte[]> issue = rows.get(RowKeyCodec.stateRowKey("issue", "Codertocat/Hello-World#1"));
       Map<String, byte[]> pr = rows.get(RowKeyCodec.stateRowKey("pull_request", "Codertocat/Hello-World#2"));
       assertEquals("open/unlocked", StateColumns.text(issue.get("s:" + StateColumns.machineState("github-item"))));

@@ -1,10 +1,15 @@
 package io.eventstate.core.json;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.eventstate.core.config.Locations;
 
-/** The mapping files and the sample data ({@link Locations}), from wherever the tests run. */
+/** The mapping files, the sample data ({@link Locations}) and the vendor payloads, from wherever the tests run. */
 final class TestPaths {
 
   private TestPaths() {
@@ -13,11 +18,38 @@ final class TestPaths {
   /** An arrival time (ms) after every representable event time: no event is ahead of it (time.maxFutureSkew). */
   static final long ARRIVAL_AFTER_ALL = Long.MAX_VALUE / 1_000_000L;
 
+  /** Why GitHub's examples may be missing. */
+  static final String GITHUB_HINT = "GitHub's webhook examples come from the npm package @octokit/webhooks-examples:"
+      + " run .ci/vendor-data (needs the npm registry)";
+  /** Why AfterShip's response may be missing. */
+  static final String AFTERSHIP_HINT = "AfterShip's list-trackings example (GetTrackingsResult.json of the AfterShip"
+      + " Java SDK's tests) is in no published npm or Maven Central artifact, so .ci/vendor-data cannot install it";
+
   static Path sharedData() {
     return Locations.sampleData();
   }
 
   static Path mappings() {
     return Locations.repositoryRoot().resolve("conf/flume/mappings");
+  }
+
+  /**
+   * A vendor payload, {@code rel} like {@code real/github-webhooks/raw/issues/opened.payload.json}: from the sample
+   * data places ({@link Locations#sampleDataCandidates}) when one has it, else from {@code .vendor-data/} in the
+   * repository, where .ci/vendor-data installs the published packages. Skips the test, naming {@code hint}, when none
+   * has it.
+   */
+  static Path vendorFile(String rel, String hint) {
+    Path root = Locations.repositoryRoot();
+    List<Path> looked = new ArrayList<>(Locations.sampleDataCandidates(root));
+    looked.add(root.resolve(".vendor-data"));
+    for (Path dir : looked) {
+      Path p = dir.resolve(rel);
+      if (Files.isRegularFile(p)) {
+        return p;
+      }
+    }
+    assumeTrue(false, "vendor data not present: " + rel + " (looked in " + looked + "); " + hint);
+    throw new IllegalStateException("unreachable");
   }
 }

@@ -2,7 +2,6 @@ package io.eventstate.core.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,8 +28,9 @@ import io.eventstate.core.fsm.Step;
 
 /**
  * The two vendor feeds mapped by configuration alone (conf/flume/mappings/aftership.properties and github.properties,
- * the raw files of ../shared/data/real/aftership and github-webhooks as published): events, exact times, final
- * states of conf/machines and counts. Expectations are read from the raw payloads with Jackson, independently of the
+ * on the payloads as published: AfterShip's list-trackings example from ../shared/data/real/aftership when present,
+ * GitHub's webhook examples from the npm package @octokit/webhooks-examples, see {@link TestPaths#vendorFile}):
+ * events, exact times, final states of conf/machines and counts. Expectations are read from the raw payloads with Jackson, independently of the
  * normalizer.
  */
 class VendorFeedsTest {
@@ -38,12 +38,6 @@ class VendorFeedsTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   static final List<String> GITHUB = List.of("issues/opened", "issues/labeled", "issues/locked", "issues/unlocked",
       "issues/reopened", "pull_request/opened", "pull_request/labeled", "pull_request/closed");
-
-  private static Path data(String rel) {
-    Path p = TestPaths.sharedData().resolve(rel);
-    assumeTrue(Files.exists(p), "vendor data not present: " + p);
-    return p;
-  }
 
   private static MachineDefinition machine(String name) throws IOException {
     return MachineDefinition.load(Locations.repositoryRoot().resolve("conf/machines/" + name + ".json"));
@@ -80,7 +74,7 @@ class VendorFeedsTest {
 
   @Test
   void aftershipCheckpointsThroughTheTagMapToThePackageMachine() throws IOException {
-    Path raw = data("real/aftership/raw/GetTrackingsResult.json");
+    Path raw = TestPaths.vendorFile("real/aftership/raw/GetTrackingsResult.json", TestPaths.AFTERSHIP_HINT);
     JsonMapping m = JsonMapping.load(TestPaths.mappings().resolve("aftership.properties"));
     int[] empty = new int[1];
     List<NormalizeResult> rs = run(m, Files.readAllBytes(raw), Map.of(), empty);
@@ -133,7 +127,7 @@ class VendorFeedsTest {
     List<CanonicalEvent> events = new ArrayList<>();
     Map<String, Integer> perItem = new LinkedHashMap<>();
     for (String f : GITHUB) {
-      Path raw = data("real/github-webhooks/raw/" + f + ".payload.json");
+      Path raw = TestPaths.vendorFile("real/github-webhooks/raw/" + f + ".payload.json", TestPaths.GITHUB_HINT);
       String event = f.substring(0, f.indexOf('/'));
       List<NormalizeResult> rs = run(m, Files.readAllBytes(raw), Map.of("X-GitHub-Event", event), new int[1]);
       JsonNode body = MAPPER.readTree(raw.toFile());
