@@ -2,10 +2,8 @@ package io.eventstate.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 
 import io.eventstate.core.config.Locations;
 
@@ -41,15 +39,9 @@ public final class VendorData {
   /** The first place that has {@code rel}, or the test is skipped naming the places and {@code hint}. */
   public static Path file(String rel, String hint) {
     Path root = Locations.repositoryRoot();
-    List<Path> looked = new ArrayList<>(Locations.sampleDataCandidates(root));
-    looked.add(root.resolve(".vendor-data"));
-    for (Path dir : looked) {
-      Path p = dir.resolve(rel);
-      if (Files.isRegularFile(p)) {
-        return p;
-      }
-    }
-    assumeTrue(false, "vendor data not present: " + rel + " (looked in " + looked + "); " + hint);
-    throw new IllegalStateException("unreachable");
+    Optional<Path> p = Locations.dataFile(root, rel);
+    assumeTrue(p.isPresent(), () -> "vendor data not present: " + rel + " (looked in "
+        + Locations.dataFileCandidates(root) + "); " + hint);
+    return p.get();
   }
 }

@@ -2,7 +2,9 @@ package io.eventstate.core.config;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where the repository's files are: the repository root (the directory holding {@code conf/machines}) and the
@@ -29,6 +31,28 @@ public final class Locations {
   /** The places sample data is looked for, in order, for a repository at {@code root}. */
   public static List<Path> sampleDataCandidates(Path root) {
     return List.of(root.resolveSibling("shared").resolve("data"), root.resolve("samples"));
+  }
+
+  /**
+   * The places a data file is looked for, in order, for a repository at {@code root}: the sample data places, then
+   * {@code .vendor-data/} in the repository, where {@code .ci/vendor-data} installs payloads published elsewhere (never
+   * kept in the repository).
+   */
+  public static List<Path> dataFileCandidates(Path root) {
+    List<Path> dirs = new ArrayList<>(sampleDataCandidates(root));
+    dirs.add(root.resolve(".vendor-data"));
+    return List.copyOf(dirs);
+  }
+
+  /** The first of {@link #dataFileCandidates} that holds the file {@code rel} (e.g. {@code real/x/y.json}), if any. */
+  public static Optional<Path> dataFile(Path root, String rel) {
+    for (Path dir : dataFileCandidates(root)) {
+      Path p = dir.resolve(rel);
+      if (Files.isRegularFile(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
   }
 
   /** True if {@code dir} holds sample data ({@code seed/} or {@code real/}). */

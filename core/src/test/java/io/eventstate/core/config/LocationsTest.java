@@ -24,6 +24,22 @@ class LocationsTest {
   }
 
   @Test
+  void aDataFileIsTakenFromTheSampleDataPlacesBeforeTheInstalledVendorData(@TempDir Path dir) throws Exception {
+    Path repo = Files.createDirectories(dir.resolve("repo"));
+    String rel = "real/vendor/x.json";
+    assertTrue(Locations.dataFile(repo, rel).isEmpty());
+    Path installed = repo.resolve(".vendor-data").resolve(rel);
+    Files.createDirectories(installed.getParent());
+    Files.writeString(installed, "{}");
+    assertEquals(installed, Locations.dataFile(repo, rel).orElseThrow());
+    Path bundled = repo.resolve("samples").resolve(rel);
+    Files.createDirectories(bundled.getParent());
+    Files.writeString(bundled, "{}");
+    assertEquals(bundled, Locations.dataFile(repo, rel).orElseThrow());
+    assertEquals(repo.resolve(".vendor-data"), Locations.dataFileCandidates(repo).get(2));
+  }
+
+  @Test
   void theRepositoryRootHoldsConfMachines() {
     Path root = Locations.repositoryRoot();
     assertTrue(Files.isDirectory(root.resolve("conf/machines")), root.toString());

@@ -2,10 +2,8 @@ package io.eventstate.core.json;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 
 import io.eventstate.core.config.Locations;
 
@@ -41,15 +39,9 @@ final class TestPaths {
    */
   static Path vendorFile(String rel, String hint) {
     Path root = Locations.repositoryRoot();
-    List<Path> looked = new ArrayList<>(Locations.sampleDataCandidates(root));
-    looked.add(root.resolve(".vendor-data"));
-    for (Path dir : looked) {
-      Path p = dir.resolve(rel);
-      if (Files.isRegularFile(p)) {
-        return p;
-      }
-    }
-    assumeTrue(false, "vendor data not present: " + rel + " (looked in " + looked + "); " + hint);
-    throw new IllegalStateException("unreachable");
+    Optional<Path> p = Locations.dataFile(root, rel);
+    assumeTrue(p.isPresent(), () -> "vendor data not present: " + rel + " (looked in "
+        + Locations.dataFileCandidates(root) + "); " + hint);
+    return p.get();
   }
 }
