@@ -31,12 +31,12 @@ WITH SERDEPROPERTIES (
 )
 TBLPROPERTIES ('hbase.table.name' = 'eventstate');
 
--- One row per entity, with the entity read from the row key (escaped characters stay %XX), and each
--- counter of each machine in a column of its own (NULL when zero).
+-- One row per entity, with the entity read from the row key (its escapes of % : | and space decoded;
+-- control characters stay %XX), and each counter of each machine in a column of its own (NULL when zero).
 CREATE VIEW IF NOT EXISTS eventstate_entity_state AS
 SELECT
-  regexp_extract(row_key, '^[0-9a-f][0-9a-f]:([^:|]*):', 1) AS entity_type,
-  regexp_extract(row_key, '^[0-9a-f][0-9a-f]:[^:|]*:([^|]*)[|]', 1) AS entity_id,
+  replace(replace(replace(replace(regexp_extract(row_key, '^[0-9a-f][0-9a-f]:([^:|]*):', 1), '%20', ' '), '%3A', ':'), '%7C', '|'), '%25', '%') AS entity_type,
+  replace(replace(replace(replace(regexp_extract(row_key, '^[0-9a-f][0-9a-f]:[^:|]*:([^|]*)[|]', 1), '%20', ' '), '%3A', ':'), '%7C', '|'), '%25', '%') AS entity_id,
   s.*,
   CAST(regexp_extract(s.checkout_counters, '(^|,)event[.]_other=(-?[0-9]+)', 2) AS BIGINT) AS checkout_event__other,
   CAST(regexp_extract(s.checkout_counters, '(^|,)event[.]add_to_cart=(-?[0-9]+)', 2) AS BIGINT) AS checkout_event_add_to_cart,

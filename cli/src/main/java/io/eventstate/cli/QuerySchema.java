@@ -204,8 +204,10 @@ public final class QuerySchema {
   }
 
   private String stateView(HiveTable state) {
-    // The entity is not a cell of the state row: it is read back from the key "SS:TYPE:ID|!state". Types and
-    // ids holding % : | space or control characters appear escaped (%XX), as in the row key.
+    // The entity is not a cell of the state row: it is read back from the key "SS:TYPE:ID|!state", where % : | and
+    // space are escaped as %25 %3A %7C %20 (RowKeyCodec). The view decodes those four with replace(), %25 last (in an
+    // escaped key every % starts an escape, so no decoded text is decoded again), so that entity_id equals the
+    // events' and the landed files' entity_id. Control characters and unpaired surrogates stay escaped (%XX, %uXXXX).
     // Each machine's counters are one text cell (NAME=VALUE,...): the view gives each counter its own BIGINT column,
     // NULL when the counter is zero (regexp_extract finds nothing, and '' casts to NULL in Hive and Impala alike).
     StringBuilder counters = new StringBuilder();
@@ -219,13 +221,26 @@ public final class QuerySchema {
             .append("=(-?[0-9]+)', 2) AS BIGINT) AS ").append(n).append('_').append(hiveName(counter));
       }
     }
-    return "-- One row per entity, with the entity read from the row key (escaped characters stay %XX), and each\n"
-        + "-- counter of each machine in a column of its own (NULL when zero).\n"
+    return "-- One row per entity, with the entity read from the row key (its escapes of % : | and space decoded;\n"
+        + "-- control characters stay %XX), and each counter of each machine in a column of its own (NULL when zero).\n"
         + "CREATE VIEW IF NOT EXISTS " + prefix + "_entity_state AS\nSELECT\n"
-        + "  regexp_extract(row_key, '^[0-9a-f][0-9a-f]:([^:|]*):', 1) AS entity_type,\n"
-        + "  regexp_extract(row_key, '^[0-9a-f][0-9a-f]:[^:|]*:([^|]*)[|]', 1) AS entity_id,\n"
+        + "  " + unescapeKeyPart("regexp_extract(row_key, '^[0-9a-f][0-9a-f]:([^:|]*):', 1)") + " AS entity_type,\n"
+        + "  " + unescapeKeyPart("regexp_extract(row_key, '^[0-9a-f][0-9a-f]:[^:|]*:([^|]*)[|]', 1)")
+        + " AS entity_id,\n"
         + "  s.*" + counters + "\nFROM " + state.name() + " s\nWHERE row_key LIKE '%|" + RowKeyCodec.STATE_SUFFIX
         + "';\n";
+  }
+
+  /**
+   * SQL that decodes the escapes {@code RowKeyCodec} writes for {@code %}, {@code :}, {@code |} and space in a key
+   * part, {@code %25} last; {@code replace} is the same function in Hive and Impala.
+   */
+  static String unescapeKeyPart(String sql) {
+    String out = sql;
+    for (char c : new char[] {' ', RowKeyCodec.SEPARATOR, RowKeyCodec.DELIMITER, '%'}) {
+      out = "replace(" + out + ", '" + RowKeyCodec.escape(String.valueOf(c)) + "', '" + c + "')";
+    }
+    return out;
   }
 
   /**

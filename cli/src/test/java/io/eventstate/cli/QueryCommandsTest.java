@@ -98,6 +98,9 @@ class QueryCommandsTest {
     assertTrue(view.contains("CAST(regexp_extract(s.package_counters, '(^|,)event[.]delivered=(-?[0-9]+)', 2) AS BIGINT)"
         + " AS package_event_delivered"), view);
     assertTrue(view.contains("'(^|,)state[.]tracking/in_transit=(-?[0-9]+)'"), view);
+    // the entity id decoded from the row key, so that it joins with the events' and the landed files' entity_id
+    assertTrue(view.contains("  replace(replace(replace(replace(regexp_extract(row_key, '^[0-9a-f][0-9a-f]:[^:|]*:([^|]*)[|]',"
+        + " 1), '%20', ' '), '%3A', ':'), '%7C', '|'), '%25', '%') AS entity_id,\n"), view);
     assertFalse(view.contains("package_events,") || view.contains("AS package_events\n"), "events is the entity's");
     assertTrue(q.eventsTable().columnsMapping().contains("d:m.package.state,"), q.eventsTable().columnsMapping());
     assertTrue(q.eventsTable().columnsMapping().contains("d:sess.web.id,"), q.eventsTable().columnsMapping());

@@ -187,23 +187,12 @@ public final class DataFeeds {
 
   /** {@link #offline(Path, Path)} for a {@link Variant}. */
   public static List<Event> offline(Path agentProperties, Path data, Variant variant) throws Exception {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(agentProperties, StandardCharsets.UTF_8)) {
-      p.load(r);
-    }
+    Properties p = load(agentProperties);
     Map<String, List<Interceptor>> chains = new HashMap<>();
     List<Event> out = new ArrayList<>();
     try {
       for (Request r : requests(data, variant)) {
-        JsonHttpHandler h = new JsonHttpHandler();
-        h.configure(new Context(sub(p, "a1.sources." + r.source() + ".handler.")));
-        List<Event> events;
-        try {
-          events = h.toEvents(r.body(), Map.of());
-        } catch (HTTPBadRequestException e) {
-          continue;
-        }
-        out.addAll(run(chain(p, r.source(), chains), events));
+        out.addAll(offline(p, r, chains));
       }
       for (Spooled s : spooled(data)) {
         List<Event> events = new ArrayList<>();
@@ -216,6 +205,36 @@ public final class DataFeeds {
       chains.values().forEach(c -> c.forEach(Interceptor::close));
     }
     return out;
+  }
+
+  /** What the example agent's HTTP handler and interceptors make of one request (nothing if it is refused whole). */
+  public static List<Event> offline(Path agentProperties, Request request) throws Exception {
+    Map<String, List<Interceptor>> chains = new HashMap<>();
+    try {
+      return offline(load(agentProperties), request, chains);
+    } finally {
+      chains.values().forEach(c -> c.forEach(Interceptor::close));
+    }
+  }
+
+  private static List<Event> offline(Properties p, Request r, Map<String, List<Interceptor>> chains) throws Exception {
+    JsonHttpHandler h = new JsonHttpHandler();
+    h.configure(new Context(sub(p, "a1.sources." + r.source() + ".handler.")));
+    List<Event> events;
+    try {
+      events = h.toEvents(r.body(), Map.of());
+    } catch (HTTPBadRequestException e) {
+      return List.of();
+    }
+    return run(chain(p, r.source(), chains), events);
+  }
+
+  private static Properties load(Path agentProperties) throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(agentProperties, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    return p;
   }
 
   /** The distinct event ids of the events the example agent routes to its HBase sink. */
