@@ -20,7 +20,7 @@ import java.util.Map;
  * cells of {@link EventRowCodec}, the coprocessor's state and derived cells ({@code StateColumns}: family
  * {@code s} on the state row, family {@code d} on each event row) and the configured machine and session
  * definitions (one column per machine state, counter and session). {@code conf/hive/*.sql} are this text
- * ({@code ./eventstate ddl --write} regenerates them; QuerySchemaFilesTest keeps them equal).
+ * ({@code ./eventstate ddl --write} regenerates them; QueryCommandsTest keeps them equal).
  *
  * <h2>Mapping rules</h2>
  * <ul>
