@@ -1,6 +1,5 @@
 package io.eventstate.core.json;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 /**
@@ -12,8 +11,9 @@ import java.io.IOException;
  * length and offset in the reason.
  *
  * <p>Used by the spooling-directory deserializer ({@code JsonLineDeserializer}) and by {@code ./eventstate normalize},
- * so that both read input the same way. It reads one byte at a time from its source and keeps nothing between lines,
- * so a Flume stream's mark and reset stay exact.
+ * so that both read input the same way. It reads its source in chunks ({@link ChunkSource}) and gives back what it read
+ * past the end of a line before returning it, so it keeps nothing between lines and a Flume stream's mark and reset
+ * stay exact. A {@link ByteSource} is read one byte at a time.
  */
 public final class JsonLineReader {
 
@@ -21,6 +21,15 @@ public final class JsonLineReader {
   @FunctionalInterface
   public interface ByteSource {
     int read() throws IOException;
+  }
+
+  /** Where the bytes come from, several at a time, with a way to give back those read past a line. */
+  public interface ChunkSource {
+    /** Reads up to {@code len} bytes into {@code b} at {@code off}: how many, 0 or -1 at the end. */
+    int read(byte[] b, int off, int len) throws IOException;
+
+    /** Gives back the last {@code n} bytes read: the next read returns them again. */
+    void unread(int n) throws IOException;
   }
 
   /**
@@ -53,23 +62,62 @@ public final class JsonLineReader {
   /** The reason class of an over-long line (the normalizer's {@code limit}). */
   public static final String REASON_CLASS = NormalizeResult.LIMIT;
 
-  private final ByteSource in;
+  /** Bytes asked of a {@link ChunkSource} at a time: a few lines of a typical event stream. */
+  static final int CHUNK = 4096;
+
+  private final ChunkSource in;
+  private final byte[] chunk;
   private final int maxLineBytes;
   private final int maxKeptBytes;
+  /** Bytes of a line kept: the line limit or the dead-letter allowance, whichever is larger. */
+  private final int keepLimit;
+  private byte[] kept = new byte[256];
   private long position;
 
   /**
-   * @param in           the bytes
+   * @param in           the bytes, one at a time
    * @param maxLineBytes longest line taken as an event
    * @param maxKeptBytes bytes of an over-long line kept in its dead letter (at least 0)
    */
   public JsonLineReader(ByteSource in, int maxLineBytes, int maxKeptBytes) {
+    this(new ChunkSource() {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int c = in.read();
+        if (c < 0) {
+          return -1;
+        }
+        b[off] = (byte) c;
+        return 1;
+      }
+
+      @Override
+      public void unread(int n) {
+        if (n != 0) {
+          throw new IllegalStateException("a byte source reads one byte at a time: nothing to give back");
+        }
+      }
+    }, maxLineBytes, maxKeptBytes, 1);
+  }
+
+  /**
+   * @param in           the bytes, in chunks
+   * @param maxLineBytes longest line taken as an event
+   * @param maxKeptBytes bytes of an over-long line kept in its dead letter (at least 0)
+   */
+  public JsonLineReader(ChunkSource in, int maxLineBytes, int maxKeptBytes) {
+    this(in, maxLineBytes, maxKeptBytes, CHUNK);
+  }
+
+  JsonLineReader(ChunkSource in, int maxLineBytes, int maxKeptBytes, int chunkBytes) {
     if (maxLineBytes < 1 || maxKeptBytes < 0) {
       throw new IllegalArgumentException("maxLineBytes must be positive and maxKeptBytes not negative");
     }
     this.in = in;
+    this.chunk = new byte[chunkBytes];
     this.maxLineBytes = maxLineBytes;
     this.maxKeptBytes = maxKeptBytes;
+    this.keepLimit = Math.max(maxLineBytes, maxKeptBytes);
   }
 
   /** Starts counting offsets from {@code offset} (e.g. after a Flume stream was positioned). */
@@ -80,49 +128,52 @@ public final class JsonLineReader {
   /** The next line, or null at the end of the stream. A last line without {@code \n} is a line. */
   public Line next() throws IOException {
     long start = position;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
-    long length = 0;
-    boolean pendingCr = false;
-    int b;
-    while ((b = in.read()) >= 0) {
-      position++;
-      if (b == '\n') {
-        return line(buf, length, start);
+    long length = 0; // bytes of the line so far, terminator excluded, a trailing \r included
+    int keptLen = 0;
+    byte last = 0;
+    int n;
+    while ((n = in.read(chunk, 0, chunk.length)) > 0) {
+      int end = 0;
+      while (end < n && chunk[end] != '\n') {
+        end++;
       }
-      if (pendingCr) {
-        keep(buf, length, '\r');
-        length++;
+      if (end > 0) {
+        int keep = (int) Math.min(end, Math.max(0, keepLimit - length));
+        if (keep > 0) {
+          if (keptLen + keep > kept.length) {
+            kept = java.util.Arrays.copyOf(kept, Math.max(kept.length * 2, keptLen + keep));
+          }
+          System.arraycopy(chunk, 0, kept, keptLen, keep);
+          keptLen += keep;
+        }
+        length += end;
+        last = chunk[end - 1];
       }
-      pendingCr = b == '\r';
-      if (!pendingCr) {
-        keep(buf, length, b);
-        length++;
+      if (end < n) { // the line ends here: give back what follows its \n
+        in.unread(n - end - 1);
+        position = start + length + 1;
+        if (length > 0 && last == '\r') { // the \r before \n belongs to the terminator
+          length--;
+          keptLen = (int) Math.min(keptLen, length);
+        }
+        return line(keptLen, length, start);
       }
     }
-    if (pendingCr) {
-      keep(buf, length, '\r');
-      length++;
-    }
-    if (length == 0 && position == start) {
+    position = start + length;
+    if (length == 0) {
       return null;
     }
-    return line(buf, length, start);
+    return line(keptLen, length, start);
   }
 
-  private void keep(ByteArrayOutputStream buf, long length, int b) {
-    if (length < Math.max(maxLineBytes, maxKeptBytes)) {
-      buf.write(b);
-    }
-  }
-
-  private Line line(ByteArrayOutputStream buf, long length, long start) {
+  private Line line(int keptLen, long length, long start) {
     if (length <= maxLineBytes) {
-      return new Line(buf.toByteArray(), length, start, null);
+      return new Line(java.util.Arrays.copyOf(kept, (int) length), length, start, null);
     }
-    byte[] all = buf.toByteArray();
-    byte[] kept = all.length > maxKeptBytes ? java.util.Arrays.copyOf(all, maxKeptBytes) : all;
-    return new Line(kept, length, start, REASON_CLASS + ": line of " + length + " bytes at byte " + start
+    byte[] body = java.util.Arrays.copyOf(kept, Math.min(keptLen, maxKeptBytes));
+    return new Line(body, length, start, REASON_CLASS + ": line of " + length + " bytes at byte " + start
         + " is over the line limit of " + maxLineBytes + " bytes (kept whole as one dead letter"
-        + (kept.length < length ? ", its first " + kept.length + " bytes in the body" : "") + ")");
+        + (body.length < length ? ", its first " + body.length + " bytes in the body" : "") + ")");
   }
+
 }

@@ -17,14 +17,99 @@ import org.junit.jupiter.api.Test;
 
 class JsonLineReaderTest {
 
+  /** The lines of a byte source; every case is also read in chunks of several sizes, which must agree. */
   private static List<JsonLineReader.Line> lines(byte[] input, int max, int kept) throws IOException {
     ByteArrayInputStream in = new ByteArrayInputStream(input);
-    JsonLineReader r = new JsonLineReader(in::read, max, kept);
+    List<JsonLineReader.Line> bytes = all(new JsonLineReader(in::read, max, kept));
+    for (int chunk : new int[] {1, 2, 3, 7, 64, JsonLineReader.CHUNK}) {
+      assertEquals(describe(bytes), describe(all(new JsonLineReader(new Chunks(input), max, kept, chunk))),
+          "chunks of " + chunk);
+    }
+    return bytes;
+  }
+
+  private static List<JsonLineReader.Line> all(JsonLineReader r) throws IOException {
     List<JsonLineReader.Line> out = new ArrayList<>();
     for (JsonLineReader.Line l; (l = r.next()) != null; ) {
       out.add(l);
     }
     return out;
+  }
+
+  private static List<String> describe(List<JsonLineReader.Line> lines) {
+    List<String> out = new ArrayList<>();
+    for (JsonLineReader.Line l : lines) {
+      out.add(java.util.Arrays.toString(l.body()) + " " + l.length() + " " + l.offset() + " " + l.reason());
+    }
+    return out;
+  }
+
+  /** A chunk source over an array that checks that every byte given back was read. */
+  private static final class Chunks implements JsonLineReader.ChunkSource {
+    private final byte[] data;
+    private int pos;
+    private int lastRead;
+
+    Chunks(byte[] data) {
+      this.data = data;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      int n = Math.min(len, data.length - pos);
+      if (n <= 0) {
+        lastRead = 0;
+        return -1;
+      }
+      System.arraycopy(data, pos, b, off, n);
+      pos += n;
+      lastRead = n;
+      return n;
+    }
+
+    @Override
+    public void unread(int n) {
+      assertTrue(n >= 0 && n <= lastRead, "gives back " + n + " of the " + lastRead + " bytes just read");
+      pos -= n;
+      lastRead = 0;
+    }
+  }
+
+  /** What the reader must do, written as plainly as possible: split at \n, drop a \r before it, cut the body. */
+  private static List<String> reference(byte[] input, int max, int kept) {
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    while (start < input.length) {
+      int nl = start;
+      while (nl < input.length && input[nl] != '\n') {
+        nl++;
+      }
+      int end = nl < input.length && nl > start && input[nl - 1] == '\r' ? nl - 1 : nl;
+      int length = end - start;
+      byte[] line = java.util.Arrays.copyOfRange(input, start, end);
+      byte[] body = length <= max ? line : java.util.Arrays.copyOf(line, Math.min(length, kept));
+      String reason = length <= max ? null : "limit: line of " + length + " bytes at byte " + start
+          + " is over the line limit of " + max + " bytes (kept whole as one dead letter"
+          + (body.length < length ? ", its first " + body.length + " bytes in the body" : "") + ")";
+      out.add(java.util.Arrays.toString(body) + " " + length + " " + start + " " + reason);
+      start = nl + 1;
+    }
+    return out;
+  }
+
+  @Test
+  void randomInputReadsAsTheReferenceSaysInBytesAndInChunks() throws IOException {
+    java.util.Random r = new java.util.Random(7);
+    byte[] alphabet = {'a', '{', '}', ' ', '\r', '\n', '\n', (byte) 0xC3, (byte) 0xFF, 0};
+    for (int i = 0; i < 3000; i++) {
+      byte[] input = new byte[r.nextInt(60)];
+      for (int j = 0; j < input.length; j++) {
+        input[j] = alphabet[r.nextInt(alphabet.length)];
+      }
+      int max = 1 + r.nextInt(12);
+      int kept = r.nextInt(16);
+      assertEquals(reference(input, max, kept), describe(lines(input, max, kept)), java.util.Arrays.toString(input));
+    }
   }
 
   private static byte[] utf8(String s) {

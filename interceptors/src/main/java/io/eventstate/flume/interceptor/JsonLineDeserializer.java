@@ -57,7 +57,27 @@ public class JsonLineDeserializer implements EventDeserializer {
 
   JsonLineDeserializer(ResettableInputStream in, int maxLineLength, int deadLetterMaxBytes) {
     this.in = in;
-    this.reader = new JsonLineReader(in::read, maxLineLength, deadLetterMaxBytes);
+    this.reader = new JsonLineReader(chunks(in), maxLineLength, deadLetterMaxBytes);
+  }
+
+  /**
+   * A Flume stream read in chunks: what a chunk holds past a line is given back by seeking (within the stream's
+   * buffer), so the stream stands right after each line returned and {@code mark()} and {@code reset()} stay exact.
+   */
+  public static JsonLineReader.ChunkSource chunks(ResettableInputStream in) {
+    return new JsonLineReader.ChunkSource() {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return in.read(b, off, len);
+      }
+
+      @Override
+      public void unread(int n) throws IOException {
+        if (n > 0) {
+          in.seek(in.tell() - n);
+        }
+      }
+    };
   }
 
   /** One event for one line read by {@link JsonLineReader}: the raw bytes, and the refusal of an over-long line. */

@@ -108,6 +108,38 @@ class JsonLineDeserializerTest {
     d.close();
   }
 
+  /**
+   * Many lines of varying length across the stream's 32 KB buffer, read in batches with a mark after each batch and a
+   * reset (a rolled-back transaction) now and then: every line comes out whole, once per committed batch, in order.
+   */
+  @Test
+  void batchesWithMarksAndResetsReadEveryLineOnceInOrder() throws Exception {
+    java.util.Random r = new java.util.Random(3);
+    List<String> lines = new java.util.ArrayList<>();
+    StringBuilder file = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      String line = "{\"n\":" + i + ",\"pad\":\"" + "x".repeat(r.nextInt(r.nextInt(10) == 0 ? 9000 : 300)) + "\"}";
+      lines.add(line);
+      file.append(line).append(r.nextBoolean() ? "\r\n" : "\n");
+    }
+    EventDeserializer d = open(file.toString().getBytes(StandardCharsets.UTF_8), Map.of());
+    List<String> read = new java.util.ArrayList<>();
+    while (true) {
+      List<org.apache.flume.Event> batch = d.readEvents(1 + r.nextInt(40));
+      if (batch.isEmpty()) {
+        break;
+      }
+      if (r.nextInt(5) == 0) {
+        d.reset(); // rolled back: the same lines come again
+        continue;
+      }
+      batch.forEach(e -> read.add(new String(e.getBody(), StandardCharsets.UTF_8)));
+      d.mark();
+    }
+    d.close();
+    assertEquals(lines, read);
+  }
+
   @Test
   void shouldRejectUnknownKeysAndBadLengths() {
     assertTrue(assertThrows(ConfigurationException.class, () -> JsonLineDeserializer.limits(Map.of("maxLineLenght", "5")))
