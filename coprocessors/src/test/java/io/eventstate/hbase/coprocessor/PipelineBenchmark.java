@@ -216,7 +216,14 @@ public final class PipelineBenchmark {
         sinkBatch = Integer.parseInt(effective.getProperty("a1.sinks.hbase.batchSize", "100").trim());
         writeThreads = Integer.parseInt(effective.getProperty("a1.sinks.hbase.writeThreads", "4").trim());
         long drainedBefore = counter("sink", "hbase", "EventDrainSuccessCount");
-        long hdfsBefore = counter("sink", "hdfs", "EventDrainSuccessCount");
+        // every sink of the HDFS landing's channel (one in the shipped agent; a configuration may add more)
+        List<String> hdfsSinks = new ArrayList<>();
+        for (String sink : effective.getProperty("a1.sinks", "").trim().split("\\s+")) {
+          if ("events_hdfs".equals(effective.getProperty("a1.sinks." + sink + ".channel", "").trim())) {
+            hdfsSinks.add(sink);
+          }
+        }
+        long hdfsBefore = drained(hdfsSinks);
         long talkBefore = counter("source", "talk", "EventAcceptedCount");
         long wikiBefore = counter("source", "wikimedia", "EventAcceptedCount");
         Map<String, Long> cpu0 = cpuByStage();
@@ -259,7 +266,7 @@ public final class PipelineBenchmark {
           if (tSink == 0 && counter("sink", "hbase", "EventDrainSuccessCount") - drainedBefore >= events) {
             tSink = now;
           }
-          if (tHdfs == 0 && counter("sink", "hdfs", "EventDrainSuccessCount") - hdfsBefore >= events) {
+          if (tHdfs == 0 && drained(hdfsSinks) - hdfsBefore >= events) {
             tHdfs = now;
           }
           if (counter("channel", "deadletter", "EventPutSuccessCount") > 0) {
@@ -323,6 +330,14 @@ public final class PipelineBenchmark {
     double channel = channelBaseline ? fileChannel(effective, dir.resolve("channel"), flume,
         Integer.parseInt(effective.getProperty("a1.sources.wikimedia.batchSize", "100").trim()), sinkBatch) : Double.NaN;
     return new Round(sourceRate, e2eRate, hdfsRate, sinkPath, channel, cpuByStage, cpuPerEvent, cpu[0]);
+  }
+
+  private static long drained(List<String> sinks) {
+    long n = 0;
+    for (String sink : sinks) {
+      n += counter("sink", sink, "EventDrainSuccessCount");
+    }
+    return n;
   }
 
   private static List<Event> offline(Properties p, List<byte[]> requests, List<String> wiki) throws Exception {
