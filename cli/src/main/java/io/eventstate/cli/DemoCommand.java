@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * again (deterministic keys, explicit timestamps) and the coprocessor applies each event id once, so nothing is
  * duplicated.
  *
- * <p>Data: {@code --data DIR}, else {@code ../shared/data} beside the repository, else {@code samples/}. The talk's
+ * <p>Data: {@code --data DIR}, else the repository's {@code samples/}. The talk's
  * events ({@code seed/events.jsonl}) go to source {@code talk}; the real data sets to the source of their feed.
  */
 final class DemoCommand {

@@ -101,7 +101,7 @@ class HiveQueriesIT {
     String nn = fs.getUri().toString();
     createTable();
 
-    Path data = DataFeeds.sharedData();
+    Path data = DataFeeds.sampleData();
     Path conf = Repo.conf().resolve("flume/eventstate.properties");
     try (InProcessAgent agent = InProcessAgent.fromFile(conf, "a1").workDir(work.resolve("agent"))
         .override("sinks.hbase.table", TABLE)

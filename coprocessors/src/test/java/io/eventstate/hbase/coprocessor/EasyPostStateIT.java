@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
 
 /**
- * The EasyPost trackers of ../shared/data/real/easypost/extracted/trackers.jsonl, as CanonicalEvents (type = status,
+ * The EasyPost trackers of samples/real/easypost/extracted/trackers.jsonl, as CanonicalEvents (type = status,
  * attribute status_detail, time = datetime, entity = tracker id), through the sink's write path in batches of 100:
  * the package machine's final and per-event states must be the offline engine's, and a tracker recorded once must end
  * in its own final status.
@@ -47,7 +47,7 @@ class EasyPostStateIT {
   static List<Tracker> trackers() throws Exception {
     ObjectMapper m = new ObjectMapper();
     List<Tracker> out = new ArrayList<>();
-    for (String line : Files.readAllLines(StateTables.sharedData().resolve("real/easypost/extracted/trackers.jsonl"),
+    for (String line : Files.readAllLines(StateTables.sampleData().resolve("real/easypost/extracted/trackers.jsonl"),
         StandardCharsets.UTF_8)) {
       if (line.isBlank()) {
         continue;

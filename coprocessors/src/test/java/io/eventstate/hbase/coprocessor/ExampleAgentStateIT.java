@@ -46,7 +46,7 @@ import io.eventstate.testing.SharedMiniCluster;
  * with conf/machines (package, video-playback, sessions, device). Expectations are computed in this test from the raw
  * data and the documented semantics of the definitions, not read back from the engine:
  * <ul>
- *   <li>EasyPost: each tracking code ends in the status of ../shared/data/real/README.md's table; EZ4000000004's 15
+ *   <li>EasyPost: each tracking code ends in the status of samples/real/README.md's table; EZ4000000004's 15
  *       events (14 scans from two recordings, the 2014 one with a delivered scan older than its own first scan, plus
  *       one {@code tracker.updated} webhook): the 2020 recording arrives first, so the 2014 scans and the webhook are
  *       more than package.json's 2d allowed lateness behind it (stored, flagged {@code d:too_late}, not applied), and
@@ -86,7 +86,7 @@ class ExampleAgentStateIT {
         StateTables.conf("video-playback.json"), StateTables.conf("sessions.json"), StateTables.conf("device.json")));
     EntityStateSpec spec = StateTables.spec(props);
     TableName tn = StateTables.create("agentstate", props);
-    Path data = DataFeeds.sharedData();
+    Path data = DataFeeds.sampleData();
     try (InProcessAgent agent = StateTables.exampleAgent(dir, tn.getNameAsString()).start()) {
       List<Event> offline = DataFeeds.offline(agent.propertiesFile(), data, VARIANT);
       List<CanonicalEvent> valid = new ArrayList<>();
@@ -226,7 +226,7 @@ class ExampleAgentStateIT {
 
   // ---------------------------------------------------------------- EasyPost
 
-  /** Final statuses of ../shared/data/real/README.md's table (codes whose recordings agree). */
+  /** Final statuses of samples/real/README.md's table (codes whose recordings agree). */
   private static final Map<String, String> FINAL_STATUS = new LinkedHashMap<>();
 
   static {
@@ -295,7 +295,7 @@ class ExampleAgentStateIT {
     assertTrue(rows.keySet().stream().noneMatch(r -> r.contains(":package:EZ7000000007|")));
 
     // EZ4000000004, event by event: the raw data says 14 scans with a time, plus one webhook naming the code.
-    Path extracted = DataFeeds.sharedData().resolve("real/easypost/extracted");
+    Path extracted = DataFeeds.sampleData().resolve("real/easypost/extracted");
     int scans = 0;
     for (String line : Files.readAllLines(extracted.resolve("trackers.jsonl"), StandardCharsets.UTF_8)) {
       JsonNode o = MAPPER.readTree(line).get("object");

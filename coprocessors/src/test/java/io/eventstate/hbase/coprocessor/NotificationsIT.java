@@ -196,7 +196,7 @@ class NotificationsIT {
         .findFirst().orElseThrow();
     TableName tn = StateTables.create("notify", props);
     Path conf = DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties");
-    Path data = DataFeeds.sharedData();
+    Path data = DataFeeds.sampleData();
     List<CanonicalEvent> offline = offlineTrackers(conf, data);
     Set<String> expected = expectedIds(offline, def);
     Set<String> storedIds = new HashSet<>();

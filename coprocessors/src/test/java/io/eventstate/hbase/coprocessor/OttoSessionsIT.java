@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
 
 /**
- * OTTO's clickstream (../shared/data/real/otto-sessions/train.jsonl, 20 users' multi-week histories) through the sink
+ * OTTO's clickstream (samples/real/otto-sessions/train.jsonl, 20 users' multi-week histories) through the sink
  * path with conf/machines/sessions.json, delivered out of order (each event delayed by up to 30 minutes, inside the
  * spec's 1h allowed lateness): every event's session id and every user's session count equal the offline engine's.
  */
@@ -45,7 +45,7 @@ class OttoSessionsIT {
   static List<CanonicalEvent> events() throws Exception {
     ObjectMapper m = new ObjectMapper();
     List<CanonicalEvent> out = new ArrayList<>();
-    for (String line : Files.readAllLines(StateTables.sharedData().resolve("real/otto-sessions/train.jsonl"),
+    for (String line : Files.readAllLines(StateTables.sampleData().resolve("real/otto-sessions/train.jsonl"),
         StandardCharsets.UTF_8)) {
       if (line.isBlank()) {
         continue;

@@ -63,7 +63,7 @@ class StateRebuildIT {
     out.addAll(OttoSessionsIT.events());
     ObjectMapper m = new ObjectMapper();
     for (String kind : List.of("valid", "invalid")) {
-      JsonNode root = m.readTree(StateTables.sharedData().resolve("real/video-player-sessions-eyevinn/json/" + kind
+      JsonNode root = m.readTree(StateTables.sampleData().resolve("real/video-player-sessions-eyevinn/json/" + kind
           + "_sequences.json").toFile());
       for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
         Map.Entry<String, JsonNode> seq = it.next();

@@ -68,7 +68,7 @@ final class StateTables {
     return Locations.repositoryRoot();
   }
 
-  static Path sharedData() {
+  static Path sampleData() {
     return Locations.sampleData();
   }
 

@@ -8,9 +8,8 @@ import java.util.Optional;
 
 /**
  * Where the repository's files are: the repository root (the directory holding {@code conf/machines}) and the
- * sample data, the one rule the demo and every test follow: {@code ../shared/data} beside the repository when it is
- * there (the full data sets), else the bundled copy in {@code samples/}. A data directory holds {@code seed/} and/or
- * {@code real/}.
+ * sample data in its {@code samples/}, the one place the demo and every test read data sets from. A data directory
+ * holds {@code seed/} and/or {@code real/}.
  */
 public final class Locations {
 
@@ -28,13 +27,13 @@ public final class Locations {
     throw new IllegalStateException("conf/machines not found in " + start + " or above; run from the repository");
   }
 
-  /** The places sample data is looked for, in order, for a repository at {@code root}. */
+  /** The places sample data is looked for, in order, for a repository at {@code root}: its {@code samples/}. */
   public static List<Path> sampleDataCandidates(Path root) {
-    return List.of(root.resolveSibling("shared").resolve("data"), root.resolve("samples"));
+    return List.of(root.resolve("samples"));
   }
 
   /**
-   * The places a data file is looked for, in order, for a repository at {@code root}: the sample data places, then
+   * The places a data file is looked for, in order, for a repository at {@code root}: the sample data, then
    * {@code .vendor-data/} in the repository, where {@code .ci/vendor-data} installs payloads published elsewhere (never
    * kept in the repository).
    */

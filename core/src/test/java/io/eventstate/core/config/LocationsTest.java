@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,14 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 class LocationsTest {
 
   @Test
-  void sharedDataBesideTheRepositoryWinsOverTheBundledSamples(@TempDir Path dir) throws Exception {
+  void sampleDataIsTheRepositorysOwnSamplesNeverADirectoryBesideIt(@TempDir Path dir) throws Exception {
     Path repo = Files.createDirectories(dir.resolve("repo"));
+    Files.createDirectories(dir.resolve("shared/data/real"));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> Locations.sampleData(repo));
-    assertTrue(e.getMessage().contains("shared") && e.getMessage().contains("samples"), e.getMessage());
+    assertTrue(e.getMessage().contains("samples") && !e.getMessage().contains("shared"), e.getMessage());
     Files.createDirectories(repo.resolve("samples/seed"));
     assertEquals(repo.resolve("samples").toAbsolutePath(), Locations.sampleData(repo));
-    Files.createDirectories(dir.resolve("shared/data/real"));
-    assertEquals(dir.resolve("shared/data").toAbsolutePath(), Locations.sampleData(repo));
   }
 
   @Test
@@ -36,7 +36,7 @@ class LocationsTest {
     Files.createDirectories(bundled.getParent());
     Files.writeString(bundled, "{}");
     assertEquals(bundled, Locations.dataFile(repo, rel).orElseThrow());
-    assertEquals(repo.resolve(".vendor-data"), Locations.dataFileCandidates(repo).get(2));
+    assertEquals(List.of(repo.resolve("samples"), repo.resolve(".vendor-data")), Locations.dataFileCandidates(repo));
   }
 
   @Test

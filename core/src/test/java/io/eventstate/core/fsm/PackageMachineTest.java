@@ -19,7 +19,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * conf/machines/package.json against the EasyPost trackers in ../shared/data/real/easypost/extracted: each
+ * conf/machines/package.json against the EasyPost trackers in samples/real/easypost/extracted: each
  * tracker's tracking_details become events (type = status, attribute status_detail, time = datetime), and the
  * machine must end in the tracker's own final status.
  */
@@ -31,7 +31,7 @@ class PackageMachineTest {
   }
 
   static List<Tracker> trackers() throws IOException {
-    Path p = TestSupport.sharedData().resolve("real/easypost/extracted/trackers.jsonl");
+    Path p = TestSupport.sampleData().resolve("real/easypost/extracted/trackers.jsonl");
     ObjectMapper m = new ObjectMapper();
     List<Tracker> out = new ArrayList<>();
     for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {

@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** Shared helpers: event building and locating conf/ and ../shared/data. */
+/** Shared helpers: event building and locating conf/ and samples/. */
 public final class TestSupport {
 
   /** Keys and values written in the properties-file syntax ({@code key = value} lines), as a modifiable map. */
@@ -34,8 +34,8 @@ public final class TestSupport {
     return Locations.repositoryRoot();
   }
 
-  /** The sample data ({@link Locations#sampleData()}: ../shared/data beside the repository, else samples/). */
-  public static Path sharedData() {
+  /** The sample data ({@link Locations#sampleData()}: the repository's samples/). */
+  public static Path sampleData() {
     return Locations.sampleData();
   }
 

@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * conf/machines/video-playback.json against Eyevinn's own labelled fixtures
- * (../shared/data/real/video-player-sessions-eyevinn/json): every valid sequence is accepted, every invalid one
+ * (samples/real/video-player-sessions-eyevinn/json): every valid sequence is accepted, every invalid one
  * ends in invalid_sequence. Timestamps there are epoch seconds.
  */
 class VideoPlaybackMachineTest {
 
   private final MachineDefinition def = TestSupport.machine("video-playback.json");
-  private static final Path DIR = TestSupport.sharedData().resolve("real/video-player-sessions-eyevinn/json");
+  private static final Path DIR = TestSupport.sampleData().resolve("real/video-player-sessions-eyevinn/json");
 
   private static List<List<CanonicalEvent>> sequences(String file, String listKey) throws IOException {
     JsonNode root = new ObjectMapper().readTree(DIR.resolve(file).toFile());

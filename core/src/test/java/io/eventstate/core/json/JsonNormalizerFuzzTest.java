@@ -41,7 +41,7 @@ class JsonNormalizerFuzzTest {
     List<byte[]> out = new ArrayList<>();
     for (String f : List.of("seed/events.jsonl", "real/wikimedia-recentchange/wikimedia.ndjson",
         "real/easypost/extracted/trackers.jsonl", "real/easypost/extracted/events.jsonl", "real/otto-sessions/train.jsonl")) {
-      for (String line : Files.readAllLines(TestPaths.sharedData().resolve(f), StandardCharsets.UTF_8)) {
+      for (String line : Files.readAllLines(TestPaths.sampleData().resolve(f), StandardCharsets.UTF_8)) {
         if (!line.isBlank()) {
           out.add(line.getBytes(StandardCharsets.UTF_8));
         }

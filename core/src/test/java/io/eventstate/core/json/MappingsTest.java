@@ -33,7 +33,7 @@ class MappingsTest {
   }
 
   private static Path data(String rel) {
-    return TestPaths.sharedData().resolve(rel);
+    return TestPaths.sampleData().resolve(rel);
   }
 
   /** Splits a payload with the mapping's splitter, then normalizes every event. */

@@ -23,7 +23,7 @@ final class TestPaths {
   static final String AFTERSHIP_HINT = "AfterShip's list-trackings example (GetTrackingsResult.json of the AfterShip"
       + " Java SDK's tests) is in no published npm or Maven Central artifact, so .ci/vendor-data cannot install it";
 
-  static Path sharedData() {
+  static Path sampleData() {
     return Locations.sampleData();
   }
 

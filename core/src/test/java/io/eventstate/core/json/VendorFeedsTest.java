@@ -28,7 +28,8 @@ import io.eventstate.core.fsm.Step;
 
 /**
  * The two vendor feeds mapped by configuration alone (conf/flume/mappings/aftership.properties and github.properties,
- * on the payloads as published: AfterShip's list-trackings example from ../shared/data/real/aftership when present,
+ * on the payloads as published: AfterShip's list-trackings example under real/aftership in samples/ or .vendor-data/
+ * when present,
  * GitHub's webhook examples from the npm package @octokit/webhooks-examples, see {@link TestPaths#vendorFile}):
  * events, exact times, final states of conf/machines and counts. Expectations are read from the raw payloads with Jackson, independently of the
  * normalizer.

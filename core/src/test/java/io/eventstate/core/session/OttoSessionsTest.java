@@ -18,7 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sessions over OTTO's clickstream (../shared/data/real/otto-sessions/train.jsonl): each line's "session" is really a
+ * Sessions over OTTO's clickstream (samples/real/otto-sessions/train.jsonl): each line's "session" is really a
  * user's multi-week history. A 30-minute gap splits the 20 histories into many visits; the expected counts are
  * computed here independently (a plain loop over sorted timestamps), and the README's count of gaps is checked too.
  */
@@ -30,7 +30,7 @@ class OttoSessionsTest {
   static List<User> users() throws IOException {
     ObjectMapper m = new ObjectMapper();
     List<User> out = new ArrayList<>();
-    for (String line : Files.readAllLines(TestSupport.sharedData().resolve("real/otto-sessions/train.jsonl"),
+    for (String line : Files.readAllLines(TestSupport.sampleData().resolve("real/otto-sessions/train.jsonl"),
         StandardCharsets.UTF_8)) {
       if (line.isBlank()) {
         continue;

@@ -55,7 +55,7 @@ class IngestAgentIT {
   @BeforeAll
   static void start() {
     RecordingSink.clearAll();
-    data = DataFeeds.sharedData();
+    data = DataFeeds.sampleData();
     agent = InProcessAgent.fromFile(DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties"), "a1")
         .workDir(work)
         .override("sinks.hbase.type", RecordingSink.class.getName())

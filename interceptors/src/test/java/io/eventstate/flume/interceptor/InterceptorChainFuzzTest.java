@@ -65,7 +65,7 @@ class InterceptorChainFuzzTest {
   }
 
   private static List<byte[]> seeds() throws IOException {
-    Path data = DataFeeds.sharedData();
+    Path data = DataFeeds.sampleData();
     List<byte[]> out = new ArrayList<>();
     for (String f : List.of("seed/events.jsonl", "real/easypost/extracted/trackers.jsonl", "real/otto-sessions/train.jsonl",
         "real/wikimedia-recentchange/wikimedia.ndjson")) {

@@ -37,7 +37,7 @@ import io.eventstate.testing.InProcessAgent;
 import io.eventstate.flume.interceptor.JsonHttpHandler;
 
 /**
- * The talk's events and every real data set in ../shared/data, as the example agent
+ * The talk's events and every real data set in samples/, as the example agent
  * (conf/flume/eventstate.properties) receives them: HTTP requests to the feeds' HTTP sources (one request per
  * tracker, per LoRaWAN file and per Eyevinn sequence; OTTO and the talk as one NDJSON request) and JSON-lines
  * files dropped into the spooling directories. Used by every test that runs the example agent end to end.
@@ -81,8 +81,8 @@ public final class DataFeeds {
     return Locations.repositoryRoot();
   }
 
-  /** The sample data ({@link Locations#sampleData()}: ../shared/data beside the repository, else samples/). */
-  public static Path sharedData() {
+  /** The sample data ({@link Locations#sampleData()}: the repository's samples/). */
+  public static Path sampleData() {
     return Locations.sampleData();
   }
 

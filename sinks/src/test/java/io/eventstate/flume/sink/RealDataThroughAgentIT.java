@@ -29,7 +29,7 @@ import io.eventstate.testing.SharedMiniCluster;
  * The shipped example agent, conf/flume/eventstate.properties, end to end into HBase: every feed's HTTP or
  * spooling-directory source, the normalizing and tagging interceptors, the multiplexing selector, the file
  * channels and {@link EventSink} writing to the mini cluster (only directories, ports and the cluster address
- * are overridden). Every data set in ../shared/data goes in; the table then holds exactly one row per distinct
+ * are overridden). Every data set in samples/ goes in; the table then holds exactly one row per distinct
  * event id of the valid events, with the raw body readable as text.
  */
 @ExtendWith(SharedMiniCluster.class)
@@ -42,7 +42,7 @@ class RealDataThroughAgentIT {
   void everyDataSetGoesThroughTheExampleAgentIntoHBaseOncePerEventId() throws Exception {
     TableSchema schema = TestTables.create("realdata");
     Path conf = DataFeeds.repositoryRoot().resolve("conf/flume/eventstate.properties");
-    Path data = DataFeeds.sharedData();
+    Path data = DataFeeds.sampleData();
     List<Event> offline = DataFeeds.offline(conf, data);
     Set<String> expectedIds = DataFeeds.validEventIds(offline);
     // EasyPost's TestEventsGet.yaml returns evt_36940ed6... twice (list and retrieve), wrapped differently:
