@@ -11,6 +11,7 @@ import org.apache.hadoop.hbase.HBaseTestingUtility;
 import org.apache.hadoop.hbase.StartMiniClusterOption;
 import org.apache.hadoop.hbase.regionserver.HRegionServer;
 import org.apache.hadoop.hbase.util.JVMClusterUtil;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -75,6 +76,17 @@ public final class SharedMiniCluster implements BeforeAllCallback {
   /** Starts HBase again after {@link #stopHBase()}, with the configured number of RegionServers. */
   public static void startHBase() throws Exception {
     util().startMiniHBaseCluster(options(cluster.regionServers));
+  }
+
+  /**
+   * Fails a test after which a RegionServer has aborted or one is missing: {@code @ExtendWith({SharedMiniCluster.class,
+   * SharedMiniCluster.RegionServersAlive.class})} checks {@link #assertNoRegionServerAborted} after every test.
+   */
+  public static final class RegionServersAlive implements AfterEachCallback {
+    @Override
+    public void afterEach(ExtensionContext context) {
+      assertNoRegionServerAborted();
+    }
   }
 
   /**

@@ -16,7 +16,6 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.apache.hadoop.hbase.TableName;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,18 +32,13 @@ import io.eventstate.testing.SharedMiniCluster;
  * device that has state in HBase is decorated from it ({@code es.decorate=decorated}, its machine state and event
  * count), seen on the alert that reaches n1 through the streaming path.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class ActionsAgentIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path dir;
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   private static List<Path> landed(Path d) throws Exception {
     try (Stream<Path> s = Files.walk(d)) {

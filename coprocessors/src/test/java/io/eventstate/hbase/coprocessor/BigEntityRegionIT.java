@@ -24,7 +24,6 @@ import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.regionserver.HRegion;
 import org.apache.hadoop.hbase.regionserver.HStore;
 import org.apache.hadoop.hbase.util.Bytes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -34,15 +33,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * once a region holds that one entity, no split can cut it, the region stays over the configured size, and writes
  * and state go on as before.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class BigEntityRegionIT {
 
   private static final long MAX_FILESIZE = 2L * 1024 * 1024;
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   @Test
   void anEntityOverTheRegionSizeGetsARegionOfItsOwnAndIsNeverCut() throws Exception {

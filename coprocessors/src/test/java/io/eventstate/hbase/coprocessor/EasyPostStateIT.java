@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.util.Bytes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
@@ -33,15 +32,10 @@ import io.eventstate.testing.SharedMiniCluster;
  * the package machine's final and per-event states must be the offline engine's, and a tracker recorded once must end
  * in its own final status.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class EasyPostStateIT {
 
   record Tracker(String id, String status, List<CanonicalEvent> events) {
-  }
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
   }
 
   static List<Tracker> trackers() throws Exception {

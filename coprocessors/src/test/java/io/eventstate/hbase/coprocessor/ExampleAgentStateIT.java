@@ -33,7 +33,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.flume.Event;
 import org.apache.hadoop.hbase.TableName;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +64,7 @@ import io.eventstate.testing.SharedMiniCluster;
  * <p>The shipped agent maps Eyevinn events to entity type {@code video_session} (video-playback.json) and OTTO's
  * multi-week histories to {@code user} (sessions.json), so both feeds reach their machines unchanged.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class ExampleAgentStateIT {
 
   private static final DataFeeds.Variant VARIANT = DataFeeds.Variant.EYEVINN_SESSION_PER_SEQUENCE;
@@ -74,11 +73,6 @@ class ExampleAgentStateIT {
 
   @TempDir
   Path dir;
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   @Test
   void theExampleAgentAdvancesStateExactlyOnce() throws Exception {

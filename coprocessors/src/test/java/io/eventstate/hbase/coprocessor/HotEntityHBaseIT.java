@@ -28,7 +28,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.hbase.TableName;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * over all its events ({@link StateTables#assertInvariants}) and core's rebuild finds nothing to change (a verify-only
  * {@link StateRebuildClient} run); nothing is too late, dead-lettered or applied twice.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class HotEntityHBaseIT {
 
   /** {@code interceptors.hot.perBatch} of the agent file. */
@@ -62,11 +61,6 @@ class HotEntityHBaseIT {
 
   @TempDir
   Path dir;
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   @Test
   void theHotEntitysExcessTakesASinkOfItsOwnAndEveryStateEqualsTheOfflineRecompute() throws Exception {

@@ -36,7 +36,6 @@ import org.apache.flume.Event;
 import org.apache.flume.interceptor.Interceptor;
 import org.apache.flume.interceptor.InterceptorBuilderFactory;
 import org.apache.hadoop.hbase.TableName;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,16 +53,11 @@ import io.eventstate.testing.Props;
  * exactly what an offline replay of the package machine predicts (a late event's notifications follow its arrival,
  * see docs/actions.md); resent notifications carry the same ids.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class NotificationsIT {
 
   @TempDir
   Path dir;
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   /** The trackers feed through the example agent's handler and interceptors, offline, as canonical events. */
   private static List<CanonicalEvent> offlineTrackers(Path conf, Path data) throws Exception {

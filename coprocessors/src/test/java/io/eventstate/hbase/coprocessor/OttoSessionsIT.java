@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.util.Bytes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
@@ -34,13 +33,8 @@ import io.eventstate.testing.SharedMiniCluster;
  * path with conf/machines/sessions.json, delivered out of order (each event delayed by up to 30 minutes, inside the
  * spec's 1h allowed lateness): every event's session id and every user's session count equal the offline engine's.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class OttoSessionsIT {
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   static List<CanonicalEvent> events() throws Exception {
     ObjectMapper m = new ObjectMapper();

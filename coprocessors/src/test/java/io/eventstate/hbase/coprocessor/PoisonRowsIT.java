@@ -20,7 +20,6 @@ import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.util.Bytes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
@@ -29,13 +28,8 @@ import io.eventstate.testing.SharedMiniCluster;
  * Rows a retry cannot fix: an {@code Error} in the observer and event times far ahead of the RegionServer's clock are
  * refused with a DoNotRetryIOException, the sink's write path isolates them, the server stays up.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class PoisonRowsIT {
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   private static boolean chainHas(Throwable t, Class<?> type) {
     for (Throwable c = t; c != null; c = c.getCause()) {

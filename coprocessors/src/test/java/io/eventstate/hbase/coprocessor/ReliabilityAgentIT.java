@@ -38,7 +38,6 @@ import org.apache.flume.Event;
 import org.apache.hadoop.hbase.StartMiniClusterOption;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.util.Bytes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,7 +50,7 @@ import io.eventstate.testing.SharedMiniCluster;
  * dead-letter path, and a corpus of poison events interleaved with good ones. After each: event rows = the distinct
  * ids accepted, every state row = the offline recomputation, no RegionServer aborted, counters reconcile.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class ReliabilityAgentIT {
 
   private static final AtomicInteger SEQ = new AtomicInteger();
@@ -65,11 +64,6 @@ class ReliabilityAgentIT {
     SwitchableSink.failing = false;
     SwitchableSink.STORED.clear();
     SwitchableSink.FAILURES.set(0);
-  }
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
   }
 
   /** Names of one agent's components (unique per agent: counters are JMX beans named by component). */

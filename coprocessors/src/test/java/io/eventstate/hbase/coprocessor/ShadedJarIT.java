@@ -17,7 +17,6 @@ import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.regionserver.HRegion;
 import org.apache.hadoop.hbase.util.Bytes;
 import org.apache.hadoop.hbase.util.JVMClusterUtil;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import io.eventstate.testing.SharedMiniCluster;
@@ -26,13 +25,8 @@ import io.eventstate.testing.SharedMiniCluster;
  * Loads the packaged (shaded) coprocessor jar the way users do: a table descriptor coprocessor with a
  * {@code file://} jar path (failsafe runs after {@code package} and passes the jar's path).
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class ShadedJarIT {
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   /** The jar failsafe names (set in the pom), else the one {@code package} left in target/. */
   static String shadedJar() throws java.io.IOException {

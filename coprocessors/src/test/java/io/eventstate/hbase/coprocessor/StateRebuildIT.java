@@ -31,7 +31,6 @@ import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.CoprocessorDescriptorBuilder;
 import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,15 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * RegionServers. After a rebuild every state row and counter equals the offline engines' recompute with v2
  * ({@link StateTables#assertInvariants}) and every coprocessor cell equals a table written with v2 from the start.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class StateRebuildIT {
 
   private static final AtomicInteger SEQ = new AtomicInteger();
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   // ------------------------------------------------------------------ data and definitions
 

@@ -21,7 +21,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.apache.hadoop.hbase.TableName;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +38,7 @@ import io.eventstate.testing.VendorData;
  * each feed into its own table ({@link VendorData}: each test skips on its own when its payloads are not present).
  * Expected counts and times are read from the raw payloads.
  */
-@ExtendWith(SharedMiniCluster.class)
+@ExtendWith({SharedMiniCluster.class, SharedMiniCluster.RegionServersAlive.class})
 class VendorFeedsAgentIT {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -49,11 +48,6 @@ class VendorFeedsAgentIT {
 
   @TempDir
   Path dir;
-
-  @AfterEach
-  void noRegionServerAborted() {
-    SharedMiniCluster.assertNoRegionServerAborted();
-  }
 
   private static int post(InProcessAgent agent, String source, byte[] body, String event) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.port(source) + "/"))
