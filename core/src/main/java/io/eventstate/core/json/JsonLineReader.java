@@ -64,6 +64,8 @@ public final class JsonLineReader {
 
   /** Bytes asked of a {@link ChunkSource} at a time: a few lines of a typical event stream. */
   static final int CHUNK = 4096;
+  /** Line buffer kept between lines; a longer line's buffer is let go once the line is returned. */
+  private static final int RETAINED = 64 << 10;
 
   private final ChunkSource in;
   private final byte[] chunk;
@@ -167,9 +169,19 @@ public final class JsonLineReader {
   }
 
   private Line line(int keptLen, long length, long start) {
+    Line line;
     if (length <= maxLineBytes) {
-      return new Line(java.util.Arrays.copyOf(kept, (int) length), length, start, null);
+      line = new Line(java.util.Arrays.copyOf(kept, (int) length), length, start, null);
+    } else {
+      line = overLong(keptLen, length, start);
     }
+    if (kept.length > RETAINED) { // a rare long line: do not hold its buffer for the rest of the stream
+      kept = new byte[256];
+    }
+    return line;
+  }
+
+  private Line overLong(int keptLen, long length, long start) {
     byte[] body = java.util.Arrays.copyOf(kept, Math.min(keptLen, maxKeptBytes));
     return new Line(body, length, start, REASON_CLASS + ": line of " + length + " bytes at byte " + start
         + " is over the line limit of " + maxLineBytes + " bytes (kept whole as one dead letter"
