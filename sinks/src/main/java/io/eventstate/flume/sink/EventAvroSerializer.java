@@ -131,7 +131,7 @@ public final class EventAvroSerializer implements EventSerializer {
     writer.append(record(e, arrival(headers)));
   }
 
-  private static Long arrival(Map<String, String> headers) {
+  static Long arrival(Map<String, String> headers) {
     String v = headers.get(EventHeaders.ARRIVAL_TIME);
     if (v == null) {
       return null;

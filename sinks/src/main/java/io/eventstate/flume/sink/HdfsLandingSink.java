@@ -1,0 +1,401 @@
+package io.eventstate.flume.sink;
+
+import io.eventstate.core.config.ConfigException;
+import io.eventstate.core.event.CanonicalEvent;
+import io.eventstate.core.event.EventHeaders;
+import io.eventstate.core.event.MalformedEventException;
+import io.eventstate.core.query.LandingSpec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.file.CodecFactory;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flume.Channel;
+import org.apache.flume.ChannelException;
+import org.apache.flume.Context;
+import org.apache.flume.Event;
+import org.apache.flume.EventDeliveryException;
+import org.apache.flume.Transaction;
+import org.apache.flume.conf.BatchSizeSupported;
+import org.apache.flume.conf.Configurable;
+import org.apache.flume.conf.ConfigurationException;
+import org.apache.flume.instrumentation.SinkCounter;
+import org.apache.flume.sink.AbstractSink;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lands valid events on HDFS (or any Hadoop file system) as Avro container files of {@code conf/avro/event.avsc},
+ * one directory per the path template (by default entity type and event day), for Hive and Impala. The files are
+ * those of Flume's HDFS sink with {@link EventAvroSerializer}, and the keys are that sink's under the same names
+ * ({@link LandingSpec}); what differs is the cost: Flume's HDFS sink hands every event to a thread of its own to
+ * bound the call's time, which costs far more CPU than writing the event, while this sink does the file-system work of
+ * a whole batch in one bounded call.
+ *
+ * <pre>
+ * a1.sinks.hdfs.type = io.eventstate.flume.sink.HdfsLandingSink
+ * a1.sinks.hdfs.channel = events_hdfs
+ * a1.sinks.hdfs.hdfs.path = hdfs://namenode:8020/eventstate/events/entity_type=%{es.entityType}/dt=%Y-%m-%d
+ * </pre>
+ *
+ * <p>Per transaction: take up to {@code hdfs.batchSize} events, decode each canonical event from its headers (an
+ * event that is not one fails the batch, with a message that says to route only {@code es.status=valid} events
+ * here), append each to its directory's open file, flush those files ({@code hflush}: readers see the batch), then
+ * commit. A failure rolls the transaction back and closes every open file (what they hold stays readable; the channel
+ * redelivers the batch into new files, so an event may land twice, which the queries' {@code event_id} dedupe
+ * removes). A file is named {@code <prefix>.<number><suffix>} and carries {@code hdfs.inUseSuffix} while open; it
+ * closes after {@code hdfs.rollSize} bytes of bodies, {@code hdfs.rollCount} events, {@code hdfs.rollInterval}
+ * seconds open or {@code hdfs.idleTimeout} seconds without events (checked at every call of the sink runner, also
+ * when the channel is empty), when more than {@code hdfs.maxOpenFiles} are open, and when the sink stops.
+ *
+ * <p>The time of {@code %Y %m %d %H} is the canonical event time, never the agent's clock. On {@code file:} paths
+ * (a local landing) files are written without Hadoop's {@code .crc} side files, so that they too are readable up to
+ * their last batch while open. Counters: Flume's
+ * {@code SinkCounter} (files opened and closed count as connections created and closed).
+ */
+public class HdfsLandingSink extends AbstractSink implements Configurable, BatchSizeSupported {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HdfsLandingSink.class);
+
+  private LandingSpec spec;
+  private SinkCounter sinkCounter;
+  private boolean countersStarted;
+  private Configuration hadoop;
+  private ExecutorService io;
+  /** Open files by directory, least recently written first. */
+  private final LinkedHashMap<String, LandingFile> open = new LinkedHashMap<>(16, 0.75f, true);
+  private long fileNumber;
+
+  @Override
+  public void configure(Context context) {
+    try {
+      spec = LandingSpec.parse(context.getParameters());
+    } catch (ConfigException e) {
+      throw new ConfigurationException("HdfsLandingSink " + getName() + ": " + e.getMessage(), e);
+    }
+    if (sinkCounter == null) {
+      sinkCounter = new SinkCounter(getName());
+    }
+  }
+
+  @Override
+  public long getBatchSize() {
+    return spec.batchSize();
+  }
+
+  /** Flume's standard counters of this sink. */
+  public SinkCounter sinkCounter() {
+    return sinkCounter;
+  }
+
+  @Override
+  public synchronized void start() {
+    if (!countersStarted) {
+      sinkCounter.start(); // zeroes the counters: once per life
+      countersStarted = true;
+    }
+    hadoop = new Configuration();
+    io = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "landing-" + getName());
+      t.setDaemon(true);
+      return t;
+    });
+    fileNumber = System.currentTimeMillis();
+    super.start();
+  }
+
+  @Override
+  public synchronized void stop() {
+    try {
+      bounded(() -> {
+        closeAll();
+        return null;
+      });
+    } catch (Exception e) {
+      LOG.warn("Sink {}: closing the open files failed; their content up to the last batch stays readable: {}",
+          getName(), e.toString());
+    }
+    io.shutdownNow();
+    sinkCounter.stop();
+    countersStarted = false;
+    super.stop();
+  }
+
+  @Override
+  public Status process() throws EventDeliveryException {
+    Channel channel = getChannel();
+    Transaction txn = channel.getTransaction();
+    Status status = Status.READY;
+    try {
+      txn.begin();
+      List<CanonicalEvent> events = new ArrayList<>(spec.batchSize());
+      List<Long> arrivals = new ArrayList<>(spec.batchSize());
+      List<String> dirs = new ArrayList<>(spec.batchSize());
+      for (int i = 0; i < spec.batchSize(); i++) {
+        Event e = channel.take();
+        if (e == null) {
+          break;
+        }
+        Map<String, String> headers = e.getHeaders();
+        CanonicalEvent c;
+        try {
+          c = EventHeaders.read(headers, e.getBody());
+        } catch (MalformedEventException ex) {
+          throw new EventDeliveryException("HdfsLandingSink " + getName() + ": " + ex.getMessage()
+              + " (route only events with es.status=valid to this sink)", ex);
+        }
+        events.add(c);
+        arrivals.add(EventAvroSerializer.arrival(headers));
+        dirs.add(spec.path().render(headers, Math.floorDiv(c.eventTimeNanos(), 1_000_000L)));
+      }
+      if (events.isEmpty()) {
+        sinkCounter.incrementBatchEmptyCount();
+        status = Status.BACKOFF;
+      } else if (events.size() < spec.batchSize()) {
+        sinkCounter.incrementBatchUnderflowCount();
+      } else {
+        sinkCounter.incrementBatchCompleteCount();
+      }
+      sinkCounter.addToEventDrainAttemptCount(events.size());
+      bounded(() -> {
+        write(events, arrivals, dirs);
+        return null;
+      });
+      txn.commit();
+      sinkCounter.addToEventDrainSuccessCount(events.size());
+    } catch (Throwable t) {
+      try {
+        txn.rollback();
+      } catch (Exception e2) {
+        LOG.error("Sink {}: rollback failed; the channel redelivers the batch anyway", getName(), e2);
+      }
+      if (t instanceof ChannelException) {
+        sinkCounter.incrementChannelReadFail();
+      } else {
+        sinkCounter.incrementEventWriteFail();
+      }
+      abandonAll();
+      if (t instanceof Error err) {
+        throw err;
+      }
+      LOG.warn("Sink {}: batch rolled back and will be redelivered: {}", getName(), t.toString());
+      status = Status.BACKOFF;
+    } finally {
+      txn.close();
+    }
+    return status;
+  }
+
+  /** In the I/O thread: closes what is due, appends the batch, rolls what is full, flushes what was written. */
+  private void write(List<CanonicalEvent> events, List<Long> arrivals, List<String> dirs) throws IOException {
+    long now = System.currentTimeMillis();
+    closeDue(now);
+    Set<LandingFile> touched = new LinkedHashSet<>();
+    for (int i = 0; i < events.size(); i++) {
+      LandingFile f = fileFor(dirs.get(i));
+      CanonicalEvent e = events.get(i);
+      f.writer.append(EventAvroSerializer.record(e, arrivals.get(i)));
+      f.events++;
+      f.bodyBytes += e.body() == null ? 0 : e.body().length;
+      touched.add(f);
+      if (spec.rollBytes() > 0 && f.bodyBytes >= spec.rollBytes()
+          || spec.rollCount() > 0 && f.events >= spec.rollCount()) {
+        close(f); // also flushes
+        touched.remove(f);
+      }
+    }
+    for (LandingFile f : touched) {
+      if (open.get(f.dir) == f) { // not closed meanwhile to keep within hdfs.maxOpenFiles
+        f.writer.flush();
+        f.out.hflush();
+        f.lastWriteMillis = System.currentTimeMillis(); // after the work: a slow open or flush is not idle time
+      }
+    }
+  }
+
+  private LandingFile fileFor(String dir) throws IOException {
+    LandingFile f = open.get(dir);
+    if (f != null) {
+      return f;
+    }
+    if (open.size() >= spec.maxOpenFiles()) {
+      close(open.values().iterator().next()); // the least recently written
+    }
+    Path directory = new Path(dir);
+    FileSystem fs = directory.getFileSystem(hadoop);
+    if (fs instanceof LocalFileSystem local) {
+      // file: paths without Hadoop's .crc side files, whose stream cannot hflush: readable up to the last batch
+      fs = local.getRaw();
+    }
+    while (true) {
+      String name = spec.filePrefix() + "." + fileNumber++ + spec.fileSuffix();
+      Path done = new Path(directory, name);
+      Path inUse = new Path(directory, name + spec.inUseSuffix());
+      if (fs.exists(done)) {
+        continue;
+      }
+      FSDataOutputStream out;
+      try {
+        out = fs.create(inUse, false);
+      } catch (FileAlreadyExistsException e) {
+        continue; // another writer's file of the same number
+      } catch (IOException e) {
+        sinkCounter.incrementConnectionFailedCount();
+        throw e;
+      }
+      DataFileWriter<GenericRecord> writer = new DataFileWriter<>(new GenericDatumWriter<>(EventAvroSerializer.SCHEMA));
+      writer.setSyncInterval(spec.avro().syncIntervalBytes());
+      writer.setCodec(CodecFactory.fromString(spec.avro().codec()));
+      writer.create(EventAvroSerializer.SCHEMA, out);
+      f = new LandingFile(dir, fs, inUse, done, out, writer, System.currentTimeMillis());
+      open.put(dir, f);
+      sinkCounter.incrementConnectionCreatedCount();
+      return f;
+    }
+  }
+
+  /** Closes the files whose age or idle time is up (in the I/O thread). */
+  private void closeDue(long now) throws IOException {
+    List<LandingFile> due = new ArrayList<>();
+    for (LandingFile f : open.values()) {
+      if (spec.rollMillis() > 0 && now - f.openedMillis >= spec.rollMillis()
+          || spec.idleMillis() > 0 && now - f.lastWriteMillis >= spec.idleMillis()) {
+        due.add(f);
+      }
+    }
+    for (LandingFile f : due) {
+      close(f);
+    }
+  }
+
+  /** Closes a file and gives it its final name; a failed rename leaves it readable under the in-use name. */
+  private void close(LandingFile f) throws IOException {
+    open.remove(f.dir);
+    f.writer.close(); // flushes the last block and closes the stream
+    sinkCounter.incrementConnectionClosedCount();
+    if (!f.fs.rename(f.inUse, f.done)) {
+      LOG.warn("Sink {}: could not rename {} to {}; it stays readable under its in-use name", getName(), f.inUse,
+          f.done);
+    }
+  }
+
+  private void closeAll() throws IOException {
+    IOException first = null;
+    for (LandingFile f : new ArrayList<>(open.values())) {
+      try {
+        close(f);
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    open.clear();
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /** After a failure: closes every open file if it can within the call timeout, and forgets them either way. */
+  private void abandonAll() {
+    if (open.isEmpty()) {
+      return;
+    }
+    try {
+      bounded(() -> {
+        closeAll();
+        return null;
+      });
+    } catch (Exception e) {
+      LOG.warn("Sink {}: closing files after a failed batch failed ({}); new files are opened for the redelivery",
+          getName(), e.toString());
+      open.clear();
+    }
+  }
+
+  /**
+   * Runs file-system work in the sink's I/O thread, bounded by {@code hdfs.callTimeout}; a call that does not end in
+   * time is interrupted and its thread replaced, so that a hung file system cannot hold the sink forever.
+   */
+  private <T> T bounded(Callable<T> work) throws IOException, InterruptedException {
+    Future<T> f = io.submit(work);
+    try {
+      return f.get(spec.callTimeoutMs(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      io.shutdownNow();
+      open.clear();
+      io = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "landing-" + getName());
+        t.setDaemon(true);
+        return t;
+      });
+      throw new IOException("file-system call did not end within hdfs.callTimeout = " + spec.callTimeoutMs() + " ms");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  /** Open files, for tests. */
+  int openFiles() {
+    return open.size();
+  }
+
+  /** One open file. */
+  private static final class LandingFile {
+    final String dir;
+    final FileSystem fs;
+    final Path inUse;
+    final Path done;
+    final FSDataOutputStream out;
+    final DataFileWriter<GenericRecord> writer;
+    final long openedMillis;
+    long lastWriteMillis;
+    long events;
+    long bodyBytes;
+
+    LandingFile(String dir, FileSystem fs, Path inUse, Path done, FSDataOutputStream out,
+        DataFileWriter<GenericRecord> writer, long now) {
+      this.dir = dir;
+      this.fs = fs;
+      this.inUse = inUse;
+      this.done = done;
+      this.out = out;
+      this.writer = writer;
+      this.openedMillis = now;
+      this.lastWriteMillis = now;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HdfsLandingSink " + getName() + " -> " + (spec == null ? "?" : spec.path());
+  }
+}
