@@ -114,11 +114,9 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
       countersStarted = true;
     }
     hadoop = new Configuration();
-    io = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "landing-" + getName());
-      t.setDaemon(true);
-      return t;
-    });
+    // Hadoop's shutdown hook would otherwise close the file system before stop() closes and renames the open files
+    hadoop.setBoolean("fs.automatic.close", false);
+    io = newIoThread();
     fileNumber = System.currentTimeMillis();
     super.start();
   }
@@ -342,11 +340,7 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
       f.cancel(true);
       io.shutdownNow();
       open.clear();
-      io = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "landing-" + getName());
-        t.setDaemon(true);
-        return t;
-      });
+      io = newIoThread();
       throw new IOException("file-system call did not end within hdfs.callTimeout = " + spec.callTimeoutMs() + " ms");
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
@@ -361,6 +355,14 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
       }
       throw new IOException(c);
     }
+  }
+
+  private ExecutorService newIoThread() {
+    return Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "landing-" + getName());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Open files, for tests. */

@@ -130,23 +130,8 @@ class HdfsLandingSinkTest {
   void landsTheSameDirectoriesAndRecordsAsFlumesHdfsSinkWithTheSerializer() throws Exception {
     List<CanonicalEvent> sent = events(60, "id-");
 
-    MemoryChannel c1 = channelWith(sent);
-    HDFSEventSink flume = new HDFSEventSink();
-    flume.setName("hdfs");
-    flume.setChannel(c1);
-    Map<String, String> p = Props.map("""
-        hdfs.fileType = DataStream
-        hdfs.fileSuffix = .avro
-        hdfs.timeZone = UTC
-        hdfs.rollInterval = 0
-        hdfs.rollSize = 0
-        hdfs.rollCount = 0
-        hdfs.batchSize = 7
-        """);
     Path viaFlume = Files.createDirectories(dir.resolve("flume"));
-    p.put("hdfs.path", viaFlume.toUri() + PATH);
-    p.put("serializer", EventAvroSerializerTest.BUILDER);
-    Configurables.configure(flume, new Context(p));
+    HDFSEventSink flume = HdfsSinkLocalTest.flumeSink(channelWith(sent), viaFlume, 7);
     flume.start();
     try {
       drain(flume);

@@ -70,21 +70,7 @@ class HdfsSinkLocalTest {
     }
     Channels.putAll(channel, events);
 
-    HDFSEventSink sink = new HDFSEventSink();
-    sink.setName("hdfs");
-    sink.setChannel(channel);
-    Map<String, String> p = Props.map("""
-        hdfs.fileType = DataStream
-        hdfs.fileSuffix = .avro
-        hdfs.timeZone = UTC
-        hdfs.rollInterval = 0
-        hdfs.rollSize = 0
-        hdfs.rollCount = 0
-        hdfs.batchSize = 10
-        """);
-    p.put("hdfs.path", dir.toUri() + "events/entity_type=%{es.entityType}/dt=%Y-%m-%d");
-    p.put("serializer", EventAvroSerializerTest.BUILDER);
-    Configurables.configure(sink, new Context(p));
+    HDFSEventSink sink = flumeSink(channel, dir, 10);
     sink.start();
     try {
       while (sink.process() == Sink.Status.READY) {
@@ -127,6 +113,26 @@ class HdfsSinkLocalTest {
     assertTrue(Files.isDirectory(dir.resolve("events/entity_type=user/dt=2023-11-16")));
     assertEquals("2023-11-15", dayOf(files, "before-midnight", read));
     assertEquals("2023-11-16", dayOf(files, "at-midnight", read));
+  }
+
+  /** Flume's HDFS sink with {@link EventAvroSerializer}, landing under {@code root}/events as the example agent. */
+  static HDFSEventSink flumeSink(org.apache.flume.Channel channel, Path root, int batchSize) {
+    HDFSEventSink sink = new HDFSEventSink();
+    sink.setName("hdfs");
+    sink.setChannel(channel);
+    Map<String, String> p = Props.map("""
+        hdfs.fileType = DataStream
+        hdfs.fileSuffix = .avro
+        hdfs.timeZone = UTC
+        hdfs.rollInterval = 0
+        hdfs.rollSize = 0
+        hdfs.rollCount = 0
+        """);
+    p.put("hdfs.batchSize", Integer.toString(batchSize));
+    p.put("hdfs.path", root.toUri() + "events/entity_type=%{es.entityType}/dt=%Y-%m-%d");
+    p.put("serializer", EventAvroSerializerTest.BUILDER);
+    Configurables.configure(sink, new Context(p));
+    return sink;
   }
 
   private static String dayOf(List<Path> files, String id, Map<String, GenericRecord> read) throws Exception {
