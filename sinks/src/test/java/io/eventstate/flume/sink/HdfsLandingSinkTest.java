@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flume.Context;
@@ -32,6 +34,7 @@ import org.apache.flume.conf.Configurables;
 import org.apache.flume.event.EventBuilder;
 import org.apache.flume.sink.AbstractSink;
 import org.apache.flume.sink.hdfs.HDFSEventSink;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -258,6 +261,37 @@ class HdfsLandingSinkTest {
     }
     assertEquals(0, remaining(channel));
     assertEquals(sent.size(), landed(blocked, ".avro").values().stream().mapToInt(Map::size).sum());
+  }
+
+  @Test
+  void aFileSystemThatStopsAnsweringTimesOutAndNothingIsLost() throws Exception {
+    Configuration.addDefaultResource("landing-hang.xml"); // the scheme hang:
+    List<CanonicalEvent> sent = events(20, "h-");
+    MemoryChannel channel = channelWith(sent);
+    HdfsLandingSink sink = new HdfsLandingSink();
+    sink.setName("landing");
+    sink.setChannel(channel);
+    Configurables.configure(sink, new Context(Map.of("hdfs.path", "hang://" + dir.toUri().getPath() + PATH,
+        "hdfs.callTimeout", "300ms", "hdfs.batchSize", "8")));
+    sink.start();
+    try {
+      HangingFileSystem.hanging = new CountDownLatch(1);
+      HangingFileSystem.hang = true;
+      long t0 = System.nanoTime();
+      assertEquals(Sink.Status.BACKOFF, sink.process());
+      assertTrue(HangingFileSystem.hanging.await(0, TimeUnit.SECONDS), "the batch reached the hanging create");
+      assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "the sink gave up after hdfs.callTimeout");
+      assertEquals(1, sink.sinkCounter().getEventWriteFail());
+      assertEquals(sent.size(), remaining(channel), "the batch went back to the channel");
+
+      HangingFileSystem.hang = false; // the file system answers again
+      drain(sink);
+    } finally {
+      HangingFileSystem.hang = false;
+      sink.stop();
+    }
+    assertEquals(0, remaining(channel));
+    assertEquals(sent.size(), landed(dir, ".avro").values().stream().mapToInt(Map::size).sum());
   }
 
   @Test
