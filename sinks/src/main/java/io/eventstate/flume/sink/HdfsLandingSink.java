@@ -123,16 +123,12 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
 
   @Override
   public synchronized void stop() {
-    try {
-      bounded(() -> {
-        closeAll();
-        return null;
-      });
-    } catch (Exception e) {
-      LOG.warn("Sink {}: closing the open files failed; their content up to the last batch stays readable: {}",
-          getName(), e.toString());
+    if (io == null) {
+      return; // never started
     }
+    closeAllWithinTimeout("at stop");
     io.shutdownNow();
+    io = null;
     sinkCounter.stop();
     countersStarted = false;
     super.stop();
@@ -194,6 +190,9 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
       abandonAll();
       if (t instanceof Error err) {
         throw err;
+      }
+      if (t instanceof InterruptedException) {
+        Thread.currentThread().interrupt(); // the runner is stopping
       }
       LOG.warn("Sink {}: batch rolled back and will be redelivered: {}", getName(), t.toString());
       status = Status.BACKOFF;
@@ -313,18 +312,26 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
 
   /** After a failure: closes every open file if it can within the call timeout, and forgets them either way. */
   private void abandonAll() {
-    if (open.isEmpty()) {
-      return;
+    if (!open.isEmpty() && !closeAllWithinTimeout("after a failed batch")) {
+      open.clear(); // new files are opened for the redelivery
     }
+  }
+
+  /** Closes every open file within {@code hdfs.callTimeout}; false (and logged) if it could not. */
+  private boolean closeAllWithinTimeout(String when) {
     try {
       bounded(() -> {
         closeAll();
         return null;
       });
+      return true;
     } catch (Exception e) {
-      LOG.warn("Sink {}: closing files after a failed batch failed ({}); new files are opened for the redelivery",
-          getName(), e.toString());
-      open.clear();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      LOG.warn("Sink {}: closing the open files {} failed ({}); what they hold up to their last batch stays readable",
+          getName(), when, e.toString());
+      return false;
     }
   }
 
