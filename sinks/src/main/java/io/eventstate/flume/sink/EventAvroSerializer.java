@@ -106,10 +106,16 @@ public final class EventAvroSerializer implements EventSerializer {
 
   @Override
   public void afterCreate() throws IOException {
-    writer = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(SCHEMA));
-    writer.setSyncInterval(spec.syncIntervalBytes());
-    writer.setCodec(CodecFactory.fromString(spec.codec()));
-    writer.create(SCHEMA, out);
+    writer = create(spec, out);
+  }
+
+  /** A new Avro container of the published schema on {@code out}, with the spec's codec and block size. */
+  static DataFileWriter<GenericRecord> create(AvroFileSpec spec, OutputStream out) throws IOException {
+    DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(SCHEMA));
+    w.setSyncInterval(spec.syncIntervalBytes());
+    w.setCodec(CodecFactory.fromString(spec.codec()));
+    w.create(SCHEMA, out);
+    return w;
   }
 
   @Override

@@ -19,9 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.avro.file.CodecFactory;
 import org.apache.avro.file.DataFileWriter;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flume.Channel;
 import org.apache.flume.ChannelException;
@@ -141,9 +139,7 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
     Status status = Status.READY;
     try {
       txn.begin();
-      List<CanonicalEvent> events = new ArrayList<>(spec.batchSize());
-      List<Long> arrivals = new ArrayList<>(spec.batchSize());
-      List<String> dirs = new ArrayList<>(spec.batchSize());
+      List<Landing> batch = new ArrayList<>(spec.batchSize());
       for (int i = 0; i < spec.batchSize(); i++) {
         Event e = channel.take();
         if (e == null) {
@@ -157,25 +153,24 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
           throw new EventDeliveryException("HdfsLandingSink " + getName() + ": " + ex.getMessage()
               + " (route only events with es.status=valid to this sink)", ex);
         }
-        events.add(c);
-        arrivals.add(EventAvroSerializer.arrival(headers));
-        dirs.add(spec.path().render(headers, Math.floorDiv(c.eventTimeNanos(), 1_000_000L)));
+        batch.add(new Landing(spec.path().render(headers, Math.floorDiv(c.eventTimeNanos(), 1_000_000L)),
+            EventAvroSerializer.record(c, EventAvroSerializer.arrival(headers)), c.body() == null ? 0 : c.body().length));
       }
-      if (events.isEmpty()) {
+      if (batch.isEmpty()) {
         sinkCounter.incrementBatchEmptyCount();
         status = Status.BACKOFF;
-      } else if (events.size() < spec.batchSize()) {
+      } else if (batch.size() < spec.batchSize()) {
         sinkCounter.incrementBatchUnderflowCount();
       } else {
         sinkCounter.incrementBatchCompleteCount();
       }
-      sinkCounter.addToEventDrainAttemptCount(events.size());
+      sinkCounter.addToEventDrainAttemptCount(batch.size());
       bounded(() -> {
-        write(events, arrivals, dirs);
+        write(batch);
         return null;
       });
       txn.commit();
-      sinkCounter.addToEventDrainSuccessCount(events.size());
+      sinkCounter.addToEventDrainSuccessCount(batch.size());
     } catch (Throwable t) {
       try {
         txn.rollback();
@@ -202,17 +197,19 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
     return status;
   }
 
+  /** One event as it lands: its directory, its record and the size of its body. */
+  private record Landing(String dir, GenericRecord record, int bodyBytes) {
+  }
+
   /** In the I/O thread: closes what is due, appends the batch, rolls what is full, flushes what was written. */
-  private void write(List<CanonicalEvent> events, List<Long> arrivals, List<String> dirs) throws IOException {
-    long now = System.currentTimeMillis();
-    closeDue(now);
+  private void write(List<Landing> batch) throws IOException {
+    closeDue(System.currentTimeMillis());
     Set<LandingFile> touched = new LinkedHashSet<>();
-    for (int i = 0; i < events.size(); i++) {
-      LandingFile f = fileFor(dirs.get(i));
-      CanonicalEvent e = events.get(i);
-      f.writer.append(EventAvroSerializer.record(e, arrivals.get(i)));
+    for (Landing l : batch) {
+      LandingFile f = fileFor(l.dir());
+      f.writer.append(l.record());
       f.events++;
-      f.bodyBytes += e.body() == null ? 0 : e.body().length;
+      f.bodyBytes += l.bodyBytes();
       touched.add(f);
       if (spec.rollBytes() > 0 && f.bodyBytes >= spec.rollBytes()
           || spec.rollCount() > 0 && f.events >= spec.rollCount()) {
@@ -259,11 +256,8 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
         sinkCounter.incrementConnectionFailedCount();
         throw e;
       }
-      DataFileWriter<GenericRecord> writer = new DataFileWriter<>(new GenericDatumWriter<>(EventAvroSerializer.SCHEMA));
-      writer.setSyncInterval(spec.avro().syncIntervalBytes());
-      writer.setCodec(CodecFactory.fromString(spec.avro().codec()));
-      writer.create(EventAvroSerializer.SCHEMA, out);
-      f = new LandingFile(dir, fs, inUse, done, out, writer, System.currentTimeMillis());
+      f = new LandingFile(dir, fs, inUse, done, out, EventAvroSerializer.create(spec.avro(), out),
+          System.currentTimeMillis());
       open.put(dir, f);
       sinkCounter.incrementConnectionCreatedCount();
       return f;

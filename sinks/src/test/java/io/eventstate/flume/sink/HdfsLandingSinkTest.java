@@ -1,5 +1,6 @@
 package io.eventstate.flume.sink;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +14,7 @@ import io.eventstate.testing.Props;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,11 +91,15 @@ class HdfsLandingSinkTest {
   }
 
   private static HdfsLandingSink landing(MemoryChannel channel, Path root, String extra) {
+    return landing(channel, root.toUri().toString(), extra);
+  }
+
+  /** A landing sink under {@code base} (a URI of any scheme), with the keys in {@code extra}. */
+  private static HdfsLandingSink landing(MemoryChannel channel, String base, String extra) {
     HdfsLandingSink sink = new HdfsLandingSink();
     sink.setName("landing");
     sink.setChannel(channel);
     Map<String, String> p = Props.map(extra);
-    String base = root.toUri().toString();
     p.put("hdfs.path", (base.endsWith("/") ? base : base + "/") + PATH);
     Configurables.configure(sink, new Context(p));
     return sink;
@@ -190,9 +196,11 @@ class HdfsLandingSinkTest {
       drain(sink);
       assertEquals(sent.size(), landed(dir, ".avro.tmp").values().stream().mapToInt(Map::size).sum());
       assertEquals(1, sink.openFiles());
-      Thread.sleep(2_200);
-      assertEquals(Sink.Status.BACKOFF, sink.process()); // an empty channel: the idle file closes
-      assertEquals(0, sink.openFiles());
+      // polls of an empty channel: the idle file closes once it has had no event for hdfs.idleTimeout
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        assertEquals(Sink.Status.BACKOFF, sink.process());
+        return sink.openFiles() == 0;
+      });
       assertEquals(List.of(), files(dir, ".tmp"));
       assertEquals(sent.size(), landed(dir, ".avro").values().stream().mapToInt(Map::size).sum());
     } finally {
@@ -268,11 +276,10 @@ class HdfsLandingSinkTest {
     Configuration.addDefaultResource("landing-hang.xml"); // the scheme hang:
     List<CanonicalEvent> sent = events(20, "h-");
     MemoryChannel channel = channelWith(sent);
-    HdfsLandingSink sink = new HdfsLandingSink();
-    sink.setName("landing");
-    sink.setChannel(channel);
-    Configurables.configure(sink, new Context(Map.of("hdfs.path", "hang://" + dir.toUri().getPath() + PATH,
-        "hdfs.callTimeout", "300ms", "hdfs.batchSize", "8")));
+    HdfsLandingSink sink = landing(channel, "hang://" + dir.toUri().getPath(), """
+        hdfs.callTimeout = 300ms
+        hdfs.batchSize = 8
+        """);
     sink.start();
     try {
       HangingFileSystem.hanging = new CountDownLatch(1);
