@@ -283,6 +283,8 @@ class PluginPackageIT {
     Path deadDir = dir.resolve("deadletter");
     props.setProperty("a1.sinks.deadletter_files.hdfs.path",
         deadDir.toUri().toString().replaceAll("/$", "") + "/dt=%Y-%m-%d");
+    props.setProperty("a1.sinks.hdfs.hdfs.deadLetterPath",
+        deadDir.toUri().toString().replaceAll("/$", "") + "/dt=%Y-%m-%d");
     runShippedAgent(table, props, ports, dir, dfs, deadDir);
   }
 

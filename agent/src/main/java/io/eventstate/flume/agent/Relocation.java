@@ -39,6 +39,9 @@ public final class Relocation {
   /** Where HDFS sinks land under the work directory ({@code file:} paths). */
   public static final String HDFS_DIR = "hdfs";
 
+  /** The keys of a sink that name a directory on HDFS: Flume's HDFS sink's and the landing sink's. */
+  private static final List<String> HDFS_PATH_KEYS = List.of(".hdfs.path", ".hdfs.deadLetterPath");
+
   /** Eventstate components that read or write the HBase table: their table and ZooKeeper keys follow the run. */
   public static final Set<String> HBASE_TYPES = Set.of("io.eventstate.flume.sink.EventSink",
       "io.eventstate.flume.sink.StateDecoratingInterceptor$Builder");
@@ -191,12 +194,14 @@ public final class Relocation {
           if (p.getProperty(prefix + ".directory") != null) {
             set(p, prefix + ".directory", Files.createDirectories(base.resolve("sink-" + k)).toString(), changes);
           }
-          String hdfsPath = p.getProperty(prefix + ".hdfs.path");
-          if (hdfsPath != null) {
-            // hdfs://namenode:8020/eventstate/events/x=%{h}/... -> file:<work>/hdfs/eventstate/events/x=%{h}/...
-            String path = hdfsPath.trim().replaceFirst("^[A-Za-z][A-Za-z0-9+.-]*://[^/]*", "");
-            Path root = Files.createDirectories(workDir.resolve(HDFS_DIR));
-            set(p, prefix + ".hdfs.path", root.toUri().toString().replaceAll("/$", "") + path, changes);
+          for (String key : HDFS_PATH_KEYS) {
+            String hdfsPath = p.getProperty(prefix + key);
+            if (hdfsPath != null) {
+              // hdfs://namenode:8020/eventstate/events/x=%{h}/... -> file:<work>/hdfs/eventstate/events/x=%{h}/...
+              String path = hdfsPath.trim().replaceFirst("^[A-Za-z][A-Za-z0-9+.-]*://[^/]*", "");
+              Path root = Files.createDirectories(workDir.resolve(HDFS_DIR));
+              set(p, prefix + key, root.toUri().toString().replaceAll("/$", "") + path, changes);
+            }
           }
           hbase(p, prefix, changes);
         }

@@ -23,7 +23,7 @@ class RelocationTest {
   private static AgentFile twoAgents() {
     Properties p = new Properties();
     String[][] kv = {
-        {"a1.sources", "http"}, {"a1.channels", "events q"}, {"a1.sinks", "hbase fwd"},
+        {"a1.sources", "http"}, {"a1.channels", "events q"}, {"a1.sinks", "hbase fwd land"},
         {"a1.sources.http.type", "http"}, {"a1.sources.http.port", "41501"}, {"a1.sources.http.channels", "events q"},
         {"a1.sources.http.interceptors", "plans state"},
         {"a1.sources.http.interceptors.plans.type", "io.eventstate.flume.interceptor.LookupInterceptor$Builder"},
@@ -37,6 +37,9 @@ class RelocationTest {
         {"a1.sinks.hbase.notify.port", "41510"},
         {"a1.sinks.fwd.type", "avro"}, {"a1.sinks.fwd.channel", "q"}, {"a1.sinks.fwd.hostname", "localhost"},
         {"a1.sinks.fwd.port", "41510"},
+        {"a1.sinks.land.type", "io.eventstate.flume.sink.HdfsLandingSink"}, {"a1.sinks.land.channel", "q"},
+        {"a1.sinks.land.hdfs.path", "hdfs://namenode:8020/es/events/t=%{es.entityType}"},
+        {"a1.sinks.land.hdfs.deadLetterPath", "hdfs://namenode:8020/es/deadletter/dt=%Y-%m-%d"},
         {"n1.sources", "avro"}, {"n1.channels", "c"}, {"n1.sinks", "receiver"},
         {"n1.sources.avro.type", "avro"}, {"n1.sources.avro.bind", "127.0.0.1"}, {"n1.sources.avro.port", "41510"},
         {"n1.sources.avro.channels", "c"}, {"n1.channels.c.type", "memory"},
@@ -75,6 +78,10 @@ class RelocationTest {
         p.getProperty("a1.channels.events.checkpointDir"));
     assertEquals(work.resolve("run/a1/channel-events/data").toString(), p.getProperty("a1.channels.events.dataDirs"));
     assertEquals(work.resolve("run/n1/sink-receiver").toString(), p.getProperty("n1.sinks.receiver.directory"));
+    String hdfs = work.resolve("run").resolve(Relocation.HDFS_DIR).toUri().toString().replaceAll("/$", "");
+    assertEquals(hdfs + "/es/events/t=%{es.entityType}", p.getProperty("a1.sinks.land.hdfs.path"));
+    assertEquals(hdfs + "/es/deadletter/dt=%Y-%m-%d", p.getProperty("a1.sinks.land.hdfs.deadLetterPath"),
+        "the landing's dead letters follow it to the local file system");
     assertTrue(Files.isDirectory(work.resolve("run/n1/sink-receiver")));
     assertEquals(base.resolve("plans.csv").toString(), p.getProperty("a1.sources.http.interceptors.plans.file"),
         "the first base where the file exists");

@@ -133,6 +133,23 @@ public final class LandingPath {
     out.append(s);
   }
 
+  /**
+   * The fixed directory the template starts with: its literal text before the first escape, up to the last
+   * {@code /} (without it); the whole template, without a trailing {@code /}, if it has no escape; empty if it starts
+   * with an escape.
+   */
+  public String fixedRoot() {
+    String lead = parts.isEmpty() || !(parts.get(0) instanceof Text t) ? "" : t.text();
+    if (parts.size() > 1) {
+      int slash = lead.lastIndexOf('/');
+      lead = slash < 0 ? "" : lead.substring(0, slash);
+    }
+    while (lead.endsWith("/") && lead.length() > 1 && !lead.endsWith("//")) {
+      lead = lead.substring(0, lead.length() - 1);
+    }
+    return lead;
+  }
+
   /** The template as configured. */
   @Override
   public String toString() {

@@ -20,6 +20,12 @@ import java.util.Map;
  *   <tr><th>Property</th><th>Default</th><th>Description</th></tr>
  *   <tr><td>{@code hdfs.path}</td><td>(required)</td><td>the directory of an event: a URI or path with
  *       {@code %{header}}, {@code %Y}, {@code %m}, {@code %d}, {@code %H} (of the event's time) and {@code %%}</td></tr>
+ *   <tr><td>{@code hdfs.deadLetterPath}</td><td>{@code <root>/_deadletter/dt=%Y-%m-%d}</td><td>the directory of
+ *       an event on the sink's channel that is not a valid canonical event: it lands there in Flume's
+ *       {@code avro_event} format (every header and the body, with {@code es.status}, {@code es.stage} and
+ *       {@code es.reason} set), dated by the agent's clock, instead of failing the batch. The default puts it under
+ *       the fixed part of {@code hdfs.path} (the text before its first escape, up to the last {@code /}); the
+ *       leading {@code _} hides it from Hive and Impala, which skip such directories</td></tr>
  *   <tr><td>{@code hdfs.timeZone}</td><td>{@code UTC}</td><td>time zone of {@code %Y %m %d %H}</td></tr>
  *   <tr><td>{@code hdfs.filePrefix}</td><td>{@code events}</td><td>file names: prefix, a number, suffix; give each
  *       agent that writes the same directories a prefix of its own</td></tr>
@@ -44,6 +50,7 @@ import java.util.Map;
  * </table>
  *
  * @param path          the compiled {@code hdfs.path}
+ * @param deadLetterPath the compiled {@code hdfs.deadLetterPath}
  * @param filePrefix    file name prefix
  * @param fileSuffix    file name suffix
  * @param inUseSuffix   suffix while open
@@ -56,12 +63,15 @@ import java.util.Map;
  * @param callTimeoutMs bound of one batch's file-system work
  * @param avro          the Avro container settings
  */
-public record LandingSpec(LandingPath path, String filePrefix, String fileSuffix, String inUseSuffix, int batchSize,
-    long rollBytes, long rollMillis, long rollCount, long idleMillis, int maxOpenFiles, long callTimeoutMs,
-    AvroFileSpec avro) {
+public record LandingSpec(LandingPath path, LandingPath deadLetterPath, String filePrefix, String fileSuffix,
+    String inUseSuffix, int batchSize, long rollBytes, long rollMillis, long rollCount, long idleMillis,
+    int maxOpenFiles, long callTimeoutMs, AvroFileSpec avro) {
 
   public static final String CONFIG_PATH = "hdfs.path";
+  public static final String CONFIG_DEAD_LETTER_PATH = "hdfs.deadLetterPath";
   public static final String CONFIG_TIME_ZONE = "hdfs.timeZone";
+  /** Where the default dead-letter directory goes under the fixed part of {@code hdfs.path}. */
+  public static final String DEFAULT_DEAD_LETTER_DIR = "_deadletter/dt=%Y-%m-%d";
   public static final String CONFIG_FILE_PREFIX = "hdfs.filePrefix";
   public static final String CONFIG_FILE_SUFFIX = "hdfs.fileSuffix";
   public static final String CONFIG_IN_USE_SUFFIX = "hdfs.inUseSuffix";
@@ -74,8 +84,8 @@ public record LandingSpec(LandingPath path, String filePrefix, String fileSuffix
   public static final String CONFIG_CALL_TIMEOUT = "hdfs.callTimeout";
   public static final String SERIALIZER_PREFIX = "serializer.";
 
-  private static final List<String> KEYS = List.of(CONFIG_PATH, CONFIG_TIME_ZONE, CONFIG_FILE_PREFIX,
-      CONFIG_FILE_SUFFIX, CONFIG_IN_USE_SUFFIX, CONFIG_BATCH_SIZE, CONFIG_ROLL_SIZE, CONFIG_ROLL_INTERVAL,
+  private static final List<String> KEYS = List.of(CONFIG_PATH, CONFIG_DEAD_LETTER_PATH, CONFIG_TIME_ZONE,
+      CONFIG_FILE_PREFIX, CONFIG_FILE_SUFFIX, CONFIG_IN_USE_SUFFIX, CONFIG_BATCH_SIZE, CONFIG_ROLL_SIZE, CONFIG_ROLL_INTERVAL,
       CONFIG_ROLL_COUNT, CONFIG_IDLE_TIMEOUT, CONFIG_MAX_OPEN_FILES, CONFIG_CALL_TIMEOUT);
 
   /** Parses the sink's Flume context parameters. */
@@ -99,6 +109,21 @@ public record LandingSpec(LandingPath path, String filePrefix, String fileSuffix
       path = LandingPath.compile(template, zone);
     } catch (IllegalArgumentException e) {
       throw r.bad(CONFIG_PATH, e.getMessage());
+    }
+    LandingPath deadLetterPath;
+    String deadLetterTemplate = p.get(CONFIG_DEAD_LETTER_PATH);
+    if (deadLetterTemplate == null || deadLetterTemplate.isBlank()) {
+      String root = path.fixedRoot();
+      if (root.isEmpty()) {
+        throw r.bad(CONFIG_PATH, "starts with an escape, so there is no fixed directory for the default "
+            + CONFIG_DEAD_LETTER_PATH + ": set " + CONFIG_DEAD_LETTER_PATH + " to a directory of its own");
+      }
+      deadLetterTemplate = root.replace("%", "%%") + "/" + DEFAULT_DEAD_LETTER_DIR;
+    }
+    try {
+      deadLetterPath = LandingPath.compile(deadLetterTemplate.trim(), zone);
+    } catch (IllegalArgumentException e) {
+      throw r.bad(CONFIG_DEAD_LETTER_PATH, e.getMessage());
     }
     String prefix = r.text(CONFIG_FILE_PREFIX, "events");
     if (prefix.contains("/")) {
@@ -124,7 +149,7 @@ public record LandingSpec(LandingPath path, String filePrefix, String fileSuffix
     } catch (IllegalArgumentException e) {
       throw r.problem(SERIALIZER_PREFIX + "*", e.getMessage());
     }
-    return new LandingSpec(path, prefix, suffix, inUse, batch, rollBytes, rollSeconds * 1000, rollCount,
+    return new LandingSpec(path, deadLetterPath, prefix, suffix, inUse, batch, rollBytes, rollSeconds * 1000, rollCount,
         idleSeconds * 1000, maxOpen, callTimeout, avro);
   }
 }

@@ -66,6 +66,8 @@ class LandingSpecTest {
     assertEquals(500, s.maxOpenFiles());
     assertEquals(30_000L, s.callTimeoutMs());
     assertEquals("snappy", s.avro().codec());
+    assertEquals("hdfs://nn:8020/eventstate/events/_deadletter/dt=%Y-%m-%d", s.deadLetterPath().toString(),
+        "dead letters default to a hidden directory under the fixed part of hdfs.path");
     Map<String, String> p = new HashMap<>(Map.of("hdfs.path", PATH, "hdfs.rollSize", "64MiB",
         "hdfs.callTimeout", "10s", "serializer.compressionCodec", "deflate", "hdfs.fileSuffix", ""));
     s = LandingSpec.parse(p);
@@ -73,6 +75,23 @@ class LandingSpecTest {
     assertEquals(10_000L, s.callTimeoutMs());
     assertEquals("deflate", s.avro().codec());
     assertEquals("", s.fileSuffix());
+  }
+
+  @Test
+  void deadLetterPathDefaultsUnderTheFixedRootOrIsGiven() {
+    assertEquals("/land/_deadletter/dt=%Y-%m-%d", deadLetters("/land/%Y/%{h}"));
+    assertEquals("/land/50%/_deadletter/dt=2024-01-01", LandingSpec.parse(Map.of("hdfs.path", "/land/50%%/x%{h}"))
+        .deadLetterPath().render(Map.of(), Instant.parse("2024-01-01T00:00:00Z").toEpochMilli()),
+        "a percent sign in the fixed part stays literal");
+    assertEquals("file:///tmp/land/_deadletter/dt=%Y-%m-%d", deadLetters("file:///tmp/land/"));
+    assertEquals("/dl/%{es.stage}", LandingSpec.parse(Map.of("hdfs.path", PATH, "hdfs.deadLetterPath",
+        "/dl/%{es.stage}")).deadLetterPath().toString());
+    assertMessage(Map.of("hdfs.path", "%{h}/x"), "hdfs.path", "hdfs.deadLetterPath");
+    assertMessage(Map.of("hdfs.path", PATH, "hdfs.deadLetterPath", "/dl/%s"), "hdfs.deadLetterPath", "%s");
+  }
+
+  private static String deadLetters(String path) {
+    return LandingSpec.parse(Map.of("hdfs.path", path)).deadLetterPath().toString();
   }
 
   @Test

@@ -1,12 +1,15 @@
 package io.eventstate.flume.sink;
 
+import io.eventstate.core.config.AvroFileSpec;
 import io.eventstate.core.config.ConfigException;
 import io.eventstate.core.event.CanonicalEvent;
 import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.event.MalformedEventException;
 import io.eventstate.core.query.LandingSpec;
+import io.eventstate.flume.interceptor.EventstateCounters;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,7 +33,11 @@ import org.apache.flume.Transaction;
 import org.apache.flume.conf.BatchSizeSupported;
 import org.apache.flume.conf.Configurable;
 import org.apache.flume.conf.ConfigurationException;
+import org.apache.flume.event.EventBuilder;
+import org.apache.flume.instrumentation.MonitoredCounterGroup;
 import org.apache.flume.instrumentation.SinkCounter;
+import org.apache.flume.serialization.EventSerializer;
+import org.apache.flume.serialization.EventSerializerFactory;
 import org.apache.flume.sink.AbstractSink;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -55,31 +62,40 @@ import org.slf4j.LoggerFactory;
  * a1.sinks.hdfs.hdfs.path = hdfs://namenode:8020/eventstate/events/entity_type=%{es.entityType}/dt=%Y-%m-%d
  * </pre>
  *
- * <p>Per transaction: take up to {@code hdfs.batchSize} events, decode each canonical event from its headers (an
- * event that is not one fails the batch, with a message that says to route only {@code es.status=valid} events
- * here), append each to its directory's open file, flush those files ({@code hflush}: readers see the batch), then
- * commit. A failure rolls the transaction back and closes every open file (what they hold stays readable; the channel
- * redelivers the batch into new files, so an event may land twice, which the queries' {@code event_id} dedupe
- * removes). A file is named {@code <prefix>.<number><suffix>} and carries {@code hdfs.inUseSuffix} while open; it
- * closes after {@code hdfs.rollSize} bytes of bodies, {@code hdfs.rollCount} events, {@code hdfs.rollInterval}
- * seconds open or {@code hdfs.idleTimeout} seconds without events (checked at every call of the sink runner, also
- * when the channel is empty), when more than {@code hdfs.maxOpenFiles} are open, and when the sink stops.
+ * <p>Per transaction: take up to {@code hdfs.batchSize} events, decode each canonical event from its headers (an event
+ * that is not one, which only a selector that routes more than {@code es.status=valid} events here lets through, is a
+ * dead letter: it lands under {@code hdfs.deadLetterPath} in Flume's {@code avro_event} format with
+ * {@code es.status=invalid}, {@code es.stage=land} and {@code es.reason}, and is counted, so that it neither stalls the
+ * channel nor is lost), append each to its directory's open file, flush those files ({@code hflush}: readers see the
+ * batch), then commit. A failure rolls the transaction back and closes every open file (what they hold stays readable;
+ * the channel redelivers the batch into new files, so an event may land twice, which the queries' {@code event_id}
+ * dedupe removes). A file is named {@code <prefix>.<number><suffix>} and carries {@code hdfs.inUseSuffix} while open;
+ * it closes after {@code hdfs.rollSize} bytes of bodies, {@code hdfs.rollCount} events, {@code hdfs.rollInterval}
+ * seconds open or {@code hdfs.idleTimeout} seconds without events (checked at every call of the sink runner, also when
+ * the channel is empty), when more than {@code hdfs.maxOpenFiles} are open, and when the sink stops.
  *
- * <p>The time of {@code %Y %m %d %H} is the canonical event time, never the agent's clock. On {@code file:} paths
- * (a local landing) files are written without Hadoop's {@code .crc} side files, so that they too are readable up to
- * their last batch while open. Counters: Flume's
- * {@code SinkCounter} (files opened and closed count as connections created and closed).
+ * <p>The time of {@code %Y %m %d %H} is the canonical event time, never the agent's clock. On {@code file:} paths (a
+ * local landing) files are written without Hadoop's {@code .crc} side files, so that they too are readable up to their
+ * last batch while open. Counters: Flume's {@code SinkCounter} (files opened and closed count as connections created
+ * and closed) and an {@link EventstateCounters} group of type {@code OTHER} under the sink's name with
+ * {@code DeadLettered}.
  */
 public class HdfsLandingSink extends AbstractSink implements Configurable, BatchSizeSupported {
 
   private static final Logger LOG = LoggerFactory.getLogger(HdfsLandingSink.class);
 
+  /** Events on the channel that were not valid canonical events, landed under {@code hdfs.deadLetterPath}. */
+  public static final String DEAD_LETTERED = "DeadLettered";
+  /** The {@code es.stage} of the landing's dead letters. */
+  public static final String STAGE_LAND = "land";
+
   private LandingSpec spec;
   private SinkCounter sinkCounter;
+  private EventstateCounters counters;
   private boolean countersStarted;
   private Configuration hadoop;
   private ExecutorService io;
-  /** Open files by directory, least recently written first. */
+  /** Open files by {@link Landing#fileKey()}, least recently written first. */
   private final LinkedHashMap<String, LandingFile> open = new LinkedHashMap<>(16, 0.75f, true);
   private long fileNumber;
 
@@ -92,12 +108,18 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
     }
     if (sinkCounter == null) {
       sinkCounter = new SinkCounter(getName());
+      counters = new EventstateCounters(MonitoredCounterGroup.Type.OTHER, getName(), DEAD_LETTERED);
     }
   }
 
   @Override
   public long getBatchSize() {
     return spec.batchSize();
+  }
+
+  /** The sink's own counters ({@value #DEAD_LETTERED}). */
+  public EventstateCounters counters() {
+    return counters;
   }
 
   /** Flume's standard counters of this sink. */
@@ -109,6 +131,7 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
   public synchronized void start() {
     if (!countersStarted) {
       sinkCounter.start(); // zeroes the counters: once per life
+      counters.start();
       countersStarted = true;
     }
     hadoop = new Configuration();
@@ -128,6 +151,7 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
     io.shutdownNow();
     io = null;
     sinkCounter.stop();
+    counters.stop();
     countersStarted = false;
     super.stop();
   }
@@ -140,21 +164,15 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
     try {
       txn.begin();
       List<Landing> batch = new ArrayList<>(spec.batchSize());
+      int deadLetters = 0;
       for (int i = 0; i < spec.batchSize(); i++) {
         Event e = channel.take();
         if (e == null) {
           break;
         }
-        Map<String, String> headers = e.getHeaders();
-        CanonicalEvent c;
-        try {
-          c = EventHeaders.read(headers, e.getBody());
-        } catch (MalformedEventException ex) {
-          throw new EventDeliveryException("HdfsLandingSink " + getName() + ": " + ex.getMessage()
-              + " (route only events with es.status=valid to this sink)", ex);
-        }
-        batch.add(new Landing(spec.path().render(headers, Math.floorDiv(c.eventTimeNanos(), 1_000_000L)),
-            EventAvroSerializer.record(c, EventAvroSerializer.arrival(headers)), c.body() == null ? 0 : c.body().length));
+        Landing l = decide(e);
+        deadLetters += l.deadLetter() != null ? 1 : 0;
+        batch.add(l);
       }
       if (batch.isEmpty()) {
         sinkCounter.incrementBatchEmptyCount();
@@ -171,6 +189,12 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
       });
       txn.commit();
       sinkCounter.addToEventDrainSuccessCount(batch.size());
+      if (deadLetters > 0) {
+        counters.add(DEAD_LETTERED, deadLetters);
+        LOG.warn("Sink {}: {} events on the channel were not valid canonical events; landed as dead letters under {}"
+            + " (route only events with es.status=valid to this sink)", getName(), deadLetters,
+            spec.deadLetterPath());
+      }
     } catch (Throwable t) {
       try {
         txn.rollback();
@@ -197,17 +221,49 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
     return status;
   }
 
-  /** One event as it lands: its directory, its record and the size of its body. */
-  private record Landing(String dir, GenericRecord record, int bodyBytes) {
+  /**
+   * Where and how an event lands: a canonical event as a record of the event schema in its directory under
+   * {@code hdfs.path}, anything else as a dead letter, the event itself with why, under {@code hdfs.deadLetterPath}.
+   */
+  private Landing decide(Event e) {
+    Map<String, String> headers = e.getHeaders();
+    byte[] body = e.getBody();
+    int bodyBytes = body == null ? 0 : body.length;
+    try {
+      CanonicalEvent c = EventHeaders.read(headers, body);
+      return new Landing(spec.path().render(headers, Math.floorDiv(c.eventTimeNanos(), 1_000_000L)),
+          EventAvroSerializer.record(c, EventAvroSerializer.arrival(headers)), null, bodyBytes);
+    } catch (MalformedEventException | RuntimeException bad) {
+      Map<String, String> tagged = new HashMap<>(headers);
+      tagged.put(EventHeaders.STATUS, EventHeaders.STATUS_INVALID);
+      tagged.put(EventHeaders.STAGE, STAGE_LAND);
+      tagged.put(EventHeaders.REASON, String.valueOf(bad.getMessage()));
+      return new Landing(spec.deadLetterPath().render(tagged, System.currentTimeMillis()), null,
+          EventBuilder.withBody(body == null ? new byte[0] : body, tagged), bodyBytes);
+    }
   }
+
+  /**
+   * One event as it lands: its directory, its record (a canonical event) or the dead letter, and the size of its
+   * body.
+   */
+  private record Landing(String dir, GenericRecord record, Event deadLetter, int bodyBytes) {
+
+    /** The open file it goes to: dead letters never share a file with records, whatever their directories. */
+    String fileKey() {
+      return deadLetter == null ? dir : DEAD_LETTER_KEY + dir;
+    }
+  }
+
+  private static final String DEAD_LETTER_KEY = "dead letters in ";
 
   /** In the I/O thread: closes what is due, appends the batch, rolls what is full, flushes what was written. */
   private void write(List<Landing> batch) throws IOException {
     closeDue(System.currentTimeMillis());
     Set<LandingFile> touched = new LinkedHashSet<>();
     for (Landing l : batch) {
-      LandingFile f = fileFor(l.dir());
-      f.writer.append(l.record());
+      LandingFile f = fileFor(l);
+      f.append(l);
       f.events++;
       f.bodyBytes += l.bodyBytes();
       touched.add(f);
@@ -218,23 +274,24 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
       }
     }
     for (LandingFile f : touched) {
-      if (open.get(f.dir) == f) { // not closed meanwhile to keep within hdfs.maxOpenFiles
-        f.writer.flush();
+      if (open.get(f.key) == f) { // not closed meanwhile to keep within hdfs.maxOpenFiles
+        f.flush();
         f.out.hflush();
         f.lastWriteMillis = System.currentTimeMillis(); // after the work: a slow open or flush is not idle time
       }
     }
   }
 
-  private LandingFile fileFor(String dir) throws IOException {
-    LandingFile f = open.get(dir);
+  private LandingFile fileFor(Landing l) throws IOException {
+    String key = l.fileKey();
+    LandingFile f = open.get(key);
     if (f != null) {
       return f;
     }
     if (open.size() >= spec.maxOpenFiles()) {
       close(open.values().iterator().next()); // the least recently written
     }
-    Path directory = new Path(dir);
+    Path directory = new Path(l.dir());
     FileSystem fs = directory.getFileSystem(hadoop);
     if (fs instanceof LocalFileSystem local) {
       // file: paths without Hadoop's .crc side files, whose stream cannot hflush: readable up to the last batch
@@ -256,12 +313,28 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
         sinkCounter.incrementConnectionFailedCount();
         throw e;
       }
-      f = new LandingFile(dir, fs, inUse, done, out, EventAvroSerializer.create(spec.avro(), out),
-          System.currentTimeMillis());
-      open.put(dir, f);
+      try {
+        f = l.deadLetter() == null
+            ? new LandingFile(key, fs, inUse, done, out, EventAvroSerializer.create(spec.avro(), out), null)
+            : new LandingFile(key, fs, inUse, done, out, null, deadLetterSerializer(out));
+      } catch (IOException | RuntimeException e) {
+        out.close();
+        throw e;
+      }
+      open.put(key, f);
       sinkCounter.incrementConnectionCreatedCount();
       return f;
     }
+  }
+
+  /** Flume's own {@code avro_event} serializer, as the dead-letter sinks write, with this sink's Avro settings. */
+  private EventSerializer deadLetterSerializer(FSDataOutputStream out) throws IOException {
+    Context c = new Context();
+    c.put(AvroFileSpec.CONFIG_COMPRESSION_CODEC, spec.avro().codec());
+    c.put(AvroFileSpec.CONFIG_SYNC_INTERVAL_BYTES, Integer.toString(spec.avro().syncIntervalBytes()));
+    EventSerializer s = EventSerializerFactory.getInstance("avro_event", c, out);
+    s.afterCreate();
+    return s;
   }
 
   /** Closes the files whose age or idle time is up (in the I/O thread). */
@@ -280,8 +353,8 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
 
   /** Closes a file and gives it its final name; a failed rename leaves it readable under the in-use name. */
   private void close(LandingFile f) throws IOException {
-    open.remove(f.dir);
-    f.writer.close(); // flushes the last block and closes the stream
+    open.remove(f.key);
+    f.close(); // flushes the last block and closes the stream
     sinkCounter.incrementConnectionClosedCount();
     if (!f.fs.rename(f.inUse, f.done)) {
       LOG.warn("Sink {}: could not rename {} to {}; it stays readable under its in-use name", getName(), f.inUse,
@@ -371,29 +444,56 @@ public class HdfsLandingSink extends AbstractSink implements Configurable, Batch
     return open.size();
   }
 
-  /** One open file. */
+  /** One open file: Avro records of the event schema, or dead letters through Flume's serializer. */
   private static final class LandingFile {
-    final String dir;
+    final String key;
     final FileSystem fs;
     final Path inUse;
     final Path done;
     final FSDataOutputStream out;
-    final DataFileWriter<GenericRecord> writer;
+    final DataFileWriter<GenericRecord> records;
+    final EventSerializer deadLetters;
     final long openedMillis;
     long lastWriteMillis;
     long events;
     long bodyBytes;
 
-    LandingFile(String dir, FileSystem fs, Path inUse, Path done, FSDataOutputStream out,
-        DataFileWriter<GenericRecord> writer, long now) {
-      this.dir = dir;
+    LandingFile(String key, FileSystem fs, Path inUse, Path done, FSDataOutputStream out,
+        DataFileWriter<GenericRecord> records, EventSerializer deadLetters) {
+      this.key = key;
       this.fs = fs;
       this.inUse = inUse;
       this.done = done;
       this.out = out;
-      this.writer = writer;
-      this.openedMillis = now;
-      this.lastWriteMillis = now;
+      this.records = records;
+      this.deadLetters = deadLetters;
+      this.openedMillis = System.currentTimeMillis();
+      this.lastWriteMillis = openedMillis;
+    }
+
+    void append(Landing l) throws IOException {
+      if (records != null) {
+        records.append(l.record());
+      } else {
+        deadLetters.write(l.deadLetter());
+      }
+    }
+
+    void flush() throws IOException {
+      if (records != null) {
+        records.flush();
+      } else {
+        deadLetters.flush();
+      }
+    }
+
+    void close() throws IOException {
+      if (records != null) {
+        records.close();
+      } else {
+        deadLetters.beforeClose();
+        out.close();
+      }
     }
   }
 

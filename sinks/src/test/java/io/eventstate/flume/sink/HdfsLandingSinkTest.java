@@ -11,11 +11,14 @@ import io.eventstate.core.event.EventHeaders;
 import io.eventstate.core.event.TimeSource;
 import io.eventstate.testing.Channels;
 import io.eventstate.testing.Props;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,12 +114,17 @@ class HdfsLandingSinkTest {
     }
   }
 
-  /** Every record under {@code root}, as "dir/of/file -> event_id -> record", files closed or open. */
+  /**
+   * Every record under {@code root}, as "dir/of/file -> event_id -> record", files closed or open, skipping
+   * directories whose names start with {@code _} as Hive and Impala do.
+   */
   private static Map<String, Map<String, String>> landed(Path root, String suffix) throws Exception {
     Map<String, Map<String, String>> out = new TreeMap<>();
     List<Path> files;
     try (Stream<Path> s = Files.walk(root)) {
-      files = s.filter(f -> f.getFileName().toString().endsWith(suffix)).toList();
+      files = s.filter(f -> f.getFileName().toString().endsWith(suffix))
+          .filter(f -> !root.relativize(f).toString().startsWith("_") && !root.relativize(f).toString().contains("/_"))
+          .toList();
     }
     for (Path f : files) {
       String d = root.relativize(f.getParent()).toString();
@@ -302,18 +310,47 @@ class HdfsLandingSinkTest {
   }
 
   @Test
-  void anEventThatIsNotCanonicalFailsTheBatchWithTheFix() throws Exception {
-    MemoryChannel channel = Channels.memory("events_hdfs", 100, 100);
-    Channels.putAll(channel, List.of(EventBuilder.withBody("{}".getBytes(StandardCharsets.UTF_8), Map.of())));
+  void anEventThatIsNotCanonicalLandsAsADeadLetterAndStallsNothing() throws Exception {
+    List<CanonicalEvent> sent = events(4, "ok-");
+    MemoryChannel channel = channelWith(sent);
+    Event noHeaders = EventBuilder.withBody("{\"raw\":1}".getBytes(StandardCharsets.UTF_8), Map.of("origin", "x"));
+    Map<String, String> badTime = new HashMap<>();
+    EventHeaders.write(sent.get(0), badTime);
+    badTime.put(EventHeaders.EVENT_TIME, "yesterday");
+    Channels.putAll(channel, List.of(noHeaders, EventBuilder.withBody(sent.get(0).body(), badTime)));
     HdfsLandingSink sink = landing(channel, dir, "");
     sink.start();
     try {
-      assertEquals(Sink.Status.BACKOFF, sink.process());
-      assertEquals(1, remaining(channel), "kept in the channel, never dropped");
-      assertEquals(1, sink.sinkCounter().getEventWriteFail());
+      drain(sink);
+      assertEquals(0, remaining(channel), "the channel drains: nothing stalls behind the two");
+      assertEquals(2, sink.counters().get(HdfsLandingSink.DEAD_LETTERED));
+      assertEquals(0, sink.sinkCounter().getEventWriteFail());
     } finally {
       sink.stop();
     }
+    assertEquals(sent.size(), landed(dir, ".avro").values().stream().mapToInt(Map::size).sum(),
+        "the valid events of the same batches landed");
+    List<Path> deadFiles = files(dir.resolve("events/_deadletter"), ".avro");
+    assertEquals(1, deadFiles.size(), deadFiles.toString());
+    assertEquals("dt=" + LocalDate.now(ZoneOffset.UTC),
+        deadFiles.get(0).getParent().getFileName().toString(), "dated by the agent's clock");
+    List<GenericRecord> dead = EventAvroSerializerTest.read(Files.readAllBytes(deadFiles.get(0)));
+    assertEquals(2, dead.size());
+    Map<String, String> h0 = strings(dead.get(0).get("headers"));
+    assertEquals("x", h0.get("origin"), "every header of the event is kept");
+    assertEquals("invalid", h0.get(EventHeaders.STATUS));
+    assertEquals(HdfsLandingSink.STAGE_LAND, h0.get(EventHeaders.STAGE));
+    assertTrue(h0.get(EventHeaders.REASON).contains("is missing"), h0.toString());
+    assertEquals("{\"raw\":1}", StandardCharsets.UTF_8.decode((ByteBuffer) dead.get(0).get("body")).toString());
+    Map<String, String> h1 = strings(dead.get(1).get("headers"));
+    assertEquals("yesterday", h1.get(EventHeaders.EVENT_TIME));
+    assertTrue(h1.get(EventHeaders.REASON).contains(EventHeaders.EVENT_TIME), h1.toString());
+  }
+
+  private static Map<String, String> strings(Object avroMap) {
+    Map<String, String> out = new TreeMap<>();
+    ((Map<?, ?>) avroMap).forEach((k, v) -> out.put(k.toString(), v.toString()));
+    return out;
   }
 
   @Test
