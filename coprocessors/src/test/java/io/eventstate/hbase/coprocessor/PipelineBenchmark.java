@@ -12,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +50,8 @@ import org.apache.hadoop.hbase.filter.FirstKeyOnlyFilter;
  * file), half each, over {@code users} users (disjoint per source, so each entity's events keep their order).
  * Measured per round, from the first byte fed: when the sources had accepted every event (source + interceptors +
  * channel puts), when {@code EventSink} had drained them into HBase (end to end), when the HDFS sink had landed them;
- * the CPU of this JVM's threads by stage over the run. In the same round, baselines of the same events: the sink's
+ * the CPU of this JVM's threads by stage over the run (the JIT compilers and the garbage collector from /proc, where
+ * there is one). In the same round, baselines of the same events: the sink's
  * write path alone with state ({@code SinkWritePath}, the same batch size and {@code writeThreads}, a fresh table),
  * and one file channel alone (put in transactions of the spooling source's batch, taken in the sink's).
  *
@@ -435,7 +437,35 @@ public final class PipelineBenchmark {
       }
       out.merge(stage(info.getThreadName()), cpu, Long::sum);
     }
+    nativeThreadCpu(out);
     return out;
+  }
+
+  /**
+   * Adds the JVM's own threads, which the thread bean does not see, from Linux's {@code /proc/self/task}: the JIT
+   * compilers as "jit", the garbage collector's as "gc" (in clock ticks of 10 ms; nothing where there is no /proc).
+   */
+  private static void nativeThreadCpu(Map<String, Long> out) {
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return;
+    }
+    for (java.io.File t : tasks) {
+      try {
+        String comm = Files.readString(t.toPath().resolve("comm")).trim();
+        String group = comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") ? "jit"
+            : comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? "gc" : null;
+        if (group == null) {
+          continue;
+        }
+        String stat = Files.readString(t.toPath().resolve("stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+        out.merge(group, ticks * 10_000_000L, Long::sum);
+      } catch (IOException | RuntimeException e) {
+        // the thread ended meanwhile
+      }
+    }
   }
 
   private static String stage(String thread) {
@@ -444,6 +474,7 @@ public final class PipelineBenchmark {
       return "source"; // Jetty (HTTP source + interceptors), the spooling reader, the HTTP client feeding
     }
     if (thread.startsWith("SinkRunner") || thread.startsWith("eventsink-") || thread.startsWith("hdfs-")
+        || thread.startsWith("landing-")
         || thread.startsWith("hconnection") || thread.startsWith("RPCClient") || thread.contains("-shared-pool")) {
       return "sinks"; // EventSink and the HDFS sink, their HBase client
     }
@@ -454,9 +485,6 @@ public final class PipelineBenchmark {
         || thread.contains("MemStoreFlusher") || thread.contains("WAL") || thread.contains("Compact")
         || thread.startsWith("M:") || thread.contains("master")) {
       return "hbase";
-    }
-    if (thread.startsWith("C1 ") || thread.startsWith("C2 ") || thread.startsWith("GC ") || thread.startsWith("G1 ")) {
-      return "jvm";
     }
     return "other";
   }
