@@ -64,7 +64,8 @@ public final class PipelineBenchmark {
   }
 
   private record Round(double sourceRate, double endToEndRate, double hdfsRate, double sinkPathRate,
-      double channelRate, Map<String, Double> cpuByStage, double cpuPerEvent, double sinkPathCpu) {
+      double channelRate, Map<String, Double> cpuByStage, double cpuPerEvent, double sinkPathCpu,
+      Map<String, Double> sinkPathCpuByStage) {
   }
 
   public static void main(String[] args) throws Exception {
@@ -113,10 +114,11 @@ public final class PipelineBenchmark {
               seed, label.equals(order.get(0)) || configs.size() == 1);
           System.out.printf(Locale.ROOT, "%s [%s]: sources %,.0f events/s, end to end (HBase) %,.0f events/s, HDFS sink"
                   + " %,.0f events/s; baselines: sink path with state %,.0f events/s, one file channel put+take %,.0f"
-                  + " events/s; end to end / sink path %.2f; CPU %.1f µs/event (sink path alone %.1f) by stage %s%n",
+                  + " events/s; end to end / sink path %.2f; CPU %.1f µs/event (sink path alone %.1f) by stage %s"
+                  + " (sink path alone %s)%n",
               r < 0 ? "warm-up" : "round " + r, label, round.sourceRate(), round.endToEndRate(), round.hdfsRate(),
               round.sinkPathRate(), round.channelRate(), round.endToEndRate() / round.sinkPathRate(),
-              round.cpuPerEvent(), round.sinkPathCpu(), round.cpuByStage());
+              round.cpuPerEvent(), round.sinkPathCpu(), round.cpuByStage(), round.sinkPathCpuByStage());
           if (r >= 0) {
             counted.computeIfAbsent(label, k -> new ArrayList<>()).add(round);
           }
@@ -134,14 +136,19 @@ public final class PipelineBenchmark {
         for (String stage : rs.get(0).cpuByStage().keySet()) {
           stages.put(stage, med(rs, x -> x.cpuByStage().getOrDefault(stage, 0.0)));
         }
+        Map<String, Double> sinkPathStages = new TreeMap<>();
+        for (String stage : rs.get(0).sinkPathCpuByStage().keySet()) {
+          sinkPathStages.put(stage, med(rs, x -> x.sinkPathCpuByStage().getOrDefault(stage, 0.0)));
+        }
         System.out.printf(Locale.ROOT, "RESULT [%s] sources (HTTP + spooldir, interceptors, channel puts) %,.0f events/s;"
                 + " end to end through EventSink %,.0f events/s; HDFS sink %,.0f events/s; sink path alone with state"
                 + " %,.0f events/s; one file channel put+take %,.0f events/s%n", c.getKey(), med(rs, Round::sourceRate),
             med(rs, Round::endToEndRate), med(rs, Round::hdfsRate), med(rs, Round::sinkPathRate),
             med(rs, Round::channelRate));
         System.out.printf(Locale.ROOT, "RESULT [%s] end to end / sink path with state: %.2f (median of the rounds' own);"
-                + " CPU %.1f µs/event end to end, %.1f sink path alone; CPU µs/event by stage %s%n", c.getKey(),
-            StateOverheadBenchmark.median(ratio), med(rs, Round::cpuPerEvent), med(rs, Round::sinkPathCpu), stages);
+                + " CPU %.1f µs/event end to end, %.1f sink path alone; CPU µs/event by stage %s (sink path alone %s)%n",
+            c.getKey(), StateOverheadBenchmark.median(ratio), med(rs, Round::cpuPerEvent), med(rs, Round::sinkPathCpu),
+            stages, sinkPathStages);
       }
     } finally {
       holder.close();
@@ -281,12 +288,7 @@ public final class PipelineBenchmark {
           throw new IllegalStateException("not drained: " + InProcessAgent.counters("sink", "hbase"));
         }
         long elapsedCpu = processCpu() - c0;
-        Map<String, Long> cpu1 = cpuByStage();
-        cpuByStage = new TreeMap<>();
-        for (Map.Entry<String, Long> e : cpu1.entrySet()) {
-          cpuByStage.put(e.getKey(), Math.round((e.getValue() - cpu0.getOrDefault(e.getKey(), 0L)) / 100.0 / events)
-              / 10.0);
-        }
+        cpuByStage = perEvent(cpu0, cpuByStage(), events);
         cpuPerEvent = elapsedCpu / 1e3 / events;
         System.out.printf(Locale.ROOT, "round %d: HTTP source (talk) %,.0f events/s, spooling source (wikimedia) %,.0f"
             + " events/s, each alone would be faster: they share the CPU%n", seed, talk.size() / (tTalk / 1e9),
@@ -319,9 +321,14 @@ public final class PipelineBenchmark {
     TableName base = StateOverheadBenchmark.create(util, table + "_sinkpath", props, null);
     double sinkPath;
     double[] cpu = new double[1];
-    ExecutorService pool = writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads) : null;
+    java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
+    ExecutorService pool = writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads,
+        r -> new Thread(r, "sinkpath-writer-" + writers.incrementAndGet())) : null;
+    Map<String, Double> sinkPathByStage;
     try {
+      Map<String, Long> s0 = cpuByStage();
       sinkPath = StateOverheadBenchmark.write(util, base, canonical, sinkBatch, pool, cpu, null);
+      sinkPathByStage = perEvent(s0, cpuByStage(), events); // before the writers end and take their CPU time along
     } finally {
       if (pool != null) {
         pool.shutdownNow();
@@ -331,7 +338,17 @@ public final class PipelineBenchmark {
     // baseline 2: one file channel alone, configured as the agent's events channel
     double channel = channelBaseline ? fileChannel(effective, dir.resolve("channel"), flume,
         Integer.parseInt(effective.getProperty("a1.sources.wikimedia.batchSize", "100").trim()), sinkBatch) : Double.NaN;
-    return new Round(sourceRate, e2eRate, hdfsRate, sinkPath, channel, cpuByStage, cpuPerEvent, cpu[0]);
+    return new Round(sourceRate, e2eRate, hdfsRate, sinkPath, channel, cpuByStage, cpuPerEvent, cpu[0],
+        sinkPathByStage);
+  }
+
+  /** CPU µs per event by stage between two readings of {@link #cpuByStage()}, to 0.1 µs. */
+  private static Map<String, Double> perEvent(Map<String, Long> before, Map<String, Long> after, int events) {
+    Map<String, Double> out = new TreeMap<>();
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      out.put(e.getKey(), Math.round((e.getValue() - before.getOrDefault(e.getKey(), 0L)) / 100.0 / events) / 10.0);
+    }
+    return out;
   }
 
   private static long drained(List<String> sinks) {
@@ -474,7 +491,7 @@ public final class PipelineBenchmark {
       return "source"; // Jetty (HTTP source + interceptors), the spooling reader, the HTTP client feeding
     }
     if (thread.startsWith("SinkRunner") || thread.startsWith("eventsink-") || thread.startsWith("hdfs-")
-        || thread.startsWith("landing-")
+        || thread.startsWith("landing-") || thread.startsWith("sinkpath-")
         || thread.startsWith("hconnection") || thread.startsWith("RPCClient") || thread.contains("-shared-pool")) {
       return "sinks"; // EventSink and the HDFS sink, their HBase client
     }
