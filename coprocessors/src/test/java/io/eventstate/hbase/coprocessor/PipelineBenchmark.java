@@ -7,12 +7,13 @@ import io.eventstate.core.state.EntityStateSpec;
 import io.eventstate.flume.interceptor.JsonHttpHandler;
 import io.eventstate.flume.testing.DataFeeds;
 import io.eventstate.testing.InProcessAgent;
+import java.io.File;
+import java.io.IOException;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flume.Context;
 import org.apache.flume.Event;
 import org.apache.flume.Transaction;
@@ -321,7 +323,7 @@ public final class PipelineBenchmark {
     TableName base = StateOverheadBenchmark.create(util, table + "_sinkpath", props, null);
     double sinkPath;
     double[] cpu = new double[1];
-    java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger writers = new AtomicInteger();
     ExecutorService pool = writeThreads > 1 ? Executors.newFixedThreadPool(writeThreads,
         r -> new Thread(r, "sinkpath-writer-" + writers.incrementAndGet())) : null;
     Map<String, Double> sinkPathByStage;
@@ -463,11 +465,11 @@ public final class PipelineBenchmark {
    * compilers as "jit", the garbage collector's as "gc" (in clock ticks of 10 ms; nothing where there is no /proc).
    */
   private static void nativeThreadCpu(Map<String, Long> out) {
-    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    File[] tasks = new File("/proc/self/task").listFiles();
     if (tasks == null) {
       return;
     }
-    for (java.io.File t : tasks) {
+    for (File t : tasks) {
       try {
         String comm = Files.readString(t.toPath().resolve("comm")).trim();
         String group = comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") ? "jit"

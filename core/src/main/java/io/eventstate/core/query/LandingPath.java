@@ -141,13 +141,9 @@ public final class LandingPath {
   public String fixedRoot() {
     String lead = parts.isEmpty() || !(parts.get(0) instanceof Text t) ? "" : t.text();
     if (parts.size() > 1) {
-      int slash = lead.lastIndexOf('/');
-      lead = slash < 0 ? "" : lead.substring(0, slash);
+      return lead.substring(0, Math.max(lead.lastIndexOf('/'), 0));
     }
-    while (lead.endsWith("/") && lead.length() > 1 && !lead.endsWith("//")) {
-      lead = lead.substring(0, lead.length() - 1);
-    }
-    return lead;
+    return lead.endsWith("/") ? lead.substring(0, lead.length() - 1) : lead;
   }
 
   /** The template as configured. */

@@ -85,8 +85,8 @@ public record LandingSpec(LandingPath path, LandingPath deadLetterPath, String f
   public static final String SERIALIZER_PREFIX = "serializer.";
 
   private static final List<String> KEYS = List.of(CONFIG_PATH, CONFIG_DEAD_LETTER_PATH, CONFIG_TIME_ZONE,
-      CONFIG_FILE_PREFIX, CONFIG_FILE_SUFFIX, CONFIG_IN_USE_SUFFIX, CONFIG_BATCH_SIZE, CONFIG_ROLL_SIZE, CONFIG_ROLL_INTERVAL,
-      CONFIG_ROLL_COUNT, CONFIG_IDLE_TIMEOUT, CONFIG_MAX_OPEN_FILES, CONFIG_CALL_TIMEOUT);
+      CONFIG_FILE_PREFIX, CONFIG_FILE_SUFFIX, CONFIG_IN_USE_SUFFIX, CONFIG_BATCH_SIZE, CONFIG_ROLL_SIZE,
+      CONFIG_ROLL_INTERVAL, CONFIG_ROLL_COUNT, CONFIG_IDLE_TIMEOUT, CONFIG_MAX_OPEN_FILES, CONFIG_CALL_TIMEOUT);
 
   /** Parses the sink's Flume context parameters. */
   public static LandingSpec parse(Map<String, String> p) {
@@ -149,7 +149,7 @@ public record LandingSpec(LandingPath path, LandingPath deadLetterPath, String f
     } catch (IllegalArgumentException e) {
       throw r.problem(SERIALIZER_PREFIX + "*", e.getMessage());
     }
-    return new LandingSpec(path, deadLetterPath, prefix, suffix, inUse, batch, rollBytes, rollSeconds * 1000, rollCount,
-        idleSeconds * 1000, maxOpen, callTimeout, avro);
+    return new LandingSpec(path, deadLetterPath, prefix, suffix, inUse, batch, rollBytes, rollSeconds * 1000,
+        rollCount, idleSeconds * 1000, maxOpen, callTimeout, avro);
   }
 }
