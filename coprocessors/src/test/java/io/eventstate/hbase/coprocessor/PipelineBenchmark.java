@@ -13,6 +13,7 @@ import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,9 @@ import org.apache.hadoop.hbase.filter.FirstKeyOnlyFilter;
  * and one file channel alone (put in transactions of the spooling source's batch, taken in the sink's).
  *
  * <p>Arguments (defaults): {@code events=100000 users=20000 rounds=3 warmup=1 post=500}; {@code set.KEY=VALUE} overrides
- * a key of the agent (relative to {@code a1.}, e.g. {@code set.sinks.hbase.batchSize=1000}).
+ * a key of the agent (relative to {@code a1.}, e.g. {@code set.sinks.hbase.batchSize=1000}), {@code alt.KEY=VALUE}
+ * runs a second configuration in every round; in their values {@code @DIR@} stands for the round's own directory
+ * (e.g. {@code alt.channels.events.dataDirs=@DIR@/a,@DIR@/b}).
  */
 public final class PipelineBenchmark {
 
@@ -219,7 +222,7 @@ public final class PipelineBenchmark {
     try {
       InProcessAgent.Builder b = InProcessAgent.fromFile(conf, "a1").workDir(dir.resolve("agent"))
           .hbase(table, "127.0.0.1", util.getZkCluster().getClientPort());
-      overrides.forEach(b::override);
+      overrides.forEach((k, v) -> b.override(k, v.replace("@DIR@", dir.toString()))); // @DIR@: this round's
       try (InProcessAgent agent = b.start()) {
         try (Reader in = Files.newBufferedReader(agent.propertiesFile(), StandardCharsets.UTF_8)) {
           effective.load(in);
@@ -240,11 +243,12 @@ public final class PipelineBenchmark {
         Map<String, Long> cpu0 = cpuByStage();
         long c0 = processCpu();
         long t0 = System.nanoTime();
-        ExecutorService feeder = Executors.newSingleThreadExecutor();
+        ExecutorService feeder = Executors.newSingleThreadExecutor(r -> new Thread(r, "feeder"));
         Future<?> feeding = feeder.submit(() -> {
+          HttpClient client = HttpClient.newHttpClient(); // one connection, as a sender keeps it
           for (byte[] body : requests) {
             int status;
-            while ((status = DataFeeds.post(agent, "talk", body)) == 503) {
+            while ((status = DataFeeds.post(client, agent, "talk", body)) == 503) {
               Thread.sleep(20); // the channel is full: the agent pushes back
             }
             if (status != 200) {
@@ -262,6 +266,7 @@ public final class PipelineBenchmark {
         long deadline = System.nanoTime() + 1_800_000_000_000L;
         while ((tSources == 0 || tSink == 0 || tHdfs == 0) && System.nanoTime() < deadline) {
           Thread.sleep(20);
+          nameSinkRunners();
           long now = System.nanoTime() - t0;
           long talkIn = counter("source", "talk", "EventAcceptedCount") - talkBefore;
           long wikiIn = counter("source", "wikimedia", "EventAcceptedCount") - wikiBefore;
@@ -487,15 +492,44 @@ public final class PipelineBenchmark {
     }
   }
 
-  private static String stage(String thread) {
-    if (thread.startsWith("qtp") || thread.contains("SpoolDirectorySource") || thread.startsWith("HttpClient")
-        || thread.startsWith("pool-") && thread.contains("thread")) {
-      return "source"; // Jetty (HTTP source + interceptors), the spooling reader, the HTTP client feeding
+  /**
+   * Flume names every sink's runner thread alike; the first time one is seen inside a sink of ours it is renamed after
+   * it ({@code SinkRunner-EventSink}, {@code SinkRunner-HdfsLandingSink}), so that its CPU goes to that sink's stage.
+   * A runner is created with its agent, idle until the feed starts: what it used before the rename is negligible.
+   */
+  private static void nameSinkRunners() {
+    for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+      if (!t.getKey().getName().startsWith("SinkRunner-PollingRunner")) {
+        continue;
+      }
+      for (StackTraceElement f : t.getValue()) {
+        String cls = f.getClassName();
+        if (cls.endsWith(".EventSink") || cls.endsWith(".HdfsLandingSink") || cls.endsWith(".HDFSEventSink")) {
+          t.getKey().setName("SinkRunner-" + cls.substring(cls.lastIndexOf('.') + 1));
+          break;
+        }
+      }
     }
-    if (thread.startsWith("SinkRunner") || thread.startsWith("eventsink-") || thread.startsWith("hdfs-")
-        || thread.startsWith("landing-") || thread.startsWith("sinkpath-")
+  }
+
+  private static String stage(String thread) {
+    if (thread.equals("feeder") || thread.startsWith("HttpClient")) {
+      return "feeder"; // the benchmark's HTTP client, a sender elsewhere in a deployment
+    }
+    if (thread.startsWith("qtp") || thread.contains("SpoolDirectorySource")
+        || thread.startsWith("pool-") && thread.contains("thread")) {
+      return "source"; // Jetty (HTTP source + interceptors), the spooling reader
+    }
+    if (thread.equals("SinkRunner-EventSink") || thread.startsWith("eventsink-") || thread.startsWith("sinkpath-")
         || thread.startsWith("hconnection") || thread.startsWith("RPCClient") || thread.contains("-shared-pool")) {
-      return "sinks"; // EventSink and the HDFS sink, their HBase client
+      return "sink-hbase"; // EventSink's runner (channel takes, encoding) and writers, the HBase client
+    }
+    if (thread.equals("SinkRunner-HdfsLandingSink") || thread.equals("SinkRunner-HDFSEventSink")
+        || thread.startsWith("landing-") || thread.startsWith("hdfs-")) {
+      return "landing"; // the HDFS landing's runner (channel takes) and its I/O thread
+    }
+    if (thread.startsWith("SinkRunner")) {
+      return "sinks"; // a runner not yet seen at work
     }
     if (thread.startsWith("Log-BackgroundWorker")) {
       return "channel-checkpoint";

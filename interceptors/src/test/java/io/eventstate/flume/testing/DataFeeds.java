@@ -163,10 +163,19 @@ public final class DataFeeds {
 
   /** POSTs bytes to an HTTP source of the agent; returns the status. */
   public static int post(InProcessAgent agent, String source, byte[] body) throws IOException, InterruptedException {
+    return post(HttpClient.newHttpClient(), agent, source, body);
+  }
+
+  /**
+   * POSTs bytes to an HTTP source of the agent with the given client (one client for many requests keeps its
+   * connection, as a real sender does); returns the status.
+   */
+  public static int post(HttpClient client, InProcessAgent agent, String source, byte[] body)
+      throws IOException, InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.port(source) + "/"))
         .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json; charset=UTF-8")
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
   /** Drops a file into a spooling-directory source, under a hidden name first so it is never read half-written. */
