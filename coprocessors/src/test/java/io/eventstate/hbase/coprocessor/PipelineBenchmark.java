@@ -69,7 +69,8 @@ public final class PipelineBenchmark {
   }
 
   private record Round(double sourceRate, double endToEndRate, double hdfsRate, double sinkPathRate,
-      double channelRate, Map<String, Double> cpuByStage, double cpuPerEvent, double sinkPathCpu,
+      double channelRate, double channelPutCpu, double channelTakeCpu, Map<String, Double> cpuByStage,
+      double cpuPerEvent, double sinkPathCpu,
       Map<String, Double> sinkPathCpuByStage) {
   }
 
@@ -119,10 +120,11 @@ public final class PipelineBenchmark {
               seed, label.equals(order.get(0)) || configs.size() == 1);
           System.out.printf(Locale.ROOT, "%s [%s]: sources %,.0f events/s, end to end (HBase) %,.0f events/s, HDFS sink"
                   + " %,.0f events/s; baselines: sink path with state %,.0f events/s, one file channel put+take %,.0f"
-                  + " events/s; end to end / sink path %.2f; CPU %.1f µs/event (sink path alone %.1f) by stage %s"
+                  + " events/s (CPU %.1f µs/event put, %.1f take); end to end / sink path %.2f; CPU %.1f µs/event (sink path alone %.1f) by stage %s"
                   + " (sink path alone %s)%n",
               r < 0 ? "warm-up" : "round " + r, label, round.sourceRate(), round.endToEndRate(), round.hdfsRate(),
-              round.sinkPathRate(), round.channelRate(), round.endToEndRate() / round.sinkPathRate(),
+              round.sinkPathRate(), round.channelRate(), round.channelPutCpu(), round.channelTakeCpu(),
+              round.endToEndRate() / round.sinkPathRate(),
               round.cpuPerEvent(), round.sinkPathCpu(), round.cpuByStage(), round.sinkPathCpuByStage());
           if (r >= 0) {
             counted.computeIfAbsent(label, k -> new ArrayList<>()).add(round);
@@ -147,9 +149,10 @@ public final class PipelineBenchmark {
         }
         System.out.printf(Locale.ROOT, "RESULT [%s] sources (HTTP + spooldir, interceptors, channel puts) %,.0f events/s;"
                 + " end to end through EventSink %,.0f events/s; HDFS sink %,.0f events/s; sink path alone with state"
-                + " %,.0f events/s; one file channel put+take %,.0f events/s%n", c.getKey(), med(rs, Round::sourceRate),
-            med(rs, Round::endToEndRate), med(rs, Round::hdfsRate), med(rs, Round::sinkPathRate),
-            med(rs, Round::channelRate));
+                + " %,.0f events/s; one file channel put+take %,.0f events/s (CPU %.1f µs/event put, %.1f take)%n",
+            c.getKey(), med(rs, Round::sourceRate), med(rs, Round::endToEndRate), med(rs, Round::hdfsRate),
+            med(rs, Round::sinkPathRate), med(rs, Round::channelRate), med(rs, Round::channelPutCpu),
+            med(rs, Round::channelTakeCpu));
         System.out.printf(Locale.ROOT, "RESULT [%s] end to end / sink path with state: %.2f (median of the rounds' own);"
                 + " CPU %.1f µs/event end to end, %.1f sink path alone; CPU µs/event by stage %s (sink path alone %s)%n",
             c.getKey(), StateOverheadBenchmark.median(ratio), med(rs, Round::cpuPerEvent), med(rs, Round::sinkPathCpu),
@@ -263,10 +266,13 @@ public final class PipelineBenchmark {
         long tWiki = 0;
         long tSink = 0;
         long tHdfs = 0;
+        int unnamedRunners = Integer.MAX_VALUE;
         long deadline = System.nanoTime() + 1_800_000_000_000L;
         while ((tSources == 0 || tSink == 0 || tHdfs == 0) && System.nanoTime() < deadline) {
           Thread.sleep(20);
-          nameSinkRunners();
+          if (unnamedRunners > 0 && System.nanoTime() - t0 < 2_000_000_000L) {
+            unnamedRunners = nameSinkRunners(); // in the first seconds only: each look stops the runners briefly
+          }
           long now = System.nanoTime() - t0;
           long talkIn = counter("source", "talk", "EventAcceptedCount") - talkBefore;
           long wikiIn = counter("source", "wikimedia", "EventAcceptedCount") - wikiBefore;
@@ -343,10 +349,11 @@ public final class PipelineBenchmark {
       StateOverheadBenchmark.drop(util, base);
     }
     // baseline 2: one file channel alone, configured as the agent's events channel
-    double channel = channelBaseline ? fileChannel(effective, dir.resolve("channel"), flume,
-        Integer.parseInt(effective.getProperty("a1.sources.wikimedia.batchSize", "100").trim()), sinkBatch) : Double.NaN;
-    return new Round(sourceRate, e2eRate, hdfsRate, sinkPath, channel, cpuByStage, cpuPerEvent, cpu[0],
-        sinkPathByStage);
+    double[] channel = channelBaseline ? fileChannel(effective, dir.resolve("channel"), flume,
+        Integer.parseInt(effective.getProperty("a1.sources.wikimedia.batchSize", "100").trim()), sinkBatch)
+        : new double[] {Double.NaN, Double.NaN, Double.NaN};
+    return new Round(sourceRate, e2eRate, hdfsRate, sinkPath, channel[0], channel[1], channel[2], cpuByStage,
+        cpuPerEvent, cpu[0], sinkPathByStage);
   }
 
   /** CPU µs per event by stage between two readings of {@link #cpuByStage()}, to 0.1 µs. */
@@ -403,7 +410,13 @@ public final class PipelineBenchmark {
   }
 
   /** Puts the events into a file channel configured as the agent's {@code events} channel, then takes them all. */
-  private static double fileChannel(Properties p, Path dir, List<Event> events, int putBatch, int takeBatch)
+  /**
+   * One file channel alone, configured as the agent's {@code events}: every event put (in transactions of
+   * {@code putBatch}), then taken (of {@code takeBatch}), by this thread. Returns the events per second and this
+   * thread's CPU µs per event for the puts and for the takes (system time included: a put and a take each make
+   * several system calls).
+   */
+  private static double[] fileChannel(Properties p, Path dir, List<Event> events, int putBatch, int takeBatch)
       throws Exception {
     Map<String, String> keys = DataFeeds.sub(p, "a1.channels.events.");
     keys.remove("type");
@@ -413,8 +426,10 @@ public final class PipelineBenchmark {
     ch.setName("bench-channel-" + dir.getFileName());
     Configurables.configure(ch, new Context(keys));
     ch.start();
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     try {
       long t0 = System.nanoTime();
+      long c0 = mx.getCurrentThreadCpuTime();
       for (int i = 0; i < events.size(); i += putBatch) {
         Transaction tx = ch.getTransaction();
         tx.begin();
@@ -424,6 +439,7 @@ public final class PipelineBenchmark {
         tx.commit();
         tx.close();
       }
+      long c1 = mx.getCurrentThreadCpuTime();
       int taken = 0;
       while (taken < events.size()) {
         Transaction tx = ch.getTransaction();
@@ -434,7 +450,9 @@ public final class PipelineBenchmark {
         tx.commit();
         tx.close();
       }
-      return events.size() / ((System.nanoTime() - t0) / 1e9);
+      long c2 = mx.getCurrentThreadCpuTime();
+      return new double[] {events.size() / ((System.nanoTime() - t0) / 1e9), (c1 - c0) / 1e3 / events.size(),
+          (c2 - c1) / 1e3 / events.size()};
     } finally {
       ch.stop();
     }
@@ -496,20 +514,32 @@ public final class PipelineBenchmark {
    * Flume names every sink's runner thread alike; the first time one is seen inside a sink of ours it is renamed after
    * it ({@code SinkRunner-EventSink}, {@code SinkRunner-HdfsLandingSink}), so that its CPU goes to that sink's stage.
    * A runner is created with its agent, idle until the feed starts: what it used before the rename is negligible.
+   * Returns how many runners are still unnamed (those of sinks that had nothing to do yet, e.g. the dead letters').
    */
-  private static void nameSinkRunners() {
-    for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
-      if (!t.getKey().getName().startsWith("SinkRunner-PollingRunner")) {
+  private static int nameSinkRunners() {
+    ThreadGroup root = Thread.currentThread().getThreadGroup();
+    while (root.getParent() != null) {
+      root = root.getParent();
+    }
+    Thread[] all = new Thread[root.activeCount() * 2];
+    int n = root.enumerate(all, true);
+    int unnamed = 0;
+    for (int i = 0; i < n; i++) {
+      Thread t = all[i];
+      if (!t.getName().startsWith("SinkRunner-PollingRunner")) {
         continue;
       }
-      for (StackTraceElement f : t.getValue()) {
+      unnamed++;
+      for (StackTraceElement f : t.getStackTrace()) { // this thread alone is stopped for it
         String cls = f.getClassName();
         if (cls.endsWith(".EventSink") || cls.endsWith(".HdfsLandingSink") || cls.endsWith(".HDFSEventSink")) {
-          t.getKey().setName("SinkRunner-" + cls.substring(cls.lastIndexOf('.') + 1));
+          t.setName("SinkRunner-" + cls.substring(cls.lastIndexOf('.') + 1));
+          unnamed--;
           break;
         }
       }
     }
+    return unnamed;
   }
 
   private static String stage(String thread) {
