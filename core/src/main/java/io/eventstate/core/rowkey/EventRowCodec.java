@@ -68,6 +68,16 @@ public final class EventRowCodec {
 
   private static final byte[] EVENT = utf8(TableSchema.FAMILY_EVENT);
   private static final byte[] STATE = utf8(TableSchema.FAMILY_STATE);
+  // the fixed qualifiers, encoded once (cells share them as they share the family arrays; nothing writes into them)
+  private static final byte[] BODY = utf8(Q_BODY);
+  private static final byte[] EVENT_ID = utf8(Q_EVENT_ID);
+  private static final byte[] ENTITY_TYPE = utf8(Q_ENTITY_TYPE);
+  private static final byte[] ENTITY_ID = utf8(Q_ENTITY_ID);
+  private static final byte[] EVENT_TYPE = utf8(Q_EVENT_TYPE);
+  private static final byte[] TIME_NS = utf8(Q_TIME_NS);
+  private static final byte[] TIME_SOURCE = utf8(Q_TIME_SOURCE);
+  private static final byte[] TAGS = utf8(Q_TAGS);
+  private static final byte[] TOUCH = utf8(Q_TOUCH);
 
   private EventRowCodec() {
   }
@@ -172,22 +182,27 @@ public final class EventRowCodec {
 
   /** The event row of one event. */
   public static RowWrite eventRow(CanonicalEvent e) {
+    return eventRowUnder(RowKeyCodec.entityPrefix(e.entityType(), e.entityId()), e);
+  }
+
+  /** The event row of one event under its entity's prefix from {@link RowKeyCodec#entityPrefix}. */
+  static RowWrite eventRowUnder(String entityPrefix, CanonicalEvent e) {
     long ts = cellTimestamp(e.eventTimeNanos());
     List<CellValue> cells = new ArrayList<>(8 + e.attributes().size());
-    cells.add(new CellValue(EVENT, utf8(Q_BODY), ts, e.body()));
-    cells.add(new CellValue(EVENT, utf8(Q_EVENT_ID), ts, utf8(e.eventId())));
-    cells.add(new CellValue(EVENT, utf8(Q_ENTITY_TYPE), ts, utf8(e.entityType())));
-    cells.add(new CellValue(EVENT, utf8(Q_ENTITY_ID), ts, utf8(e.entityId())));
-    cells.add(new CellValue(EVENT, utf8(Q_EVENT_TYPE), ts, utf8(e.eventType())));
-    cells.add(new CellValue(EVENT, utf8(Q_TIME_NS), ts, utf8(Long.toString(e.eventTimeNanos()))));
-    cells.add(new CellValue(EVENT, utf8(Q_TIME_SOURCE), ts, utf8(e.timeSource().label())));
+    cells.add(new CellValue(EVENT, BODY, ts, e.body()));
+    cells.add(new CellValue(EVENT, EVENT_ID, ts, utf8(e.eventId())));
+    cells.add(new CellValue(EVENT, ENTITY_TYPE, ts, utf8(e.entityType())));
+    cells.add(new CellValue(EVENT, ENTITY_ID, ts, utf8(e.entityId())));
+    cells.add(new CellValue(EVENT, EVENT_TYPE, ts, utf8(e.eventType())));
+    cells.add(new CellValue(EVENT, TIME_NS, ts, utf8(Long.toString(e.eventTimeNanos()))));
+    cells.add(new CellValue(EVENT, TIME_SOURCE, ts, utf8(e.timeSource().label())));
     if (!e.tags().isEmpty()) {
-      cells.add(new CellValue(EVENT, utf8(Q_TAGS), ts, utf8(String.join(",", e.tags()))));
+      cells.add(new CellValue(EVENT, TAGS, ts, utf8(String.join(",", e.tags()))));
     }
     for (Map.Entry<String, String> a : e.attributes().entrySet()) {
       cells.add(new CellValue(EVENT, utf8(Q_ATTRIBUTE_PREFIX + a.getKey()), ts, utf8(a.getValue())));
     }
-    String key = RowKeyCodec.eventRowKey(e.entityType(), e.entityId(), e.eventTimeNanos(), e.eventId());
+    String key = RowKeyCodec.eventRowKeyUnder(entityPrefix, e.eventTimeNanos(), e.eventId());
     return new RowWrite(RowKeyCodec.toBytes(key), cells);
   }
 
@@ -200,6 +215,11 @@ public final class EventRowCodec {
     if (events.isEmpty()) {
       throw new IllegalArgumentException("a state touch needs at least one event");
     }
+    return stateTouchUnder(RowKeyCodec.entityPrefix(events.get(0).entityType(), events.get(0).entityId()), events);
+  }
+
+  /** {@link #stateTouch} under the entity's prefix from {@link RowKeyCodec#entityPrefix}. */
+  private static RowWrite stateTouchUnder(String entityPrefix, List<CanonicalEvent> events) {
     CanonicalEvent first = events.get(0);
     long newest = Long.MIN_VALUE;
     for (CanonicalEvent e : events) {
@@ -208,8 +228,8 @@ public final class EventRowCodec {
       }
       newest = Math.max(newest, e.eventTimeNanos());
     }
-    String key = RowKeyCodec.stateRowKey(first.entityType(), first.entityId());
-    CellValue touch = new CellValue(STATE, utf8(Q_TOUCH), cellTimestamp(newest), utf8(Long.toString(newest)));
+    String key = RowKeyCodec.stateRowKeyUnder(entityPrefix);
+    CellValue touch = new CellValue(STATE, TOUCH, cellTimestamp(newest), utf8(Long.toString(newest)));
     return new RowWrite(RowKeyCodec.toBytes(key), List.of(touch));
   }
 
@@ -233,7 +253,7 @@ public final class EventRowCodec {
       }
     }
     List<CellValue> cells = new ArrayList<>(sorted.size() + 3);
-    cells.add(new CellValue(EVENT, utf8(Q_BODY), ts, body));
+    cells.add(new CellValue(EVENT, BODY, ts, body));
     cells.add(new CellValue(EVENT, utf8(Q_REASON), ts, utf8(reason == null ? "unknown" : reason)));
     cells.add(new CellValue(EVENT, utf8(Q_STAGE), ts, utf8(stage)));
     for (Map.Entry<String, String> h : sorted.entrySet()) {
@@ -297,20 +317,24 @@ public final class EventRowCodec {
 
   /** Groups events by entity, in order of first appearance; each group ends with its state-row touch. */
   public static List<EntityWrite> entityWrites(List<CanonicalEvent> events) {
-    Map<String, List<CanonicalEvent>> byEntity = new java.util.LinkedHashMap<>();
+    Map<EntityKey, List<CanonicalEvent>> byEntity = new java.util.LinkedHashMap<>();
     for (CanonicalEvent e : events) {
-      byEntity.computeIfAbsent(RowKeyCodec.entityPrefix(e.entityType(), e.entityId()), k -> new ArrayList<>()).add(e);
+      byEntity.computeIfAbsent(new EntityKey(e.entityType(), e.entityId()), k -> new ArrayList<>()).add(e);
     }
     List<EntityWrite> writes = new ArrayList<>(byEntity.size());
-    for (Map.Entry<String, List<CanonicalEvent>> g : byEntity.entrySet()) {
+    for (Map.Entry<EntityKey, List<CanonicalEvent>> g : byEntity.entrySet()) {
+      String prefix = RowKeyCodec.entityPrefix(g.getKey().type(), g.getKey().id()); // hashed once per entity
       List<RowWrite> rows = new ArrayList<>(g.getValue().size() + 1);
       for (CanonicalEvent e : g.getValue()) {
-        rows.add(eventRow(e));
+        rows.add(eventRowUnder(prefix, e));
       }
-      rows.add(stateTouch(g.getValue()));
-      writes.add(new EntityWrite(g.getKey(), g.getValue(), rows));
+      rows.add(stateTouchUnder(prefix, g.getValue()));
+      writes.add(new EntityWrite(prefix, g.getValue(), rows));
     }
     return writes;
+  }
+
+  private record EntityKey(String type, String id) {
   }
 
   /** The rows of several events, unchanged order; a convenience for tests and tools. */

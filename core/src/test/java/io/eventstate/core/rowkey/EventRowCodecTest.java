@@ -125,6 +125,11 @@ class EventRowCodecTest {
     assertEquals(EventRowCodec.eventRow(a2), w.get(0).rows().get(1));
     assertEquals(List.of(b1), w.get(1).events());
     assertTrue(w.get(0).rows().stream().allMatch(r -> r.rowString().startsWith(w.get(0).entityPrefix())));
+    // the grouped rows are the rows each event and each entity's touch get alone
+    assertEquals(List.of(EventRowCodec.eventRow(a1), EventRowCodec.eventRow(a2),
+        EventRowCodec.stateTouch(List.of(a1, a2))), w.get(0).rows());
+    assertEquals(List.of(EventRowCodec.eventRow(b1), EventRowCodec.stateTouch(List.of(b1))), w.get(1).rows());
+    assertEquals(RowKeyCodec.entityPrefix("package", "B"), w.get(1).entityPrefix());
   }
 
   @Test
