@@ -70,8 +70,7 @@ public final class PipelineBenchmark {
 
   private record Round(double sourceRate, double endToEndRate, double hdfsRate, double sinkPathRate,
       double channelRate, double channelPutCpu, double channelTakeCpu, Map<String, Double> cpuByStage,
-      double cpuPerEvent, double sinkPathCpu,
-      Map<String, Double> sinkPathCpuByStage) {
+      double cpuPerEvent, double sinkPathCpu, Map<String, Double> sinkPathCpuByStage) {
   }
 
   public static void main(String[] args) throws Exception {
@@ -120,8 +119,8 @@ public final class PipelineBenchmark {
               seed, label.equals(order.get(0)) || configs.size() == 1);
           System.out.printf(Locale.ROOT, "%s [%s]: sources %,.0f events/s, end to end (HBase) %,.0f events/s, HDFS sink"
                   + " %,.0f events/s; baselines: sink path with state %,.0f events/s, one file channel put+take %,.0f"
-                  + " events/s (CPU %.1f µs/event put, %.1f take); end to end / sink path %.2f; CPU %.1f µs/event (sink path alone %.1f) by stage %s"
-                  + " (sink path alone %s)%n",
+                  + " events/s (CPU %.1f µs/event put, %.1f take); end to end / sink path %.2f; CPU %.1f µs/event"
+                  + " (sink path alone %.1f) by stage %s (sink path alone %s)%n",
               r < 0 ? "warm-up" : "round " + r, label, round.sourceRate(), round.endToEndRate(), round.hdfsRate(),
               round.sinkPathRate(), round.channelRate(), round.channelPutCpu(), round.channelTakeCpu(),
               round.endToEndRate() / round.sinkPathRate(),
@@ -270,10 +269,10 @@ public final class PipelineBenchmark {
         long deadline = System.nanoTime() + 1_800_000_000_000L;
         while ((tSources == 0 || tSink == 0 || tHdfs == 0) && System.nanoTime() < deadline) {
           Thread.sleep(20);
-          if (unnamedRunners > 0 && System.nanoTime() - t0 < 2_000_000_000L) {
+          long now = System.nanoTime() - t0;
+          if (unnamedRunners > 0 && now < 2_000_000_000L) {
             unnamedRunners = nameSinkRunners(); // in the first seconds only: each look stops the runners briefly
           }
-          long now = System.nanoTime() - t0;
           long talkIn = counter("source", "talk", "EventAcceptedCount") - talkBefore;
           long wikiIn = counter("source", "wikimedia", "EventAcceptedCount") - wikiBefore;
           if (tTalk == 0 && talkIn >= talk.size()) {
@@ -409,7 +408,6 @@ public final class PipelineBenchmark {
     return batch;
   }
 
-  /** Puts the events into a file channel configured as the agent's {@code events} channel, then takes them all. */
   /**
    * One file channel alone, configured as the agent's {@code events}: every event put (in transactions of
    * {@code putBatch}), then taken (of {@code takeBatch}), by this thread. Returns the events per second and this
